@@ -1,0 +1,107 @@
+"""OpenTelemetry GenAI spans and metrics for LLM routers and the LLM calls they make.
+
+Three sources, one mapping onto the GenAI semantic conventions:
+
+- :class:`OTelObserver` (and :class:`CompositeObserver`): the router's ``ObserveCallback``;
+- :class:`ForwardEventRecorder`: ``RequestStarted`` / ``RequestCompleted`` events, in process or
+  read from JSON lines (``llm-router-otel ingest``);
+- :class:`LLMRouterInstrumentor`: hooks httpx and httpx2 and records every call to a known provider.
+"""
+
+from opentelemetry.instrumentation.llm_router._composite import CompositeObserver
+from opentelemetry.instrumentation.llm_router._forward import (
+    EventMeta,
+    ForwardEvent,
+    ForwardStatus,
+    RequestCompleted,
+    RequestStarted,
+    TokenUsage,
+)
+from opentelemetry.instrumentation.llm_router._forward_json import (
+    ForwardEventError,
+    format_forward_event,
+    forward_event_from_value,
+    forward_event_to_value,
+    parse_forward_event,
+)
+from opentelemetry.instrumentation.llm_router._forward_recorder import ForwardEventRecorder
+from opentelemetry.instrumentation.llm_router._genai import (
+    GenAICall,
+    GenAITelemetry,
+    RequestParameters,
+    TelemetrySettings,
+    TokenCounts,
+)
+from opentelemetry.instrumentation.llm_router._instrumentor import LLMRouterInstrumentor
+from opentelemetry.instrumentation.llm_router._observe import (
+    BudgetRange,
+    BudgetScope,
+    CallerContext,
+    InputTokens,
+    LanguageModelUsage,
+    ObserveCallback,
+    OutputTokens,
+    RequestContext,
+    RequestFailureEvent,
+    RequestSuccessEvent,
+)
+from opentelemetry.instrumentation.llm_router._observer import OTelObserver
+from opentelemetry.instrumentation.llm_router._router_error import (
+    AccessDenied,
+    Cancelled,
+    InvalidRequest,
+    InvalidResponse,
+    ProviderError,
+    ProviderErrorContext,
+    ResponseDecode,
+    RouterError,
+    StreamProtocol,
+    Transport,
+    UnsupportedFeature,
+)
+from opentelemetry.instrumentation.llm_router.version import __version__
+
+__all__ = [
+    "AccessDenied",
+    "BudgetRange",
+    "BudgetScope",
+    "CallerContext",
+    "Cancelled",
+    "CompositeObserver",
+    "EventMeta",
+    "ForwardEvent",
+    "ForwardEventError",
+    "ForwardEventRecorder",
+    "ForwardStatus",
+    "GenAICall",
+    "GenAITelemetry",
+    "InputTokens",
+    "InvalidRequest",
+    "InvalidResponse",
+    "LLMRouterInstrumentor",
+    "LanguageModelUsage",
+    "OTelObserver",
+    "ObserveCallback",
+    "OutputTokens",
+    "ProviderError",
+    "ProviderErrorContext",
+    "RequestCompleted",
+    "RequestContext",
+    "RequestFailureEvent",
+    "RequestParameters",
+    "RequestStarted",
+    "RequestSuccessEvent",
+    "ResponseDecode",
+    "RouterError",
+    "StreamProtocol",
+    "TelemetrySettings",
+    "TokenCounts",
+    "TokenUsage",
+    "Transport",
+    "UnsupportedFeature",
+    "__version__",
+    "format_forward_event",
+    "forward_event_from_value",
+    "forward_event_to_value",
+    "parse_forward_event",
+]

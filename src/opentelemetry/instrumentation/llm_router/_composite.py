@@ -1,0 +1,88 @@
+"""``CompositeObserver``: one router event fanned out to many observers.
+
+Observers run concurrently, each in its own task, so a slow one does not delay the others; the
+composite waits at most ``timeout`` seconds, then cancels what is still running. An observer that
+raises (or is cancelled) is logged and forgotten. Nothing propagates to the router.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from typing import Any, Awaitable, Iterable, Optional
+
+from opentelemetry.instrumentation.llm_router._observe import (
+    ObserveCallback,
+    RequestFailureEvent,
+    RequestSuccessEvent,
+)
+
+_logger = logging.getLogger(__name__)
+
+
+class CompositeObserver:
+    """Forwards each event to every observer in ``observers``.
+
+    Args:
+        observers: any objects with the ``ObserveCallback`` methods (ours or the user's).
+        timeout: seconds the composite waits for the slowest observer before cancelling it.
+            ``None`` waits for all of them.
+    """
+
+    def __init__(
+        self, observers: Iterable[ObserveCallback], *, timeout: Optional[float] = 5.0
+    ) -> None:
+        if timeout is not None and timeout <= 0:
+            raise ValueError(f"CompositeObserver timeout must be positive, got {timeout!r}")
+        self.observers: tuple[ObserveCallback, ...] = tuple(observers)
+        self.timeout = timeout
+
+    async def on_request_success(self, event: RequestSuccessEvent) -> None:
+        await self._fan_out("on_request_success", event)
+
+    async def on_request_failure(self, event: RequestFailureEvent) -> None:
+        await self._fan_out("on_request_failure", event)
+
+    async def _fan_out(self, method: str, event: Any) -> None:
+        tasks: dict[asyncio.Future[Any], ObserveCallback] = {}
+        for observer in self.observers:
+            awaitable = _call(observer, method, event)
+            if awaitable is not None:
+                tasks[asyncio.ensure_future(awaitable)] = observer
+        if not tasks:
+            return
+        try:
+            done, pending = await asyncio.wait(tasks, timeout=self.timeout)
+        except asyncio.CancelledError:
+            for task in tasks:
+                task.cancel()
+            raise
+        for task in pending:
+            task.cancel()
+            _logger.warning(
+                "observer %r did not finish %s within %ss; cancelled",
+                tasks[task],
+                method,
+                self.timeout,
+            )
+        for task in done:
+            if task.cancelled():
+                _logger.warning("observer %r was cancelled during %s", tasks[task], method)
+            elif task.exception() is not None:
+                _logger.warning(
+                    "observer %r failed in %s",
+                    tasks[task],
+                    method,
+                    exc_info=task.exception(),
+                )
+
+
+def _call(observer: ObserveCallback, method: str, event: Any) -> Optional[Awaitable[Any]]:
+    """Start one observer's method; a synchronous failure is logged here."""
+    try:
+        result = getattr(observer, method)(event)
+    except Exception:
+        _logger.warning("observer %r failed in %s", observer, method, exc_info=True)
+        return None
+    return result if inspect.isawaitable(result) else None

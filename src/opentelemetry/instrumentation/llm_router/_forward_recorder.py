@@ -1,0 +1,255 @@
+"""``ForwardEventRecorder``: ``RequestStarted`` / ``RequestCompleted`` pairs -> GenAI spans.
+
+A start opens a span at its ``occurred_at``; the completion with the same ``request_id`` ends it at
+its own ``occurred_at``. The table of open requests is bounded in size and age, because a router
+that drops events (or crashes) must not grow our memory: what falls out is ended with
+``error.type = incomplete``. Completions are remembered for a while (also bounded) so that a
+duplicate or late event is ignored rather than counted twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import OrderedDict
+from typing import Callable, Optional
+
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.metrics import MeterProvider
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, TracerProvider
+
+from opentelemetry.instrumentation.llm_router._forward import (
+    ForwardEvent,
+    RequestCompleted,
+    RequestStarted,
+)
+from opentelemetry.instrumentation.llm_router._genai import (
+    GenAICall,
+    GenAITelemetry,
+    TelemetrySettings,
+    TokenCounts,
+)
+from opentelemetry.instrumentation.llm_router._provider_names import provider_name
+
+_logger = logging.getLogger(__name__)
+
+INCOMPLETE = "incomplete"
+
+# The part of an endpoint string after the provider -> gen_ai.operation.name.
+_OPERATIONS: dict[str, str] = {
+    "chat_completions": "chat",
+    "chat": "chat",
+    "messages": "chat",
+    "responses": "chat",
+    "converse": "chat",
+    "completions": "text_completion",
+    "text_completion": "text_completion",
+    "embeddings": "embeddings",
+    "embed": "embeddings",
+    "generate_content": "generate_content",
+    "stream_generate_content": "generate_content",
+    "generatecontent": "generate_content",
+    "streamgeneratecontent": "generate_content",
+}
+
+
+def endpoint_provider_and_operation(endpoint: str) -> tuple[str, str]:
+    """``"openai.chat_completions"`` -> ``("openai", "chat")``; unknown operations default to chat."""
+    provider, _, rest = endpoint.partition(".")
+    operation = _OPERATIONS.get(rest.lower().replace("-", "_"), "chat") if rest else "chat"
+    return provider_name(provider or "unknown"), operation
+
+
+def parent_from_trace_id(trace_id: Optional[str]) -> Optional[Context]:
+    """A context that puts a new span into the W3C trace ``trace_id`` (32 hex digits, not zero)."""
+    if not trace_id or len(trace_id) != 32:
+        return None
+    try:
+        value = int(trace_id, 16)
+    except ValueError:
+        return None
+    if value == 0:
+        return None
+    parent = SpanContext(
+        trace_id=value,
+        span_id=random.getrandbits(64) or 1,
+        is_remote=True,
+        trace_flags=TraceFlags(TraceFlags.SAMPLED),
+    )
+    return trace.set_span_in_context(NonRecordingSpan(parent))
+
+
+class ForwardEventRecorder:
+    """Turns a stream of ``ForwardEvent`` values into spans and metrics.
+
+    Args:
+        max_open: most requests kept open at once; the oldest is ended as incomplete beyond it.
+        max_age_s: seconds a request may stay open before it is ended as incomplete.
+        clock: ``time.monotonic``-like, for tests.
+
+    Thread-safe: one recorder may be fed from several threads.
+    """
+
+    def __init__(
+        self,
+        tracer_provider: Optional[TracerProvider] = None,
+        meter_provider: Optional[MeterProvider] = None,
+        settings: Optional[TelemetrySettings] = None,
+        *,
+        max_open: int = 10_000,
+        max_age_s: float = 600.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if max_open < 1:
+            raise ValueError(f"max_open must be at least 1, got {max_open!r}")
+        if max_age_s <= 0:
+            raise ValueError(f"max_age_s must be positive, got {max_age_s!r}")
+        self._telemetry = GenAITelemetry(tracer_provider, meter_provider, settings)
+        self._max_open = max_open
+        self._max_age_s = max_age_s
+        self._clock = clock
+        self._open: OrderedDict[str, tuple[GenAICall, float]] = OrderedDict()
+        self._finished: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+        self.spans_started = 0
+        self.spans_ended = 0
+        self.ignored_events = 0
+        self.expired = 0
+
+    @property
+    def open_count(self) -> int:
+        return len(self._open)
+
+    def record(self, event: ForwardEvent) -> None:
+        """Record one event. Never raises."""
+        try:
+            with self._lock:
+                self._expire(self._clock())
+                if isinstance(event, RequestStarted):
+                    self._started(event)
+                elif isinstance(event, RequestCompleted):
+                    self._completed(event)
+                else:
+                    self.ignored_events += 1
+        except Exception:
+            _logger.debug("ForwardEventRecorder failed to record %r", event, exc_info=True)
+
+    def expire(self) -> int:
+        """End the requests that are older than ``max_age_s``; returns how many were ended."""
+        with self._lock:
+            return self._expire(self._clock())
+
+    def close(self) -> int:
+        """End every open request as incomplete (e.g. at the end of the input); returns how many."""
+        with self._lock:
+            count = 0
+            while self._open:
+                request_id, (call, _) = self._open.popitem(last=False)
+                self._end_incomplete(request_id, call, "still open when the recorder closed")
+                count += 1
+            return count
+
+    # -----------------------------------------------------------------------------------------
+
+    def _started(self, event: RequestStarted) -> None:
+        request_id = event.request_id
+        if request_id in self._open or request_id in self._finished:
+            self.ignored_events += 1
+            return
+        provider, operation = endpoint_provider_and_operation(event.endpoint)
+        call = self._telemetry.start_call(
+            operation,
+            provider,
+            event.model,
+            stream=event.is_stream,
+            request_id=request_id,
+            endpoint=event.endpoint,
+            start_time_ns=event.meta.occurred_at_ns,
+            parent=parent_from_trace_id(event.meta.trace_id),
+        )
+        self.spans_started += 1
+        self._open[request_id] = (call, self._clock())
+        while len(self._open) > self._max_open:
+            old_id, (old_call, _) = self._open.popitem(last=False)
+            self._end_incomplete(old_id, old_call, "evicted: too many open requests")
+
+    def _completed(self, event: RequestCompleted) -> None:
+        request_id = event.request_id
+        entry = self._open.pop(request_id, None)
+        if entry is None:
+            if request_id in self._finished:
+                self.ignored_events += 1
+                return
+            call = self._orphan_call(event)
+        else:
+            call = entry[0]
+        if event.usage is not None:
+            call.set_usage(
+                TokenCounts(
+                    input_tokens=event.usage.prompt_tokens,
+                    output_tokens=event.usage.completion_tokens,
+                )
+            )
+        call.set_forward_status(event.status)
+        if event.status_code:
+            call.set_status_code(event.status_code)
+        error_type = _error_type(event)
+        if error_type is not None:
+            call.fail(error_type, event.error or f"upstream call ended with status {event.status}")
+        end_ns = max(event.meta.occurred_at_ns, call.start_time_ns)
+        call.end(end_ns)
+        self.spans_ended += 1
+        self._remember_finished(request_id)
+
+    def _orphan_call(self, event: RequestCompleted) -> GenAICall:
+        """A completion whose start we never saw: a span over its ``latency_ms``."""
+        end_ns = event.meta.occurred_at_ns
+        self.spans_started += 1
+        return self._telemetry.start_call(
+            "chat",
+            "unknown",
+            None,
+            request_id=event.request_id,
+            start_time_ns=end_ns - event.latency_ms * 1_000_000,
+            parent=parent_from_trace_id(event.meta.trace_id),
+        )
+
+    def _expire(self, now: float) -> int:
+        count = 0
+        deadline = now - self._max_age_s
+        while self._open:
+            request_id, (call, opened) = next(iter(self._open.items()))
+            if opened > deadline:
+                break
+            del self._open[request_id]
+            self._end_incomplete(request_id, call, f"no RequestCompleted within {self._max_age_s}s")
+            count += 1
+        return count
+
+    def _end_incomplete(self, request_id: str, call: GenAICall, why: str) -> None:
+        call.fail(INCOMPLETE, why)
+        call.end()
+        self.spans_ended += 1
+        self.expired += 1
+        self._remember_finished(request_id)
+
+    def _remember_finished(self, request_id: str) -> None:
+        self._finished[request_id] = None
+        while len(self._finished) > self._max_open:
+            self._finished.popitem(last=False)
+
+
+def _error_type(event: RequestCompleted) -> Optional[str]:
+    """``error.type`` of a completion, or ``None`` when it succeeded."""
+    if event.status == "timeout":
+        return "timeout"
+    if event.status_code >= 400:
+        return str(event.status_code)
+    if event.status == "error":
+        return "transport" if event.status_code == 0 else "error"
+    if event.error:
+        return "error"
+    return None

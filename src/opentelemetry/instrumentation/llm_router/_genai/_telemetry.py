@@ -1,0 +1,469 @@
+"""The one mapping of an LLM call onto OpenTelemetry: span, attributes, status, metrics.
+
+Every source (router callbacks, forward events, the httpx hook) describes a call with plain values
+(operation, provider, model, usage, ...) and hands them to a :class:`GenAICall`. Only this module
+knows which attribute a value goes under, which attributes metrics carry, and when each metric is
+recorded, so the three sources cannot drift apart.
+
+It sits on every instrumented request, so it is written for speed: one ``start_span`` with the
+sampling attributes, one ``set_attributes`` at the end, metric attribute dicts built once per call.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Sequence
+from weakref import WeakKeyDictionary
+
+from opentelemetry.context import Context
+from opentelemetry.metrics import Counter, Histogram, Meter, MeterProvider, get_meter
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer, TracerProvider
+
+from opentelemetry import trace
+from opentelemetry.instrumentation.llm_router._genai import _attributes as A
+from opentelemetry.instrumentation.llm_router._genai import _instruments
+from opentelemetry.instrumentation.llm_router.version import __version__
+
+if TYPE_CHECKING:
+    from opentelemetry.instrumentation.llm_router._observe import CallerContext
+
+_logger = logging.getLogger(__name__)
+
+SCOPE_NAME = "opentelemetry.instrumentation.llm_router"
+SCHEMA_URL = "https://opentelemetry.io/schemas/1.41.0"
+
+# Router attributes that may be put on metrics when the user opts in (cardinality!).
+METRIC_OPT_IN_ATTRIBUTES: dict[str, str] = {
+    "route": A.LLM_ROUTER_ROUTE,
+    "account": A.LLM_ROUTER_ACCOUNT_ID,
+    "endpoint": A.LLM_ROUTER_ENDPOINT,
+}
+
+
+@dataclass
+class TokenCounts:
+    """Token usage with the GenAI meaning of each count.
+
+    ``input_tokens`` includes cached tokens (read and written); ``output_tokens`` includes
+    reasoning tokens. ``None`` means the wire did not say: it is left out, never reported as 0.
+    """
+
+    __slots__ = (
+        "cache_creation_input_tokens",
+        "cache_read_input_tokens",
+        "input_tokens",
+        "output_tokens",
+        "reasoning_output_tokens",
+    )
+
+    input_tokens: Optional[int]
+    output_tokens: Optional[int]
+    cache_read_input_tokens: Optional[int]
+    cache_creation_input_tokens: Optional[int]
+    reasoning_output_tokens: Optional[int]
+
+    def __init__(
+        self,
+        input_tokens: Optional[int] = None,
+        output_tokens: Optional[int] = None,
+        cache_read_input_tokens: Optional[int] = None,
+        cache_creation_input_tokens: Optional[int] = None,
+        reasoning_output_tokens: Optional[int] = None,
+    ) -> None:
+        self.input_tokens = input_tokens
+        self.output_tokens = output_tokens
+        self.cache_read_input_tokens = cache_read_input_tokens
+        self.cache_creation_input_tokens = cache_creation_input_tokens
+        self.reasoning_output_tokens = reasoning_output_tokens
+
+    def is_empty(self) -> bool:
+        return (
+            self.input_tokens is None
+            and self.output_tokens is None
+            and self.cache_read_input_tokens is None
+            and self.cache_creation_input_tokens is None
+            and self.reasoning_output_tokens is None
+        )
+
+
+@dataclass(frozen=True)
+class RequestParameters:
+    """The recommended ``gen_ai.request.*`` parameters, as far as the request said them."""
+
+    max_tokens: Optional[int] = None
+    temperature: Optional[float] = None
+    top_p: Optional[float] = None
+    top_k: Optional[float] = None
+    frequency_penalty: Optional[float] = None
+    presence_penalty: Optional[float] = None
+    stop_sequences: Optional[Sequence[str]] = None
+    seed: Optional[int] = None
+    choice_count: Optional[int] = None
+    encoding_formats: Optional[Sequence[str]] = None
+
+    def attributes(self) -> dict[str, Any]:
+        pairs = (
+            (A.GEN_AI_REQUEST_MAX_TOKENS, self.max_tokens),
+            (A.GEN_AI_REQUEST_TEMPERATURE, self.temperature),
+            (A.GEN_AI_REQUEST_TOP_P, self.top_p),
+            (A.GEN_AI_REQUEST_TOP_K, self.top_k),
+            (A.GEN_AI_REQUEST_FREQUENCY_PENALTY, self.frequency_penalty),
+            (A.GEN_AI_REQUEST_PRESENCE_PENALTY, self.presence_penalty),
+            (A.GEN_AI_REQUEST_STOP_SEQUENCES, self.stop_sequences),
+            (A.GEN_AI_REQUEST_SEED, self.seed),
+            (A.GEN_AI_REQUEST_CHOICE_COUNT, self.choice_count),
+            (A.GEN_AI_REQUEST_ENCODING_FORMATS, self.encoding_formats),
+        )
+        return {name: value for name, value in pairs if value is not None}
+
+
+CostFunction = Callable[[str, Optional[str], TokenCounts], Optional[float]]
+"""``(provider, model, usage) -> cost in USD`` or ``None`` when the model has no price."""
+
+
+@dataclass(frozen=True)
+class TelemetrySettings:
+    """What the user chose about the mapping (from code or ``OTEL_PYTHON_LLM_ROUTER_*``)."""
+
+    metric_opt_in: frozenset[str] = frozenset()
+    """Keys of :data:`METRIC_OPT_IN_ATTRIBUTES` to put on metrics as well as spans."""
+    record_time_per_output_chunk: bool = False
+    """Record ``gen_ai.client.operation.time_per_output_chunk`` (one histogram record a chunk)."""
+    cost: Optional[CostFunction] = None
+    """Prices a call; set from the pricing table (``llm_router.cost``). No table, no cost."""
+
+
+class _Instruments:
+    """The metric instruments of one meter, created once."""
+
+    __slots__ = ("cost", "duration", "time_per_output_chunk", "time_to_first_chunk", "token_usage")
+
+    def __init__(self, meter: Meter) -> None:
+        self.duration: Histogram = _instruments.operation_duration(meter)
+        self.token_usage: Histogram = _instruments.token_usage(meter)
+        self.time_to_first_chunk: Histogram = _instruments.time_to_first_chunk(meter)
+        self.time_per_output_chunk: Histogram = _instruments.time_per_output_chunk(meter)
+        self.cost: Counter = _instruments.cost(meter)
+
+
+_INSTRUMENTS: WeakKeyDictionary[Meter, _Instruments] = WeakKeyDictionary()
+
+
+def instruments_for(meter: Meter) -> _Instruments:
+    """The instruments of ``meter``, created on first use and shared after that."""
+    found = _INSTRUMENTS.get(meter)
+    if found is None:
+        found = _INSTRUMENTS[meter] = _Instruments(meter)
+    return found
+
+
+class GenAITelemetry:
+    """Tracer, meter instruments and settings; makes one :class:`GenAICall` per LLM call."""
+
+    def __init__(
+        self,
+        tracer_provider: Optional[TracerProvider] = None,
+        meter_provider: Optional[MeterProvider] = None,
+        settings: Optional[TelemetrySettings] = None,
+    ) -> None:
+        self.tracer: Tracer = trace.get_tracer(
+            SCOPE_NAME, __version__, tracer_provider, schema_url=SCHEMA_URL
+        )
+        meter = get_meter(SCOPE_NAME, __version__, meter_provider, schema_url=SCHEMA_URL)
+        self.instruments = instruments_for(meter)
+        self.settings = settings or TelemetrySettings()
+        self._metric_opt_in = tuple(
+            METRIC_OPT_IN_ATTRIBUTES[key]
+            for key in sorted(self.settings.metric_opt_in)
+            if key in METRIC_OPT_IN_ATTRIBUTES
+        )
+
+    def start_call(
+        self,
+        operation: str,
+        provider: str,
+        request_model: Optional[str],
+        *,
+        server_address: Optional[str] = None,
+        server_port: Optional[int] = None,
+        stream: Optional[bool] = None,
+        parameters: Optional[RequestParameters] = None,
+        route: Optional[str] = None,
+        request_id: Optional[str] = None,
+        endpoint: Optional[str] = None,
+        caller: Optional[CallerContext] = None,
+        start_time_ns: Optional[int] = None,
+        parent: Optional[Context] = None,
+    ) -> GenAICall:
+        """Start the span of one call, with the attributes samplers must see already on it."""
+        attributes: dict[str, Any] = {
+            A.GEN_AI_OPERATION_NAME: operation,
+            A.GEN_AI_PROVIDER_NAME: provider,
+        }
+        if request_model:
+            attributes[A.GEN_AI_REQUEST_MODEL] = request_model
+        if server_address:
+            attributes[A.SERVER_ADDRESS] = server_address
+            if server_port:
+                attributes[A.SERVER_PORT] = server_port
+        metric_attributes = attributes.copy()
+        if stream:
+            attributes[A.GEN_AI_REQUEST_STREAM] = True
+        if parameters is not None:
+            attributes.update(parameters.attributes())
+        if route is not None:
+            attributes[A.LLM_ROUTER_ROUTE] = route
+        if request_id is not None:
+            attributes[A.LLM_ROUTER_REQUEST_ID] = request_id
+        if endpoint is not None:
+            attributes[A.LLM_ROUTER_ENDPOINT] = endpoint
+        if caller is not None:
+            attributes.update(caller_attributes(caller))
+        for name in self._metric_opt_in:
+            value = attributes.get(name)
+            if value is not None:
+                metric_attributes[name] = value
+        if start_time_ns is None:
+            start_time_ns = time.time_ns()
+        span_name = f"{operation} {request_model}" if request_model else operation
+        span = self.tracer.start_span(
+            span_name,
+            context=parent,
+            kind=SpanKind.CLIENT,
+            attributes=attributes,
+            start_time=start_time_ns,
+        )
+        return GenAICall(self, span, start_time_ns, metric_attributes, provider, request_model)
+
+
+def caller_attributes(caller: CallerContext) -> dict[str, Any]:
+    """The span attributes of who called and what they may spend."""
+    attributes: dict[str, Any] = {}
+    if caller.account_id is not None:
+        attributes[A.LLM_ROUTER_ACCOUNT_ID] = caller.account_id
+    if caller.models is not None:
+        attributes[A.LLM_ROUTER_ACCOUNT_MODELS] = list(caller.models)
+    if caller.budget is not None:
+        attributes[A.LLM_ROUTER_BUDGET] = caller.budget
+    if caller.budget_scope is not None:
+        attributes[A.LLM_ROUTER_BUDGET_SCOPE] = caller.budget_scope
+    budget_range = caller.budget_range
+    if budget_range is not None:
+        attributes[A.LLM_ROUTER_BUDGET_RANGE_TYPE] = budget_range.type
+        if budget_range.count is not None:
+            attributes[A.LLM_ROUTER_BUDGET_RANGE_COUNT] = budget_range.count
+        if budget_range.seconds is not None:
+            attributes[A.LLM_ROUTER_BUDGET_RANGE_SECONDS] = budget_range.seconds
+    if caller.chain is not None:
+        attributes[A.LLM_ROUTER_CHAIN] = caller.chain
+    return attributes
+
+
+class GenAICall:
+    """One LLM call in flight. Record what is learnt, then :meth:`end` it exactly once.
+
+    Every method is cheap and tolerant: values may arrive in any order and more than once (the
+    last one wins); nothing is recorded to metrics until :meth:`end`.
+    """
+
+    __slots__ = (
+        "_attributes",
+        "_cost",
+        "_ended",
+        "_error_type",
+        "_first_chunk_ns",
+        "_last_chunk_ns",
+        "_metric_attributes",
+        "_telemetry",
+        "provider",
+        "request_model",
+        "response_model",
+        "span",
+        "start_time_ns",
+        "usage",
+    )
+
+    def __init__(
+        self,
+        telemetry: GenAITelemetry,
+        span: Span,
+        start_time_ns: int,
+        metric_attributes: dict[str, Any],
+        provider: str,
+        request_model: Optional[str],
+    ) -> None:
+        self._telemetry = telemetry
+        self.span = span
+        self.start_time_ns = start_time_ns
+        self._metric_attributes = metric_attributes
+        self._attributes: dict[str, Any] = {}
+        self._ended = False
+        self._error_type: Optional[str] = None
+        self._first_chunk_ns: Optional[int] = None
+        self._last_chunk_ns: Optional[int] = None
+        self.provider = provider
+        self.request_model = request_model
+        self.response_model: Optional[str] = None
+        self.usage: Optional[TokenCounts] = None
+        self._cost: Optional[float] = None
+
+    @property
+    def ended(self) -> bool:
+        return self._ended
+
+    def set_response(
+        self,
+        model: Optional[str] = None,
+        response_id: Optional[str] = None,
+        finish_reasons: Optional[Iterable[str]] = None,
+    ) -> None:
+        if model:
+            self.response_model = model
+            self._attributes[A.GEN_AI_RESPONSE_MODEL] = model
+        if response_id:
+            self._attributes[A.GEN_AI_RESPONSE_ID] = response_id
+        if finish_reasons:
+            self._attributes[A.GEN_AI_RESPONSE_FINISH_REASONS] = list(finish_reasons)
+
+    def set_usage(self, usage: Optional[TokenCounts]) -> None:
+        if usage is not None and not usage.is_empty():
+            self.usage = usage
+
+    def set_status_code(self, status_code: int) -> None:
+        self._attributes[A.HTTP_RESPONSE_STATUS_CODE] = status_code
+
+    def set_forward_status(self, status: str) -> None:
+        self._attributes[A.LLM_ROUTER_FORWARD_STATUS] = status
+
+    def set_inside_sdk_span(self, sdk_span_name: str) -> None:
+        """Say that an SDK's own GenAI span encloses this one (see the coexistence docs)."""
+        self._attributes[A.LLM_ROUTER_INSIDE_SDK_SPAN] = sdk_span_name
+
+    def set_content(
+        self,
+        input_messages: Optional[str] = None,
+        output_messages: Optional[str] = None,
+        system_instructions: Optional[str] = None,
+    ) -> None:
+        """Message content as JSON text; only called when content capture is on."""
+        if input_messages is not None:
+            self._attributes[A.GEN_AI_INPUT_MESSAGES] = input_messages
+        if output_messages is not None:
+            self._attributes[A.GEN_AI_OUTPUT_MESSAGES] = output_messages
+        if system_instructions is not None:
+            self._attributes[A.GEN_AI_SYSTEM_INSTRUCTIONS] = system_instructions
+
+    def chunk_received(self, now_ns: int) -> None:
+        """A streamed chunk arrived. The first one sets time to first chunk."""
+        if self._first_chunk_ns is None:
+            self._first_chunk_ns = now_ns
+        elif self._telemetry.settings.record_time_per_output_chunk:
+            last = self._last_chunk_ns or self._first_chunk_ns
+            self._telemetry.instruments.time_per_output_chunk.record(
+                (now_ns - last) / 1e9, self._metric_attributes_with_response()
+            )
+        self._last_chunk_ns = now_ns
+
+    def fail(
+        self,
+        error_type: str,
+        description: Optional[str] = None,
+        exception: Optional[BaseException] = None,
+    ) -> None:
+        """Mark the call failed. ``error_type`` is a provider code, an error kind or a class name."""
+        self._error_type = error_type or "_OTHER"
+        if exception is not None and self.span.is_recording():
+            self.span.record_exception(exception)
+        self.span.set_status(Status(StatusCode.ERROR, description or self._error_type))
+
+    def end(self, end_time_ns: Optional[int] = None) -> None:
+        """End the span and record the metrics. Safe to call more than once: only the first counts."""
+        if self._ended:
+            return
+        self._ended = True
+        if end_time_ns is None:
+            end_time_ns = time.time_ns()
+        try:
+            self._finish(end_time_ns)
+        finally:
+            self.span.end(end_time_ns)
+
+    def _metric_attributes_with_response(self) -> dict[str, Any]:
+        attributes = self._metric_attributes
+        if self.response_model or self._error_type:
+            attributes = attributes.copy()
+            if self.response_model:
+                attributes[A.GEN_AI_RESPONSE_MODEL] = self.response_model
+            if self._error_type:
+                attributes[A.ERROR_TYPE] = self._error_type
+        return attributes
+
+    def _finish(self, end_time_ns: int) -> None:
+        attributes = self._attributes
+        instruments = self._telemetry.instruments
+        if self._error_type is not None:
+            attributes[A.ERROR_TYPE] = self._error_type
+        metric_attributes = self._metric_attributes_with_response()
+        usage = self.usage
+        if usage is not None:
+            _usage_attributes(usage, attributes)
+        if self._first_chunk_ns is not None:
+            ttfc = (self._first_chunk_ns - self.start_time_ns) / 1e9
+            attributes[A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = ttfc
+            instruments.time_to_first_chunk.record(ttfc, metric_attributes)
+        usd = self.price()
+        if usd is not None:
+            attributes[A.LLM_ROUTER_COST_USD] = usd
+            instruments.cost.add(usd, metric_attributes)
+        if attributes:
+            self.span.set_attributes(attributes)
+        instruments.duration.record(
+            max(end_time_ns - self.start_time_ns, 0) / 1e9, metric_attributes
+        )
+        if usage is not None:
+            token_usage = instruments.token_usage
+            if usage.input_tokens is not None:
+                token_usage.record(
+                    usage.input_tokens, {**metric_attributes, A.GEN_AI_TOKEN_TYPE: "input"}
+                )
+            if usage.output_tokens is not None:
+                token_usage.record(
+                    usage.output_tokens, {**metric_attributes, A.GEN_AI_TOKEN_TYPE: "output"}
+                )
+
+    def price(self) -> Optional[float]:
+        """The call's cost in USD from the pricing table, or ``None`` (no table, no price, no usage).
+
+        Computed from the usage and model known now; call it after the usage is set.
+        """
+        if self._cost is None and self.usage is not None:
+            cost = self._telemetry.settings.cost
+            if cost is not None:
+                try:
+                    self._cost = cost(
+                        self.provider, self.response_model or self.request_model, self.usage
+                    )
+                except Exception:  # a pricing bug must not lose the span
+                    _logger.debug("pricing failed", exc_info=True)
+        return self._cost
+
+    def set_budget_use(self, spent_micro_usd: int, fraction_used: Optional[float]) -> None:
+        """Spend of the caller in its budget window so far, and the fraction of the budget used."""
+        self._attributes[A.LLM_ROUTER_BUDGET_SPENT] = spent_micro_usd
+        if fraction_used is not None:
+            self._attributes[A.LLM_ROUTER_BUDGET_USED_FRACTION] = fraction_used
+
+
+def _usage_attributes(usage: TokenCounts, attributes: dict[str, Any]) -> None:
+    if usage.input_tokens is not None:
+        attributes[A.GEN_AI_USAGE_INPUT_TOKENS] = usage.input_tokens
+    if usage.output_tokens is not None:
+        attributes[A.GEN_AI_USAGE_OUTPUT_TOKENS] = usage.output_tokens
+    if usage.cache_read_input_tokens is not None:
+        attributes[A.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = usage.cache_read_input_tokens
+    if usage.cache_creation_input_tokens is not None:
+        attributes[A.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cache_creation_input_tokens
+    if usage.reasoning_output_tokens is not None:
+        attributes[A.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoning_output_tokens

@@ -1,0 +1,69 @@
+"""Shared fixtures: a real SDK tracer provider and meter provider that keep what they record.
+
+Spans go to an ``InMemorySpanExporter`` through a ``SimpleSpanProcessor`` (exported as each span
+ends, so a test can look right after the call); metrics are read on demand by an
+``InMemoryMetricReader`` (cumulative, so each read shows everything recorded so far).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+import pytest
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader, MetricsData
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+
+@pytest.fixture
+def span_exporter() -> InMemorySpanExporter:
+    return InMemorySpanExporter()
+
+
+@pytest.fixture
+def tracer_provider(span_exporter: InMemorySpanExporter) -> Iterator[TracerProvider]:
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(span_exporter))
+    yield provider
+    provider.shutdown()
+
+
+@pytest.fixture
+def metric_reader() -> InMemoryMetricReader:
+    return InMemoryMetricReader()
+
+
+@pytest.fixture
+def meter_provider(metric_reader: InMemoryMetricReader) -> Iterator[MeterProvider]:
+    provider = MeterProvider(metric_readers=[metric_reader])
+    yield provider
+    provider.shutdown()
+
+
+def points_by_name(data: MetricsData | None, name: str) -> list[Any]:
+    """Every data point of the metric called ``name`` in ``data`` (any resource, any scope)."""
+    points: list[Any] = []
+    if data is None:
+        return points
+    for resource_metrics in data.resource_metrics:
+        for scope_metrics in resource_metrics.scope_metrics:
+            for metric in scope_metrics.metrics:
+                if metric.name == name:
+                    points.extend(metric.data.data_points)
+    return points
+
+
+@pytest.fixture
+def metric_points(metric_reader: InMemoryMetricReader) -> Callable[[str], list[Any]]:
+    """``metric_points("gen_ai.client.token.usage")`` -> the points recorded so far under it.
+
+    Each call collects afresh from the reader; points carry ``attributes`` (and, for histograms,
+    ``count``, ``sum``, ``bucket_counts``, ``explicit_bounds``).
+    """
+
+    def read(name: str) -> list[Any]:
+        return points_by_name(metric_reader.get_metrics_data(), name)
+
+    return read

@@ -436,7 +436,9 @@ class GenAICall:
     def price(self) -> Optional[float]:
         """The call's cost in USD from the pricing table, or ``None`` (no table, no price, no usage).
 
-        Computed from the usage and model known now; call it after the usage is set.
+        Computed from the usage and model known now; call it after the usage is set. The response
+        model (e.g. a dated snapshot) is priced first; when it has no price, the request model
+        (e.g. a deployment or alias name the table may list) is tried.
         """
         if self._cost is None and self.usage is not None:
             cost = self._telemetry.settings.cost
@@ -445,6 +447,8 @@ class GenAICall:
                     self._cost = cost(
                         self.provider, self.response_model or self.request_model, self.usage
                     )
+                    if self._cost is None and self.response_model and self.request_model:
+                        self._cost = cost(self.provider, self.request_model, self.usage)
                 except Exception:  # a pricing bug must not lose the span
                     _logger.debug("pricing failed", exc_info=True)
         return self._cost

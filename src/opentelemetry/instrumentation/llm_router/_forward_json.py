@@ -23,8 +23,10 @@ from opentelemetry.instrumentation.llm_router._forward import (
 )
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# ASCII digits only and no trailing newline (``\d`` and ``$`` would allow both), as chrono.
 _RFC3339 = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})"
+    r"(?:\.([0-9]{1,9}))?([Zz]|[+-][0-9]{2}:[0-9]{2})"
 )
 _U16_MAX = 0xFFFF
 _U64_MAX = 0xFFFF_FFFF_FFFF_FFFF
@@ -46,10 +48,25 @@ class ForwardEventError(ValueError):
 def parse_forward_event(line: str | bytes) -> ForwardEvent:
     """Parse one JSON line: a bare ``{"RequestStarted": …}`` or bus-wrapped ``{"Forward": {…}}``."""
     try:
-        value = json.loads(line)
+        value = json.loads(line, object_pairs_hook=_object_from_pairs)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ForwardEventError("<line>", f"not valid JSON ({exc})") from None
     return forward_event_from_value(value)
+
+
+class _DuplicateKey(dict):  # type: ignore[type-arg]
+    """A JSON object that had a key twice: ``json`` keeps the last one, serde rejects it."""
+
+    duplicate: str
+
+
+def _object_from_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        obj = _DuplicateKey(obj)
+        obj.duplicate = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+    return obj
 
 
 def forward_event_from_value(value: Any) -> ForwardEvent:
@@ -71,8 +88,7 @@ def forward_event_from_value(value: Any) -> ForwardEvent:
 
 
 def _single_key(value: Any, field: str) -> tuple[str, Any]:
-    if not isinstance(value, dict):
-        raise ForwardEventError(field, f"expected an object, got {_kind(value)}")
+    value = _object(value, field)
     if len(value) != 1:
         raise ForwardEventError(
             field, f"expected an object with exactly one variant key, got {len(value)} keys"
@@ -143,20 +159,22 @@ def _usage(value: Any, path: str) -> TokenUsage:
 
 def parse_rfc3339(text: str, field: str = "occurred_at") -> tuple[datetime, int]:
     """Parse an RFC 3339 timestamp into (UTC datetime, exact nanoseconds since the epoch)."""
-    match = _RFC3339.match(text)
+    match = _RFC3339.fullmatch(text)
     if match is None:
         raise ForwardEventError(field, f"not an RFC 3339 timestamp: {text!r}")
     year, month, day, hour, minute, second, fraction, offset = match.groups()
+    if offset not in ("Z", "z") and (int(offset[1:3]) > 23 or int(offset[4:6]) > 59):
+        raise ForwardEventError(field, f"not a valid UTC offset: {text!r}")
     try:
         whole = datetime(
             int(year), int(month), int(day), int(hour), int(minute), int(second),
             tzinfo=timezone.utc,
         )  # fmt: skip
-    except ValueError as exc:
+        if offset not in ("Z", "z"):
+            sign = 1 if offset[0] == "+" else -1
+            whole -= sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
+    except (ValueError, OverflowError) as exc:
         raise ForwardEventError(field, f"not a valid date and time: {text!r} ({exc})") from None
-    if offset not in ("Z", "z"):
-        sign = 1 if offset[0] == "+" else -1
-        whole -= sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
     nanos = int((fraction or "").ljust(9, "0"))
     delta = whole - _EPOCH
     total_ns = (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + nanos
@@ -170,7 +188,9 @@ def parse_rfc3339(text: str, field: str = "occurred_at") -> tuple[datetime, int]
 def format_rfc3339(total_ns: int) -> str:
     """chrono's ``AutoSi``: no fraction, or 3, 6 or 9 digits, whichever is exact; always ``Z``."""
     seconds, nanos = divmod(total_ns, 1_000_000_000)
-    stamp = (_EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S")
+    t = _EPOCH + timedelta(seconds=seconds)
+    # Not strftime: glibc writes year 5 as "5", chrono as "0005".
+    stamp = f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}"
     if nanos == 0:
         return stamp + "Z"
     if nanos % 1_000_000 == 0:
@@ -235,6 +255,8 @@ def format_forward_event(event: ForwardEvent, *, bus_wrapped: bool = False) -> s
 def _object(value: Any, path: str) -> Mapping[str, Any]:
     if not isinstance(value, dict):
         raise ForwardEventError(path, f"expected an object, got {_kind(value)}")
+    if isinstance(value, _DuplicateKey):
+        raise ForwardEventError(f"{path}.{value.duplicate}", "duplicate field")
     return value
 
 

@@ -16,11 +16,11 @@ import time
 from collections import OrderedDict
 from typing import Callable, Optional
 
-from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, TracerProvider
 
+from opentelemetry import trace
 from opentelemetry.instrumentation.llm_router._forward import (
     ForwardEvent,
     RequestCompleted,

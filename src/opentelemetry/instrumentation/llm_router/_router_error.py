@@ -48,6 +48,11 @@ class RouterError(Exception):
             return NotImplemented
         return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(self))  # type: ignore[arg-type]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own reduce rebuilds from ``args`` (the message) and then sets ``__dict__``,
+        # which is wrong for these fields and refused by the freeze: rebuild from the fields.
+        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))  # type: ignore[arg-type]
+
     def __hash__(self) -> int:
         return hash((type(self), *(_hashable(getattr(self, f.name)) for f in fields(self))))  # type: ignore[arg-type]
 

@@ -28,6 +28,7 @@ from opentelemetry.instrumentation.llm_router._observe import (
 )
 from opentelemetry.instrumentation.llm_router._provider_names import provider_name
 from opentelemetry.instrumentation.llm_router._router_error import ProviderError
+from opentelemetry.instrumentation.llm_router._spend import SpendTracker, spend_tracker_from_env
 
 _logger = logging.getLogger(__name__)
 
@@ -61,7 +62,8 @@ class OTelObserver:
         settings: mapping choices (metric opt-ins, pricing); see :class:`TelemetrySettings`.
         operation: ``gen_ai.operation.name`` for the router's requests (the router's events do
             not say; chat is what routers mostly serve).
-        spend_tracker: optional per-account spend tracking against budgets (see ``SpendTracker``).
+        spend_tracker: optional per-account spend tracking against budgets (see ``SpendTracker``);
+            when omitted, one is made if ``OTEL_PYTHON_LLM_ROUTER_TRACK_SPEND=true``.
     """
 
     def __init__(
@@ -71,11 +73,13 @@ class OTelObserver:
         settings: Optional[TelemetrySettings] = None,
         *,
         operation: str = "chat",
-        spend_tracker: Optional[object] = None,
+        spend_tracker: Optional[SpendTracker] = None,
     ) -> None:
         self._telemetry = GenAITelemetry(tracer_provider, meter_provider, settings)
         self._operation = operation
-        self._spend_tracker = spend_tracker
+        self._spend_tracker = (
+            spend_tracker if spend_tracker is not None else spend_tracker_from_env()
+        )
 
     async def on_request_success(self, event: RequestSuccessEvent) -> None:
         self.record_success(event)
@@ -122,4 +126,4 @@ class OTelObserver:
         if tracker is None:
             return
         usd = call.price()
-        tracker.record(call, ctx.caller, usd)  # type: ignore[attr-defined]
+        tracker.record(call, ctx.caller, usd)

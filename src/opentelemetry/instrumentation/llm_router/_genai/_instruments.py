@@ -13,6 +13,7 @@ TOKEN_USAGE = "gen_ai.client.token.usage"
 TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk"
 TIME_PER_OUTPUT_CHUNK = "gen_ai.client.operation.time_per_output_chunk"
 COST = "llm_router.cost"
+BUDGET_EXCEEDED = "llm_router.budget.exceeded"
 
 # Seconds: 0.01 .. 81.92, doubling (written out: 0.01 * 2**i is not exact in binary floating point).
 DURATION_BUCKETS: tuple[float, ...] = (
@@ -63,4 +64,12 @@ def time_per_output_chunk(meter: Meter) -> Histogram:
 def cost(meter: Meter) -> Counter:
     return meter.create_counter(
         COST, unit="USD", description="Spend on LLM calls, priced from the configured table"
+    )
+
+
+def budget_exceeded(meter: Meter) -> Counter:
+    return meter.create_counter(
+        BUDGET_EXCEEDED,
+        unit="{request}",
+        description="Requests that took their caller's spend over its budget",
     )

@@ -138,7 +138,14 @@ class TelemetrySettings:
 class _Instruments:
     """The metric instruments of one meter, created once."""
 
-    __slots__ = ("cost", "duration", "time_per_output_chunk", "time_to_first_chunk", "token_usage")
+    __slots__ = (
+        "budget_exceeded",
+        "cost",
+        "duration",
+        "time_per_output_chunk",
+        "time_to_first_chunk",
+        "token_usage",
+    )
 
     def __init__(self, meter: Meter) -> None:
         self.duration: Histogram = _instruments.operation_duration(meter)
@@ -146,6 +153,7 @@ class _Instruments:
         self.time_to_first_chunk: Histogram = _instruments.time_to_first_chunk(meter)
         self.time_per_output_chunk: Histogram = _instruments.time_per_output_chunk(meter)
         self.cost: Counter = _instruments.cost(meter)
+        self.budget_exceeded: Counter = _instruments.budget_exceeded(meter)
 
 
 _INSTRUMENTS: WeakKeyDictionary[Meter, _Instruments] = WeakKeyDictionary()
@@ -270,6 +278,7 @@ class GenAICall:
 
     __slots__ = (
         "_attributes",
+        "_budget_exceeded",
         "_cost",
         "_ended",
         "_error_type",
@@ -308,6 +317,7 @@ class GenAICall:
         self.response_model: Optional[str] = None
         self.usage: Optional[TokenCounts] = None
         self._cost: Optional[float] = None
+        self._budget_exceeded: Optional[dict[str, Any]] = None
 
     @property
     def ended(self) -> bool:
@@ -417,6 +427,8 @@ class GenAICall:
         if usd is not None:
             attributes[A.LLM_ROUTER_COST_USD] = usd
             instruments.cost.add(usd, metric_attributes)
+        if self._budget_exceeded is not None:
+            instruments.budget_exceeded.add(1, {**metric_attributes, **self._budget_exceeded})
         if attributes:
             self.span.set_attributes(attributes)
         instruments.duration.record(
@@ -458,6 +470,20 @@ class GenAICall:
         self._attributes[A.LLM_ROUTER_BUDGET_SPENT] = spent_micro_usd
         if fraction_used is not None:
             self._attributes[A.LLM_ROUTER_BUDGET_USED_FRACTION] = fraction_used
+
+    def set_budget_exceeded(self, scope: Optional[str], range_type: Optional[str]) -> None:
+        """This request took its caller's spend over the budget: flag the span, count it at end.
+
+        The counter carries the call's metric attributes plus the budget's scope and range type
+        (a handful of values each), so it stays low-cardinality unless accounts are opted in.
+        """
+        extra: dict[str, Any] = {}
+        if scope:
+            extra[A.LLM_ROUTER_BUDGET_SCOPE] = scope
+        if range_type:
+            extra[A.LLM_ROUTER_BUDGET_RANGE_TYPE] = range_type
+        self._budget_exceeded = extra
+        self._attributes[A.LLM_ROUTER_BUDGET_EXCEEDED] = True
 
 
 def _usage_attributes(usage: TokenCounts, attributes: dict[str, Any]) -> None:

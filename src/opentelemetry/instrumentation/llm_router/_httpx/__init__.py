@@ -1,0 +1,1 @@
+"""The httpx / httpx2 hook: wrapped ``send`` methods, response observation, stream wrappers."""

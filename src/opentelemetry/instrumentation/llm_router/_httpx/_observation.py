@@ -1,0 +1,208 @@
+"""What the hook learns from one response, and the one place that ends its call.
+
+A :class:`ResponseObservation` is fed the response body (whole, or chunk by chunk as the caller
+reads a stream), hands it to the wire format's parser, and when the response is over — however it
+ends — puts the parser's summary on the call and ends it exactly once. Nothing in here may raise
+into the caller: every entry point swallows (and debug-logs) its own failures.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any, Callable, Optional
+
+from opentelemetry.instrumentation.llm_router._genai import GenAICall
+from opentelemetry.instrumentation.llm_router._wire._base import (
+    RequestInfo,
+    ResponseSummary,
+    StreamParser,
+    WireFormat,
+)
+
+_logger = logging.getLogger(__name__)
+
+MAX_BUFFERED_BODY = 8 * 1024 * 1024
+"""A non-streamed body read through a stream is kept (for parsing at its end) up to this size."""
+
+
+class _BodyBuffer:
+    """Collects a JSON body that arrives through a stream, up to :data:`MAX_BUFFERED_BODY`."""
+
+    __slots__ = ("_capture", "_format", "_info", "_parts", "_size")
+
+    def __init__(self, wire_format: WireFormat, info: RequestInfo, capture: bool) -> None:
+        self._format = wire_format
+        self._info = info
+        self._capture = capture
+        self._parts: Optional[list[bytes]] = []
+        self._size = 0
+
+    def feed(self, chunk: bytes) -> None:
+        parts = self._parts
+        if parts is None:
+            return
+        self._size += len(chunk)
+        if self._size > MAX_BUFFERED_BODY:
+            self._parts = None  # too large to be an LLM JSON answer we should parse
+            return
+        parts.append(chunk)
+
+    def summary(self) -> ResponseSummary:
+        if not self._parts:
+            return ResponseSummary()
+        return self._format.parse_response(self._info, b"".join(self._parts), self._capture)
+
+
+def content_json(value: Any, max_length: int) -> Optional[str]:
+    """Message content as the JSON string the conventions want on spans, cut at ``max_length``."""
+    if value is None:
+        return None
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if len(text) > max_length:
+        return text[:max_length] + "...[truncated]"
+    return text
+
+
+class ResponseObservation:
+    """Observation of one response; shared by the sync and async stream wrappers."""
+
+    __slots__ = (
+        "_call",
+        "_capture",
+        "_content_max",
+        "_decoder",
+        "_done",
+        "_first",
+        "_parser",
+        "_per_chunk",
+        "_status_code",
+    )
+
+    def __init__(
+        self,
+        call: GenAICall,
+        parser: StreamParser | _BodyBuffer,
+        status_code: int,
+        capture: bool,
+        content_max_length: int,
+        decoder: Optional[Callable[[bytes], bytes]] = None,
+        per_chunk_metric: bool = False,
+    ) -> None:
+        self._call = call
+        self._parser = parser
+        self._status_code = status_code
+        self._capture = capture
+        self._content_max = content_max_length
+        self._decoder = decoder
+        self._done = False
+        self._first = True
+        self._per_chunk = per_chunk_metric
+
+    @classmethod
+    def for_stream(
+        cls,
+        call: GenAICall,
+        wire_format: WireFormat,
+        info: RequestInfo,
+        status_code: int,
+        content_type: str,
+        capture: bool,
+        content_max_length: int,
+        decoder: Optional[Callable[[bytes], bytes]],
+        per_chunk_metric: bool,
+    ) -> ResponseObservation:
+        """An observation for a body the caller has not read yet: SSE parser or JSON buffer."""
+        is_event_stream = content_type.startswith("text/event-stream")
+        streamed = is_event_stream or (info.stream and status_code < 400)
+        parser: StreamParser | _BodyBuffer = (
+            wire_format.stream_parser(info, capture)
+            if streamed
+            else _BodyBuffer(wire_format, info, capture)
+        )
+        return cls(
+            call,
+            parser,
+            status_code,
+            capture,
+            content_max_length,
+            decoder,
+            per_chunk_metric and streamed,
+        )
+
+    def feed(self, chunk: bytes) -> None:
+        """A piece of the body as the caller receives it (raw, possibly compressed)."""
+        if self._done or not chunk:
+            return
+        try:
+            if self._first:
+                self._first = False
+                self._call.chunk_received(time.time_ns())
+            elif self._per_chunk:
+                self._call.chunk_received(time.time_ns())
+            if self._decoder is not None:
+                chunk = self._decoder(chunk)
+            self._parser.feed(chunk)
+        except Exception:
+            _logger.debug("could not parse a response chunk", exc_info=True)
+            self._parser = _NullParser()
+
+    def complete(self, body: bytes) -> None:
+        """The whole body, already read by httpx: parse it and end the call (no chunk timing)."""
+        if self._done:
+            return
+        try:
+            self._parser.feed(body)
+        except Exception:
+            _logger.debug("could not parse a response body", exc_info=True)
+            self._parser = _NullParser()
+        self.finish()
+
+    def finish(self) -> None:
+        """The body ended (exhausted, closed, abandoned): summarise and end the call, once."""
+        if self._done:
+            return
+        self._done = True
+        try:
+            self._apply_summary()
+        except Exception:
+            _logger.debug("could not summarise a response", exc_info=True)
+        finally:
+            self._call.end()
+
+    def fail(self, exc: BaseException) -> None:
+        """Reading the body raised ``exc`` (network error, cancellation): end the call as failed."""
+        if self._done:
+            return
+        self._done = True
+        try:
+            self._apply_summary()
+            self._call.fail(type(exc).__qualname__, str(exc) or type(exc).__qualname__, exc)
+        except Exception:
+            _logger.debug("could not record a failed response", exc_info=True)
+        finally:
+            self._call.end()
+
+    def _apply_summary(self) -> None:
+        summary = self._parser.summary()
+        call = self._call
+        call.set_response(summary.response_model, summary.response_id, summary.finish_reasons)
+        call.set_usage(summary.usage)
+        if self._capture and summary.output_messages is not None:
+            call.set_content(
+                output_messages=content_json(summary.output_messages, self._content_max)
+            )
+        if summary.error_type is not None or self._status_code >= 400:
+            error_type = summary.error_type or str(self._status_code)
+            call.fail(error_type, summary.error_message or error_type)
+
+
+class _NullParser:
+    """Stands in for a parser that broke: the stream goes on, we just stop reading it."""
+
+    def feed(self, chunk: bytes) -> None:
+        pass
+
+    def summary(self) -> ResponseSummary:
+        return ResponseSummary()

@@ -1,0 +1,116 @@
+"""Byte-stream wrappers that watch a response body pass by without holding it up.
+
+The hook replaces ``response.stream`` with one of these. Each chunk is handed to the observation
+and yielded unchanged, so the caller sees the same bytes at the same time; the call ends when the
+stream is exhausted, fails, is closed (``response.close()``, a ``with`` block, the SDK stopping at
+``[DONE]``), is abandoned mid-iteration (generator closed) or is garbage-collected unread.
+
+The classes are built per httpx module (httpx and httpx2 have distinct ``SyncByteStream`` /
+``AsyncByteStream`` bases), so ``isinstance`` checks in httpx and in the SDKs still pass.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator
+from typing import Any, AsyncIterator, Iterator
+
+from opentelemetry.instrumentation.llm_router._httpx._observation import ResponseObservation
+
+_logger = logging.getLogger(__name__)
+
+_OWN = frozenset(("_inner", "_observation"))
+
+
+def stream_classes(sync_base: type, async_base: type) -> tuple[type, type]:
+    """``(ObservedSyncStream, ObservedAsyncStream)`` subclassing one httpx module's bases."""
+
+    class ObservedSyncStream(sync_base):  # type: ignore[misc, valid-type]
+        __slots__ = ("_inner", "_observation")
+
+        def __init__(self, inner: Any, observation: ResponseObservation) -> None:
+            self._inner = inner
+            self._observation = observation
+
+        def __iter__(self) -> Iterator[bytes]:
+            observation = self._observation
+            chunks = iter(self._inner)
+            try:
+                for chunk in chunks:
+                    observation.feed(chunk)
+                    yield chunk
+            except GeneratorExit:
+                observation.finish()
+                raise
+            except BaseException as exc:
+                observation.fail(exc)
+                raise
+            else:
+                observation.finish()
+            finally:
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
+
+        def close(self) -> None:
+            try:
+                self._inner.close()
+            finally:
+                self._observation.finish()
+
+        def __getattr__(self, name: str) -> Any:
+            # e.g. ``elapsed``, which httpx reads back from the stream it bound.
+            if name in _OWN:
+                raise AttributeError(name)
+            return getattr(self._inner, name)
+
+        def __del__(self) -> None:
+            try:
+                self._observation.finish()
+            except Exception:  # pragma: no cover - finish() already swallows everything
+                pass
+
+    class ObservedAsyncStream(async_base):  # type: ignore[misc, valid-type]
+        __slots__ = ("_inner", "_observation")
+
+        def __init__(self, inner: Any, observation: ResponseObservation) -> None:
+            self._inner = inner
+            self._observation = observation
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            observation = self._observation
+            chunks = self._inner.__aiter__()
+            try:
+                async for chunk in chunks:
+                    observation.feed(chunk)
+                    yield chunk
+            except GeneratorExit:
+                observation.finish()
+                raise
+            except BaseException as exc:
+                observation.fail(exc)
+                raise
+            else:
+                observation.finish()
+            finally:
+                if isinstance(chunks, AsyncGenerator):
+                    await chunks.aclose()
+
+        async def aclose(self) -> None:
+            try:
+                await self._inner.aclose()
+            finally:
+                self._observation.finish()
+
+        def __getattr__(self, name: str) -> Any:
+            if name in _OWN:
+                raise AttributeError(name)
+            return getattr(self._inner, name)
+
+        def __del__(self) -> None:
+            try:
+                self._observation.finish()
+            except Exception:  # pragma: no cover
+                pass
+
+    return ObservedSyncStream, ObservedAsyncStream

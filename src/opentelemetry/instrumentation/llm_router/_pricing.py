@@ -45,7 +45,7 @@ PRICING_FILE_ENV = "OTEL_PYTHON_LLM_ROUTER_PRICING_FILE"
 
 ANY_PROVIDER = "*"
 _PRICES_KEY = "prices"
-_PER_TOKEN = 1e-6  # rates are per million tokens
+_TOKENS_PER_RATE = 1_000_000  # rates are USD per million tokens
 _LOOKUP_CACHE_SIZE = 4096  # (provider, model) pairs remembered; a router sees few distinct ones
 
 RATE_KEYS: tuple[str, ...] = (
@@ -101,7 +101,7 @@ class ModelPrice:
             + cache_write * write_rate
             + text * self.output
             + reasoning * reasoning_rate
-        ) * _PER_TOKEN
+        ) / _TOKENS_PER_RATE
 
 
 @dataclass(frozen=True)

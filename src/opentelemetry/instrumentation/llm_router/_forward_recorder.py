@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -37,6 +38,7 @@ from opentelemetry.instrumentation.llm_router._provider_names import provider_na
 _logger = logging.getLogger(__name__)
 
 INCOMPLETE = "incomplete"
+_TRACE_ID = re.compile("[0-9a-f]{32}")
 
 # The part of an endpoint string after the provider -> gen_ai.operation.name.
 _OPERATIONS: dict[str, str] = {
@@ -65,12 +67,11 @@ def endpoint_provider_and_operation(endpoint: str) -> tuple[str, str]:
 
 def parent_from_trace_id(trace_id: Optional[str]) -> Optional[Context]:
     """A context that puts a new span into the W3C trace ``trace_id`` (32 hex digits, not zero)."""
-    if not trace_id or len(trace_id) != 32:
+    # W3C: exactly 32 lower-case hex digits (``int(x, 16)`` alone would also take "0x", "_",
+    # signs and spaces).
+    if not trace_id or _TRACE_ID.fullmatch(trace_id) is None:
         return None
-    try:
-        value = int(trace_id, 16)
-    except ValueError:
-        return None
+    value = int(trace_id, 16)
     if value == 0:
         return None
     parent = SpanContext(

@@ -17,27 +17,11 @@ import httpx
 import httpx2
 import pytest
 
-from opentelemetry.instrumentation.llm_router import LLMRouterInstrumentor
 from tests.support.corpus_expectations import FORMAT_OF, check_span, expected_span
 from tests.support.scripted_server import CORPUS, ScriptedServer, corpus_reply
 
 ENTRIES = sorted(p.name for p in CORPUS.glob("*.json"))
 API_KEY = "sk-canary-7f3c9e1d2b"
-
-
-@pytest.fixture
-def instrument(tracer_provider: Any, meter_provider: Any, monkeypatch: pytest.MonkeyPatch):
-    instrumentors = []
-
-    def start(providers: str) -> None:
-        monkeypatch.setenv("OTEL_PYTHON_LLM_ROUTER_PROVIDERS", providers)
-        instrumentor = LLMRouterInstrumentor()
-        instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
-        instrumentors.append(instrumentor)
-
-    yield start
-    for instrumentor in instrumentors:
-        instrumentor.uninstrument()
 
 
 def _send(module: Any, entry: dict[str, Any], url: str) -> tuple[int, bytes]:

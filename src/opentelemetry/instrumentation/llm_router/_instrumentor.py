@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import sys
 from typing import Any, Collection
 
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
@@ -40,14 +41,15 @@ from opentelemetry.instrumentation.llm_router.package import _instruments
 _logger = logging.getLogger(__name__)
 
 HTTPX_MODULES = ("httpx", "httpx2")
+_ANTHROPIC_TRACING = "ANTHROPIC_OPEN_TELEMETRY"
 
 
 class LLMRouterInstrumentor(BaseInstrumentor):
     """Instruments httpx and httpx2 for calls to known LLM providers (and hosts the user adds)."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._wrapped: list[Any] = []
+    # BaseInstrumentor is a singleton whose __init__ runs again on every construction, so the
+    # instrumentor keeps no per-instance state: uninstrument() finds the wrappers on the classes.
+    _set_anthropic_env = False
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return _instruments
@@ -73,9 +75,11 @@ class LLMRouterInstrumentor(BaseInstrumentor):
         from opentelemetry.instrumentation.llm_router._httpx._hook import HttpxModuleHook
 
         config = _config(kwargs)
-        if config.sdk_spans == "exclusive":
+        if config.sdk_spans == "exclusive" and _ANTHROPIC_TRACING not in os.environ:
             # The anthropic SDK traces itself unless told not to; ours is then the only GenAI span.
-            os.environ.setdefault("ANTHROPIC_OPEN_TELEMETRY", "false")
+            # A user's own setting of the variable wins; uninstrument() takes ours back.
+            os.environ[_ANTHROPIC_TRACING] = "false"
+            LLMRouterInstrumentor._set_anthropic_env = True
         telemetry = GenAITelemetry(
             kwargs.get("tracer_provider"), kwargs.get("meter_provider"), config.settings
         )
@@ -83,13 +87,19 @@ class LLMRouterInstrumentor(BaseInstrumentor):
         for module in modules:
             hook = HttpxModuleHook(module, telemetry, config, url_excluded)
             wrap_function_wrapper(module, "Client.send", hook.send)
-            self._wrapped.append(module.Client)
             wrap_function_wrapper(module, "AsyncClient.send", hook.send_async)
-            self._wrapped.append(module.AsyncClient)
 
     def _uninstrument(self, **kwargs: Any) -> None:
-        while self._wrapped:
-            unwrap(self._wrapped.pop(), "send")
+        for name in HTTPX_MODULES:
+            module = sys.modules.get(name)
+            if module is None:
+                continue
+            for client_class in (module.Client, module.AsyncClient):
+                if hasattr(client_class.send, "__wrapped__"):
+                    unwrap(client_class, "send")
+        if LLMRouterInstrumentor._set_anthropic_env:
+            os.environ.pop(_ANTHROPIC_TRACING, None)
+            LLMRouterInstrumentor._set_anthropic_env = False
 
 
 def _config(kwargs: dict[str, Any]) -> HookConfig:

@@ -16,7 +16,8 @@ Usage numbers: input tokens = words in the request's text, output tokens = words
 (:data:`REPLY_WORDS`, cut to ``max_tokens``). Error injection: a model named ``error-<status>``
 (e.g. ``error-429``) answers that status with the provider's own error body.
 
-Run it: ``python examples/fake_provider.py --port 8000``. Use it from tests::
+Run it: ``python examples/fake_provider.py --port 8000`` (repeat ``--port`` to serve several ports,
+e.g. one per provider, since instrumentation tells providers apart by host and port). Use it from tests::
 
     with FakeProvider() as provider:
         client = openai.OpenAI(base_url=provider.openai_base_url, api_key="test")
@@ -480,7 +481,10 @@ def main(argv: Optional[List[str]] = None) -> None:
         "--host", default="127.0.0.1", help="address to bind (0.0.0.0 in a container)"
     )
     parser.add_argument(
-        "--port", type=int, default=8000, help="port to listen on (0: any free port)"
+        "--port",
+        type=int,
+        action="append",
+        help="port to listen on; repeat it to serve several ports (default 8000)",
     )
     parser.add_argument(
         "--first-chunk-delay", type=float, default=0.05, help="seconds before the first SSE event"
@@ -490,16 +494,22 @@ def main(argv: Optional[List[str]] = None) -> None:
     )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
-    provider = FakeProvider(
-        args.host,
-        args.port,
-        first_chunk_delay_s=args.first_chunk_delay,
-        chunk_delay_s=args.chunk_delay,
-        verbose=args.verbose,
-    )
-    print(f"fake provider listening on {provider.base_url}", flush=True)
+    providers = [
+        FakeProvider(
+            args.host,
+            port,
+            first_chunk_delay_s=args.first_chunk_delay,
+            chunk_delay_s=args.chunk_delay,
+            verbose=args.verbose,
+        )
+        for port in (args.port or [8000])
+    ]
+    for provider in providers[1:]:
+        provider.start()
+    for provider in providers:
+        print(f"fake provider listening on {provider.base_url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
-        provider.serve_forever()
+        providers[0].serve_forever()
 
 
 if __name__ == "__main__":

@@ -8,9 +8,11 @@ caller over the budget (``llm_router.budget.exceeded``).
 
 It is opt-in (a router's accounts are unbounded, and memory here is per account) and bounded on
 both axes: at most ``max_accounts`` callers are tracked, the least recently seen evicted first, and
-each caller's window is at most :data:`MAX_BUCKETS` numbers, whatever its length. A window longer
-than that is summed over coarse buckets, so an amount leaves it up to one bucket early (1/64 of the
-window at most); rounds windows of up to 64 requests are exact.
+each caller's window is at most :data:`MAX_BUCKETS` buckets, whatever its length. A duration
+window of S seconds keeps an amount for between S - S/64 and S seconds; a rounds window of N
+requests is exact up to 64 requests and beyond that keeps an amount for N - w to N + w requests
+(w = ceil(N/64), under 2% of N). Budgets are soft numbers to watch, not invoices: 2% is the price
+of a fixed memory bound per caller.
 
 Everything the tracker knows is in memory of this process: it observes spend, it does not enforce
 budgets (the router does), and it starts from zero on restart.
@@ -140,8 +142,9 @@ class SpendTracker:
     Windows (from the request's ``budget_range``):
 
     - ``rounds`` N: the last N requests of the caller, this one included (a sliding window;
-      exact up to :data:`MAX_BUCKETS` requests, coarser beyond);
-    - ``duration`` S: the last S seconds by ``clock`` (sliding, in :data:`MAX_BUCKETS` buckets);
+      exact up to :data:`MAX_BUCKETS` requests, in buckets of ceil(N/64) requests beyond);
+    - ``duration`` S: the last S seconds by ``clock`` (sliding, in :data:`MAX_BUCKETS` buckets of
+      S/64 seconds: an amount leaves between S - S/64 and S seconds after it was spent);
     - none: everything since the caller was first (or last re-) tracked.
 
     If a caller's range changes, its window starts again empty. Unpriced requests (no price in the
@@ -149,8 +152,10 @@ class SpendTracker:
 
     Exceeding: spending exactly the budget is within it; the request that takes the window's
     spend from at most the budget to above it is counted once in ``llm_router.budget.exceeded``
-    and its span gets ``llm_router.budget.exceeded=true``. Later requests while still over are not
-    counted again; when the window slides back under budget, the next crossing counts again.
+    and its span gets ``llm_router.budget.exceeded=true``. "Before" is the window as it stood just
+    before this request: the previous N requests for rounds, the last S seconds for duration. Later
+    requests while still over are not counted again; when the window slides back under budget,
+    the next crossing counts again.
 
     Args:
         max_accounts: most callers tracked at once; the least recently seen is forgotten first.
@@ -241,7 +246,7 @@ class SpendTracker:
             )
 
     def _add(self, spend: _Spend, amount: float) -> tuple[float, float]:
-        """Add ``amount``; the window's spend without this request and with it (micro-USD)."""
+        """Add ``amount``; the window's spend just before this request and with it (micro-USD)."""
         number = spend.requests
         spend.requests += 1
         if spend.kind == "total":
@@ -251,8 +256,15 @@ class SpendTracker:
         window = spend.window
         if window is None:  # "instant"
             return 0.0, amount
-        position = float(number) if spend.kind == "rounds" else self._clock()
-        before = window.advance(position)
+        if spend.kind == "rounds":
+            # Before: the previous N requests (a caller already over stays over, not re-crossing).
+            before = window.advance(number - 1) if number else 0.0
+            position = float(number)
+            window.advance(position)
+        else:
+            # Before: the window as it stands now, without this request.
+            position = self._clock()
+            before = window.advance(position)
         window.add(position, amount)
         return before, window.total
 

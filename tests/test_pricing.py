@@ -630,3 +630,49 @@ def test_cost_values_are_finite_floats() -> None:
     for provider, model in (("openai", "gpt-4o"), ("anthropic", "claude-sonnet-4-5")):
         value = PRICES.cost(provider, model, TokenCounts(10**9, 10**9, 10**8, 10**8, 10**8))
         assert isinstance(value, float) and math.isfinite(value) and value > 0
+
+
+# --------------------------------------------------------------------------------------------
+# The httpx hook: the instrumentor reads OTEL_PYTHON_LLM_ROUTER_PRICING_FILE
+
+
+def test_httpx_hook_prices_calls_from_the_pricing_file(
+    instrument: Callable[..., Any],
+    span_exporter: InMemorySpanExporter,
+    metric_points: Callable[[str], list[Any]],
+) -> None:
+    """A real httpx2 client against a local fake OpenAI server, instrumented from the environment."""
+    # The hook needs the wire formats (another helper's work); until they land this waits.
+    pytest.importorskip("opentelemetry.instrumentation.llm_router._wire._hosts")
+    import httpx2
+
+    from tests.support.openai_wire import chat_completion, chat_request, chat_stream_reply
+    from tests.support.scripted_server import ScriptedServer, json_reply
+
+    answer = chat_completion(prompt_tokens=1200, completion_tokens=300)
+    answer["usage"]["prompt_tokens_details"]["cached_tokens"] = 1000
+    replies = iter([json_reply(answer), chat_stream_reply(words=7)])
+    with ScriptedServer(lambda received: next(replies)) as server:
+        instrument(f"{server.host_port}=openai", OTEL_PYTHON_LLM_ROUTER_PRICING_FILE=str(EXAMPLE))
+        url = server.url + "/v1/chat/completions"
+        with httpx2.Client() as client:
+            client.post(url, content=json.dumps(chat_request()).encode()).raise_for_status()
+            with client.stream(
+                "POST", url, content=json.dumps(chat_request(stream=True)).encode()
+            ) as response:
+                for _ in response.iter_bytes():
+                    pass
+
+    spans = [s for s in span_exporter.get_finished_spans() if s.name == "chat gpt-4o-mini"]
+    assert len(spans) == 2
+    # examples/pricing.json, gpt-4o-mini: input 0.15, cached input 0.075, output 0.60 per 1M.
+    # The response model (gpt-4o-mini-2024-07-18) has no entry: the request model's price is used.
+    plain = usd((200, 0.15), (1000, 0.075), (300, 0.6))
+    streamed = usd((12, 0.15), (7, 0.6))  # the stream's final usage chunk: 12 in, 7 out
+    assert spans[0].attributes["llm_router.cost.usd"] == pytest.approx(plain)
+    assert spans[1].attributes["llm_router.cost.usd"] == pytest.approx(streamed)
+    (point,) = metric_points(COST)
+    assert point.value == pytest.approx(plain + streamed)
+    assert point.attributes["gen_ai.provider.name"] == "openai"
+    assert point.attributes["gen_ai.request.model"] == "gpt-4o-mini"
+    assert point.attributes["gen_ai.response.model"] == "gpt-4o-mini-2024-07-18"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from typing import Any, Awaitable, Iterable, Optional
+from typing import Any, Awaitable, Callable, Iterable, Optional
 
 from opentelemetry.instrumentation.llm_router._observe import (
     ObserveCallback,
@@ -60,6 +60,9 @@ class CompositeObserver:
             raise
         for task in pending:
             task.cancel()
+            # An observer may swallow the cancellation and fail later: retrieve that failure,
+            # or asyncio reports "Task exception was never retrieved" as an error.
+            task.add_done_callback(_late_outcome(tasks[task], method))
             _logger.warning(
                 "observer %r did not finish %s within %ss; cancelled",
                 tasks[task],
@@ -76,6 +79,19 @@ class CompositeObserver:
                     method,
                     exc_info=task.exception(),
                 )
+
+
+def _late_outcome(observer: ObserveCallback, method: str) -> Callable[[asyncio.Future[Any]], None]:
+    def retrieve(task: asyncio.Future[Any]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            _logger.warning(
+                "observer %r failed in %s after its timeout",
+                observer,
+                method,
+                exc_info=task.exception(),
+            )
+
+    return retrieve
 
 
 def _call(observer: ObserveCallback, method: str, event: Any) -> Optional[Awaitable[Any]]:

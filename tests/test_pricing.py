@@ -676,3 +676,64 @@ def test_httpx_hook_prices_calls_from_the_pricing_file(
     assert point.attributes["gen_ai.provider.name"] == "openai"
     assert point.attributes["gen_ai.request.model"] == "gpt-4o-mini"
     assert point.attributes["gen_ai.response.model"] == "gpt-4o-mini-2024-07-18"
+
+
+def test_worked_example_in_the_docs(
+    tracer_provider: TracerProvider,
+    meter_provider: MeterProvider,
+    span_exporter: InMemorySpanExporter,
+    metric_points: Callable[[str], list[Any]],
+) -> None:
+    """docs/pricing.md's price file and its three requests give the numbers the docs show."""
+    from opentelemetry.instrumentation.llm_router import BudgetRange
+    from opentelemetry.instrumentation.llm_router._spend import SpendTracker
+
+    docs = (EXAMPLE.parent.parent / "docs" / "pricing.md").read_text(encoding="utf-8")
+    block = docs.split("```json\n", 1)[1].split("```", 1)[0]
+    table = PricingTable.from_dict(json.loads(block), strict=True)
+    observer = OTelObserver(
+        tracer_provider,
+        meter_provider,
+        TelemetrySettings(cost=table.cost),
+        spend_tracker=SpendTracker(),
+    )
+    caller = CallerContext(
+        account_id="acct-42",
+        budget=20_000,
+        budget_scope="account",
+        budget_range=BudgetRange.duration(3600),
+    )
+    first = RequestSuccessEvent(
+        RequestContext("default", "openai", "gpt-4o", caller, 800),
+        LanguageModelUsage(InputTokens(total=1200, cache_read=1000), OutputTokens(total=300)),
+    )
+    second = RequestSuccessEvent(
+        RequestContext("smart", "anthropic", "claude-sonnet-4-5-20250929", caller, 2400),
+        LanguageModelUsage(
+            InputTokens(no_cache=500, cache_read=3000, cache_write=1500), OutputTokens(total=400)
+        ),
+    )
+    for event in (first, second, first):
+        observer.record_success(event)
+    rows = [
+        (
+            s.attributes["llm_router.cost.usd"],
+            s.attributes["llm_router.budget.spent.micro_usd"],
+            s.attributes["llm_router.budget.used_fraction"],
+            s.attributes.get("llm_router.budget.exceeded"),
+        )
+        for s in span_exporter.get_finished_spans()
+    ]
+    assert rows == [
+        (pytest.approx(0.00475), 4750, pytest.approx(0.2375), None),
+        (pytest.approx(0.014025), 18775, pytest.approx(0.93875), None),
+        (pytest.approx(0.00475), 23525, pytest.approx(1.17625), True),
+    ]
+    for row in ("| 1 | 0.00475 | 4750 | 0.2375 |", "| 3 | 0.00475 | 23525 | 1.17625 | true |"):
+        assert row in docs
+    assert _cost_sums(metric_points(COST)) == {
+        ("openai", "gpt-4o"): pytest.approx(0.0095),
+        ("anthropic", "claude-sonnet-4-5-20250929"): pytest.approx(0.014025),
+    }
+    (crossed,) = metric_points("llm_router.budget.exceeded")
+    assert crossed.value == 1

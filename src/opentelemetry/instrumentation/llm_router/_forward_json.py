@@ -49,7 +49,7 @@ def parse_forward_event(line: str | bytes) -> ForwardEvent:
     """Parse one JSON line: a bare ``{"RequestStarted": …}`` or bus-wrapped ``{"Forward": {…}}``."""
     try:
         value = json.loads(line, object_pairs_hook=_object_from_pairs)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise ForwardEventError("<line>", f"not valid JSON ({exc})") from None
     return forward_event_from_value(value)
 

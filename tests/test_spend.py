@@ -419,3 +419,24 @@ def test_call_attribute_values_through_genai_call(
     assert [s.attributes.get(EXCEEDED) for s in spans] == [None, None, True]
     assert spans[2].attributes["llm_router.budget.micro_usd"] == 400
     assert spans[2].attributes["llm_router.budget.range.count"] == 5
+
+
+def test_concurrent_records_lose_nothing() -> None:
+    import threading
+
+    tracker = SpendTracker(max_accounts=10)
+    telemetry = GenAITelemetry(TracerProvider(sampler=ALWAYS_OFF), MeterProvider())
+    call = telemetry.start_call("chat", "openai", "unit")
+    callers = [CallerContext("shared", budget_range=BudgetRange.rounds(10**6)), CallerContext("x")]
+
+    def work() -> None:
+        for i in range(5000):
+            tracker.record(call, callers[i % 2], 1e-6)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert tracker.spent_micro_usd(callers[0]) == pytest.approx(10_000)
+    assert tracker.spent_micro_usd(callers[1]) == pytest.approx(10_000)

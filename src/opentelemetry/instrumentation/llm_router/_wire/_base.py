@@ -54,7 +54,9 @@ class ResponseSummary:
 class StreamParser(Protocol):
     """Reads one SSE stream incrementally. ``feed`` gets raw bytes exactly as the caller gets them."""
 
-    def feed(self, chunk: bytes) -> None: ...
+    def feed(self, chunk: bytes) -> None:
+        """Bytes of the response body, in any pieces; never raises on malformed input."""
+        ...
 
     def summary(self) -> ResponseSummary:
         """What the stream said so far (called once, when the stream ends, however it ends)."""
@@ -66,9 +68,21 @@ class WireFormat(Protocol):
 
     name: str
 
-    def request_info(self, method: str, path: str, body: Optional[bytes]) -> Optional[RequestInfo]:
+    def request_info(
+        self, method: str, path: str, body: Optional[bytes], capture_content: bool = False
+    ) -> Optional[RequestInfo]:
         """What the request asks for; ``None`` when it is no GenAI call we know (e.g. a GET of
-        ``/v1/models``): the hook then lets it pass without a span. ``path`` has no query."""
+        ``/v1/models``): the hook then lets it pass without a span. ``path`` should have no query
+        (a query left on is ignored). With ``capture_content`` the decoded body is kept in
+        :attr:`RequestInfo.body` for :meth:`input_messages`; without it nothing of the content
+        is retained."""
+        ...
+
+    def input_messages(
+        self, info: RequestInfo
+    ) -> tuple[Optional[list[dict[str, Any]]], Optional[list[dict[str, Any]]]]:
+        """``(input messages, system instructions)`` in the GenAI content schema, from the body
+        kept by ``request_info(..., capture_content=True)``; ``(None, None)`` without it."""
         ...
 
     def parse_response(

@@ -1,0 +1,151 @@
+"""Incremental Server-Sent Events splitting over raw bytes, built to cost almost nothing per chunk.
+
+A streamed LLM response is thousands of small events of which a handful matter (the first, the
+one with usage, the one with finish reasons). So the splitter hands each *raw* event (its bytes,
+lines and all) to :meth:`SSESplitter._event`; the wire format looks at those bytes with a few
+substring tests and decodes JSON only for the events that carry something it needs
+(:func:`event_name` and :func:`event_data` do the real SSE field parsing when it does).
+
+Memory stays bounded: only the current incomplete event is kept, and an event that grows beyond
+:data:`MAX_EVENT_BYTES` without ending is dropped (the rest of it is skipped up to the next event
+boundary). Line endings may be ``\\n``, ``\\r\\n`` or ``\\r`` (the SSE spec allows all three, Gemini
+sends CRLF); they are normalised to ``\\n`` on the way in, with care for a ``\\r`` at the very end
+of a chunk whose ``\\n`` arrives in the next one.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+MAX_EVENT_BYTES = 1 << 20
+"""An incomplete event larger than this (1 MiB) is dropped rather than buffered further."""
+
+_SEP = b"\n\n"
+_LF = b"\n"
+_CR = b"\r"
+
+
+class SSESplitter:
+    """Splits a byte stream into SSE events; subclasses implement :meth:`_event`.
+
+    ``feed_sse`` may get the stream cut at any byte; ``flush_sse`` (at end of stream) delivers a
+    final event that was not followed by a blank line, which real servers and proxies do send.
+    """
+
+    __slots__ = ("_cr", "_parts", "_size", "_skip")
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+        self._size = 0
+        self._cr = False
+        self._skip = False
+
+    def _event(self, raw: bytes) -> None:
+        """One complete event: its bytes without the separating blank line, ``\\n`` line ends."""
+        raise NotImplementedError
+
+    def feed_sse(self, chunk: bytes) -> None:
+        if self._cr or _CR in chunk:
+            chunk = self._normalise(chunk)
+        parts = self._parts
+        if parts:
+            if _SEP not in chunk and not (chunk[:1] == _LF and parts[-1][-1:] == _LF):
+                self._hold(chunk)
+                return
+            parts.append(chunk)
+            chunk = b"".join(parts)
+            parts.clear()
+            self._size = 0
+        elif _SEP not in chunk:
+            if chunk:
+                self._hold(chunk)
+            return
+        events = chunk.split(_SEP)
+        rest = events.pop()
+        if self._skip:
+            # The first piece is the tail of an oversized event we decided to drop.
+            self._skip = False
+            events[0] = b""
+        handle = self._event
+        for raw in events:
+            if raw:
+                handle(raw)
+        if rest:
+            self._hold(rest)
+
+    def flush_sse(self) -> None:
+        """Deliver what is left at the end of the stream (an event without its blank line)."""
+        if self._cr:
+            self._cr = False
+            self.feed_sse(_LF)
+        parts = self._parts
+        if not parts:
+            return
+        data = b"".join(parts)
+        parts.clear()
+        self._size = 0
+        if self._skip:
+            self._skip = False
+            return
+        if data.strip():
+            self._event(data)
+
+    def _hold(self, piece: bytes) -> None:
+        self._parts.append(piece)
+        self._size += len(piece)
+        if self._size > MAX_EVENT_BYTES:
+            # Too big to be an event we would decode: drop it, keep only the last byte so a
+            # boundary split across chunks ("\n" | "\n") is still seen.
+            self._parts = [piece[-1:]]
+            self._size = 1
+            self._skip = True
+
+    def _normalise(self, chunk: bytes) -> bytes:
+        if self._cr:
+            chunk = _CR + chunk
+            self._cr = False
+        if chunk[-1:] == _CR:
+            # Its "\n" may be the first byte of the next chunk: decide then.
+            chunk = chunk[:-1]
+            self._cr = True
+        return chunk.replace(b"\r\n", _LF).replace(_CR, _LF)
+
+
+def event_name(raw: bytes) -> Optional[bytes]:
+    """The ``event:`` field of a raw event when it is the first line (as every provider sends
+    it), without parsing the rest; ``None`` when the event has no leading ``event:`` line."""
+    if raw[:6] != b"event:":
+        if raw[:1] == _LF:
+            raw = raw.lstrip(_LF)
+            if raw[:6] != b"event:":
+                return None
+        else:
+            return None
+    end = raw.find(_LF)
+    return raw[6:end if end >= 0 else len(raw)].strip()
+
+
+def event_data(raw: bytes) -> Optional[bytes]:
+    """The ``data`` of a raw event (its ``data:`` lines joined by ``\\n``), or ``None``.
+
+    Follows the SSE field rules: one optional space after the colon is dropped, comments (lines
+    starting with ``:``) and the ``event``/``id``/``retry`` fields are skipped.
+    """
+    if raw[:5] == b"data:" and _LF not in raw:
+        value = raw[5:]
+        return value[1:] if value[:1] == b" " else value
+    lines: list[bytes] = []
+    for line in raw.split(_LF):
+        if line[:4] != b"data":
+            continue
+        value = line[4:]
+        if value[:1] == b":":
+            value = value[1:]
+            if value[:1] == b" ":
+                value = value[1:]
+        elif value:
+            continue  # a field named e.g. "database": not ours
+        lines.append(value)
+    if not lines:
+        return None
+    return lines[0] if len(lines) == 1 else _LF.join(lines)

@@ -1,0 +1,98 @@
+"""The common body of every format's stream parser: what kind of stream is this, and dispatch.
+
+A response the hook treats as a stream is not always SSE: a request that asked for a stream may be
+answered with a plain JSON error (Anthropic does this for a 404), and Gemini's
+``:streamGenerateContent`` without ``alt=sse`` streams one JSON array. The first non-blank byte
+decides: ``{`` -> a whole JSON body (kept, bounded, and summarised at the end), ``[`` -> a JSON
+array whose elements are handed over one by one as they complete, anything else -> SSE.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from opentelemetry.instrumentation.llm_router._wire._base import ResponseSummary
+from opentelemetry.instrumentation.llm_router._wire._jsonarray import JSONArraySplitter
+from opentelemetry.instrumentation.llm_router._wire._sse import MAX_EVENT_BYTES, SSESplitter
+
+_DETECT = 1
+_SSE = 0
+_JSON = 2
+_ARRAY = 3
+_BLANK = b" \t\r\n\xef\xbb\xbf"  # whitespace and a UTF-8 byte order mark
+
+
+class EventStreamParser(SSESplitter):
+    """Base of the format stream parsers (implements the ``StreamParser`` protocol).
+
+    Subclasses implement :meth:`_event` (one raw SSE event), :meth:`_summary`, and, where their
+    format has them, :meth:`_element` (one JSON-array element) and :meth:`_whole` (a complete
+    JSON body).
+    """
+
+    __slots__ = ("_array", "_body", "_body_size", "_mode")
+
+    def __init__(self) -> None:
+        SSESplitter.__init__(self)
+        self._mode = _DETECT
+        self._body: Optional[list[bytes]] = None
+        self._body_size = 0
+        self._array: Optional[JSONArraySplitter] = None
+
+    def feed(self, chunk: bytes) -> None:
+        if self._mode:
+            self._feed_other(chunk)
+        else:
+            self.feed_sse(chunk)
+
+    def summary(self) -> ResponseSummary:
+        mode = self._mode
+        if mode == _SSE:
+            self.flush_sse()
+        elif mode == _JSON and self._body is not None:
+            body = b"".join(self._body)
+            self._body = None
+            self._whole(body)
+        return self._summary()
+
+    def _feed_other(self, chunk: bytes) -> None:
+        mode = self._mode
+        if mode == _DETECT:
+            stripped = chunk.lstrip(_BLANK)
+            if not stripped:
+                return
+            first = stripped[:1]
+            if first == b"{":
+                self._mode = _JSON
+                self._body = []
+                chunk = stripped
+            elif first == b"[":
+                self._mode = _ARRAY
+                self._array = JSONArraySplitter(self._element)
+                chunk = stripped
+            else:
+                self._mode = _SSE
+                self.feed_sse(chunk)
+                return
+            mode = self._mode
+        if mode == _JSON:
+            body = self._body
+            if body is not None:
+                self._body_size += len(chunk)
+                if self._body_size > MAX_EVENT_BYTES:
+                    self._body = None  # too big to summarise: give up on it, stay bounded
+                else:
+                    body.append(chunk)
+        elif mode == _ARRAY and self._array is not None:
+            self._array.feed(chunk)
+
+    # Hooks -------------------------------------------------------------------------------
+
+    def _element(self, raw: bytes) -> None:
+        """One complete element of a streamed JSON array (Gemini without ``alt=sse``)."""
+
+    def _whole(self, body: bytes) -> None:
+        """A complete JSON body sent where a stream was expected (e.g. an error)."""
+
+    def _summary(self) -> ResponseSummary:
+        raise NotImplementedError

@@ -1,0 +1,150 @@
+"""Tolerant readers for values taken from provider JSON.
+
+Providers (and proxies in front of them) send surprising things: token counts as strings, floats,
+booleans or negatives; ``null`` where an object belongs; ids thousands of characters long. Every
+value a wire format puts in a :class:`~._base.ResponseSummary` or request parameter passes through
+one of these functions, so the telemetry always gets the type it expects or nothing at all, and no
+malformed body can raise.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Optional
+
+MAX_TOKEN_COUNT = 1 << 40
+"""Counts at or above this are absurd (a trillion tokens in one call) and are dropped."""
+
+MAX_TEXT = 512
+"""Longest model name / response id / finish reason / error code kept; longer ones are cut."""
+
+MAX_MESSAGE = 1024
+"""Longest provider error message kept."""
+
+
+def count(value: Any) -> Optional[int]:
+    """A token count: a non-negative int below :data:`MAX_TOKEN_COUNT`, else ``None``.
+
+    ``bool`` is excluded on purpose (``True`` is an ``int`` in Python, but never a count); an
+    integral float (``12.0``, as some proxies re-serialise) is accepted.
+    """
+    kind = type(value)
+    if kind is int:
+        return value if 0 <= value < MAX_TOKEN_COUNT else None
+    if kind is float and value.is_integer() and 0 <= value < MAX_TOKEN_COUNT:
+        return int(value)
+    return None
+
+
+def text(value: Any, limit: int = MAX_TEXT) -> Optional[str]:
+    """A non-empty string, cut to ``limit`` characters; anything else is ``None``."""
+    if type(value) is str and value:
+        return value if len(value) <= limit else value[:limit]
+    return None
+
+
+def number(value: Any) -> Optional[float]:
+    """A float request parameter (temperature, top_p, ...); ``bool`` and non-numbers are ``None``."""
+    kind = type(value)
+    if kind is float:
+        return value if value == value else None  # NaN is no parameter value
+    if kind is int:
+        return float(value)
+    return None
+
+
+def integer(value: Any) -> Optional[int]:
+    """An int request parameter (max tokens, seed, n); integral floats accepted, ``bool`` not."""
+    kind = type(value)
+    if kind is int:
+        return value
+    if kind is float and value.is_integer():
+        return int(value)
+    return None
+
+
+def strings(value: Any, limit: int = 32) -> Optional[list[str]]:
+    """A stop-sequence style parameter: one string or a list of strings -> list, else ``None``."""
+    if type(value) is str:
+        return [value]
+    if isinstance(value, list):
+        out = [item for item in value[:limit] if type(item) is str]
+        return out or None
+    return None
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty dict (so ``.get`` chains never fail)."""
+    return value if isinstance(value, dict) else {}
+
+
+def sequence(value: Any) -> list[Any]:
+    """``value`` if it is a JSON array, else an empty list."""
+    return value if isinstance(value, list) else []
+
+
+_DECODER = json.JSONDecoder()
+_raw_decode = _DECODER.raw_decode
+_BLANK = " \t\r\n"
+
+
+def loads(data: bytes) -> Any:
+    """Decode one JSON value from UTF-8 bytes; ``None`` instead of raising on malformed input.
+
+    ``json.loads`` spends ~2.5 µs of Python-level overhead per call (encoding detection, a
+    trailing-whitespace regex); on a stream that is paid per decoded event, so this goes straight
+    to the C scanner. Trailing bytes after the value are ignored (tolerance, not validation).
+    """
+    try:
+        text = data.decode("utf-8")
+        if text[:1] in _BLANK:
+            text = text.lstrip(_BLANK)
+        return _raw_decode(text)[0]
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included
+        return None
+
+
+def loads_exact(data: bytes) -> Any:
+    """Like :func:`loads`, but the value must span all of ``data`` (trailing blanks allowed):
+    used where a successful decode is the proof that a guessed boundary was right."""
+    try:
+        text = data.decode("utf-8").strip(_BLANK)
+        value, end = _raw_decode(text)
+    except (ValueError, RecursionError):
+        return None
+    return value if end == len(text) else None
+
+
+_SECRET = re.compile(
+    r"(?:sk-[A-Za-z0-9_*-]{6,}|AIza[0-9A-Za-z_-]{10,}|gsk_[A-Za-z0-9*]{6,}|xai-[A-Za-z0-9*]{6,}"
+    r"|Bearer\s+\S+)"
+)
+
+
+def scrub(message: Any) -> Optional[str]:
+    """A provider error message fit for telemetry: cut, and with anything key-like masked.
+
+    OpenAI's 401 message quotes (a masked form of) the key the caller sent; we never want even a
+    fragment of a key in an attribute.
+    """
+    value = text(message, MAX_MESSAGE)
+    if value is None:
+        return None
+    return _SECRET.sub("[REDACTED]", value)
+
+
+def error_code(error: dict[str, Any], *preferred: str) -> Optional[str]:
+    """The first of ``preferred`` keys of an error object that holds a usable code.
+
+    Strings win over numbers at the same rank; a numeric code (an HTTP status some gateways put
+    in ``code``) is used only when no string field is there.
+    """
+    fallback: Optional[str] = None
+    for key in preferred:
+        value = error.get(key)
+        if type(value) is str and value:
+            return value[:MAX_TEXT]
+        if fallback is None and type(value) is int:
+            fallback = str(value)
+    return fallback

@@ -1,0 +1,273 @@
+"""The Anthropic Messages wire format (``POST .../v1/messages``, operation ``chat``).
+
+Usage: Anthropic's ``input_tokens`` counts only the uncached part of the prompt, so the GenAI
+input count is ``input_tokens + cache_read_input_tokens + cache_creation_input_tokens``; the cache
+counts are also reported on their own. In a stream, ``message_start`` carries the first usage and
+every ``message_delta`` carries *cumulative* counts (output always, input and cache counts on
+newer API versions), so a count in the last ``message_delta`` overrides the one from
+``message_start``. Finish reason: ``stop_reason``. Errors: ``{"type": "error", "error": {"type":
+...}}`` as a body or as an ``event: error`` in a stream. ``ping`` events are skipped.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from opentelemetry.instrumentation.llm_router._genai import RequestParameters, TokenCounts
+from opentelemetry.instrumentation.llm_router._wire import _content as C
+from opentelemetry.instrumentation.llm_router._wire._base import (
+    RequestInfo,
+    ResponseSummary,
+    StreamParser,
+)
+from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
+from opentelemetry.instrumentation.llm_router._wire._sse import event_data, event_name
+from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
+from opentelemetry.instrumentation.llm_router._wire._values import (
+    count,
+    error_code,
+    integer,
+    loads,
+    mapping,
+    number,
+    scrub,
+    sequence,
+    strings,
+    text,
+)
+
+MESSAGES = "messages"
+_COUNT_KEYS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_read_input_tokens",
+    "cache_creation_input_tokens",
+)
+
+
+def _parameters(body: dict[str, Any]) -> Optional[RequestParameters]:
+    if not body:
+        return None
+    params = RequestParameters(
+        max_tokens=integer(body.get("max_tokens")),
+        temperature=number(body.get("temperature")),
+        top_p=number(body.get("top_p")),
+        top_k=number(body.get("top_k")),
+        stop_sequences=strings(body.get("stop_sequences")),
+    )
+    return params if params.attributes() else None
+
+
+def _counts(usage: Any, into: dict[str, int]) -> None:
+    """Valid counts of an Anthropic ``usage`` object, overriding those already in ``into``."""
+    if isinstance(usage, dict):
+        for key in _COUNT_KEYS:
+            value = count(usage.get(key))
+            if value is not None:
+                into[key] = value
+
+
+def _token_counts(counts: dict[str, int]) -> Optional[TokenCounts]:
+    if not counts:
+        return None
+    uncached = counts.get("input_tokens")
+    cache_read = counts.get("cache_read_input_tokens")
+    cache_creation = counts.get("cache_creation_input_tokens")
+    total_input = None
+    if uncached is not None:
+        total_input = uncached + (cache_read or 0) + (cache_creation or 0)
+    return TokenCounts(
+        input_tokens=total_input,
+        output_tokens=counts.get("output_tokens"),
+        cache_read_input_tokens=cache_read,
+        cache_creation_input_tokens=cache_creation,
+    )
+
+
+def _error_of(obj: dict[str, Any], summary: ResponseSummary) -> None:
+    error = obj.get("error")
+    if isinstance(error, dict):
+        summary.error_type = error_code(error, "type", "code")
+        summary.error_message = scrub(error.get("message"))
+
+
+def _block_part(block: dict[str, Any]) -> Optional[dict[str, Any]]:
+    kind = block.get("type")
+    if kind == "text":
+        value = block.get("text")
+        return C.text_part(value) if isinstance(value, str) else None
+    if kind == "thinking":
+        value = block.get("thinking")
+        return C.reasoning_part(value) if isinstance(value, str) else None
+    if kind in ("tool_use", "server_tool_use"):
+        return C.tool_call_part(text(block.get("id")), text(block.get("name")), block.get("input"))
+    if kind == "tool_result":
+        return C.tool_response_part(text(block.get("tool_use_id")), block.get("content"))
+    if kind == "redacted_thinking":
+        return None
+    return C.other_part(kind)
+
+
+def _parts(content: Any) -> list[dict[str, Any]]:
+    if isinstance(content, str):
+        return [C.text_part(content)]
+    parts = []
+    for block in sequence(content):
+        part = _block_part(mapping(block))
+        if part is not None:
+            parts.append(part)
+    return parts
+
+
+def _summarise(obj: dict[str, Any], capture: bool, summary: ResponseSummary) -> None:
+    summary.response_id = text(obj.get("id"))
+    summary.response_model = text(obj.get("model"))
+    reason = text(obj.get("stop_reason"))
+    summary.finish_reasons = [reason] if reason else []
+    counts: dict[str, int] = {}
+    _counts(obj.get("usage"), counts)
+    summary.usage = _token_counts(counts)
+    _error_of(obj, summary)
+    if capture and obj.get("type") == "message":
+        summary.output_messages = [C.output_message(_parts(obj.get("content")), reason)]
+
+
+_WANTED = frozenset((b"message_start", b"message_delta", b"error"))
+_CONTENT_EVENTS = frozenset((b"content_block_start", b"content_block_delta"))
+
+
+class MessagesStream(EventStreamParser):
+    """A Messages SSE stream. Without capture only ``message_start``, ``message_delta`` and
+    ``error`` events are decoded; with capture the content block events too."""
+
+    __slots__ = ("_blocks", "_capture", "_counts", "_reason", "_summary_obj")
+
+    def __init__(self, capture: bool) -> None:
+        EventStreamParser.__init__(self)
+        self._capture = capture
+        self._counts: dict[str, int] = {}
+        self._reason: Optional[str] = None
+        self._blocks: dict[int, list[Any]] = {}  # index -> [type, id, name, TextBuffer]
+        self._summary_obj = ResponseSummary()
+
+    def _event(self, raw: bytes) -> None:
+        name = event_name(raw)
+        if name is not None:
+            if name not in _WANTED and not (self._capture and name in _CONTENT_EVENTS):
+                return
+        elif (
+            b"message_start" not in raw
+            and b"message_delta" not in raw
+            and b"error" not in raw
+            and not self._capture
+        ):
+            return
+        data = event_data(raw)
+        if not data:
+            return
+        obj = loads(data)
+        if isinstance(obj, dict):
+            self._take(obj)
+
+    def _take(self, obj: dict[str, Any]) -> None:
+        kind = obj.get("type")
+        summary = self._summary_obj
+        if kind == "message_start":
+            message = mapping(obj.get("message"))
+            summary.response_id = text(message.get("id"))
+            summary.response_model = text(message.get("model"))
+            _counts(message.get("usage"), self._counts)
+        elif kind == "message_delta":
+            reason = text(mapping(obj.get("delta")).get("stop_reason"))
+            if reason:
+                self._reason = reason
+            _counts(obj.get("usage"), self._counts)
+        elif kind == "error" or "error" in obj:
+            _error_of(obj, summary)
+        elif self._capture and kind == "content_block_start":
+            index = integer(obj.get("index")) or 0
+            block = mapping(obj.get("content_block"))
+            buffer = C.TextBuffer()
+            buffer.add(block.get("text") or block.get("thinking"))
+            self._blocks[index] = [block.get("type"), text(block.get("id")), text(block.get("name")), buffer]
+        elif self._capture and kind == "content_block_delta":
+            entry = self._blocks.get(integer(obj.get("index")) or 0)
+            if entry is not None:
+                delta = mapping(obj.get("delta"))
+                entry[3].add(delta.get("text") or delta.get("thinking") or delta.get("partial_json"))
+
+    def _whole(self, body: bytes) -> None:
+        obj = loads(body)
+        if isinstance(obj, dict):
+            _summarise(obj, self._capture, self._summary_obj)
+
+    def _summary(self) -> ResponseSummary:
+        summary = self._summary_obj
+        if self._reason:
+            summary.finish_reasons = [self._reason]
+        if self._counts:
+            summary.usage = _token_counts(self._counts)
+        if self._capture and self._blocks:
+            parts = []
+            for _, (kind, block_id, name, buffer) in sorted(self._blocks.items()):
+                if kind == "text":
+                    parts.append(C.text_part(buffer.value()))
+                elif kind == "thinking":
+                    parts.append(C.reasoning_part(buffer.value()))
+                elif kind in ("tool_use", "server_tool_use"):
+                    parts.append(C.tool_call_part(block_id, name, buffer.value() or None))
+            summary.output_messages = [C.output_message(parts, self._reason)]
+        return summary
+
+
+class AnthropicFormat:
+    """Anthropic Messages API."""
+
+    name = "anthropic"
+
+    def request_info(
+        self, method: str, path: str, body: Optional[bytes], capture_content: bool = False
+    ) -> Optional[RequestInfo]:
+        if method != "POST":
+            return None
+        path = strip_query(path)
+        if not path.endswith("/messages"):
+            return None
+        fields, full = read_body(body, capture_content, need_model=True)
+        return RequestInfo(
+            operation="chat",
+            request_model=text(fields.get("model")),
+            stream=fields.get("stream") is True,
+            parameters=_parameters(fields),
+            kind=MESSAGES,
+            body=full if capture_content else None,
+        )
+
+    def parse_response(
+        self, info: RequestInfo, body: bytes, capture_content: bool
+    ) -> ResponseSummary:
+        summary = ResponseSummary()
+        obj = loads(body)
+        if isinstance(obj, dict):
+            _summarise(obj, capture_content, summary)
+        return summary
+
+    def stream_parser(self, info: RequestInfo, capture_content: bool) -> StreamParser:
+        return MessagesStream(capture_content)
+
+    def input_messages(
+        self, info: RequestInfo
+    ) -> tuple[Optional[list[dict[str, Any]]], Optional[list[dict[str, Any]]]]:
+        body = info.body
+        if not isinstance(body, dict):
+            return None, None
+        messages = [
+            {"role": text(m.get("role")) or "user", "parts": _parts(m.get("content"))}
+            for m in map(mapping, sequence(body.get("messages")))
+        ]
+        system = body.get("system")
+        instructions = _parts(system) if system is not None else None
+        return messages or None, instructions or None
+
+
+ANTHROPIC = AnthropicFormat()

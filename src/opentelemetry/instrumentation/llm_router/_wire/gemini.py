@@ -1,0 +1,319 @@
+"""The Gemini wire format: the Gemini API (``generativelanguage.googleapis.com``) and Vertex AI.
+
+Paths end in ``/models/<model>:<method>`` (Gemini API ``/v1beta/models/...``; Vertex
+``/v1/projects/<p>/locations/<l>/publishers/google/models/...``): the model comes from the path.
+``:generateContent`` and ``:streamGenerateContent`` are operation ``generate_content``;
+``:embedContent`` / ``:batchEmbedContents`` are ``embeddings`` (their responses carry no usage).
+
+Response: ``responseId``, ``modelVersion``, one raw ``finishReason`` per candidate (``STOP``,
+``MAX_TOKENS``, ...), and ``usageMetadata``: input = ``promptTokenCount`` (+
+``toolUsePromptTokenCount``), output = ``candidatesTokenCount + thoughtsTokenCount`` (thinking is
+generated output), cache read = ``cachedContentTokenCount``, reasoning = ``thoughtsTokenCount``.
+Streams repeat ``usageMetadata`` in many chunks, often empty (``{}``) or with only
+``trafficType``; each count present overrides the earlier one (they are cumulative), absent ones
+never zero anything. Streams come as SSE (``?alt=sse``, CRLF-separated) or, without ``alt=sse``,
+as one JSON array streamed element by element; both are read incrementally.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from opentelemetry.instrumentation.llm_router._genai import RequestParameters, TokenCounts
+from opentelemetry.instrumentation.llm_router._wire import _content as C
+from opentelemetry.instrumentation.llm_router._wire._base import (
+    RequestInfo,
+    ResponseSummary,
+    StreamParser,
+)
+from opentelemetry.instrumentation.llm_router._wire._body import SMALL_BODY, nested_object
+from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
+from opentelemetry.instrumentation.llm_router._wire._sse import event_data
+from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
+from opentelemetry.instrumentation.llm_router._wire._values import (
+    count,
+    error_code,
+    integer,
+    loads,
+    mapping,
+    number,
+    scrub,
+    sequence,
+    strings,
+    text,
+)
+
+GENERATE = "generate_content"
+EMBED = "embed"
+_METHODS = {
+    "generateContent": ("generate_content", GENERATE, False),
+    "streamGenerateContent": ("generate_content", GENERATE, True),
+    "embedContent": ("embeddings", EMBED, False),
+    "batchEmbedContents": ("embeddings", EMBED, False),
+}
+_COUNT_KEYS = (
+    "promptTokenCount",
+    "toolUsePromptTokenCount",
+    "candidatesTokenCount",
+    "thoughtsTokenCount",
+    "cachedContentTokenCount",
+)
+
+
+def _split_path(path: str) -> Optional[tuple[str, str]]:
+    """``(model, method)`` of ``.../models/<model>:<method>``."""
+    colon = path.rfind(":")
+    if colon < 0:
+        return None
+    slash = path.rfind("/", 0, colon)
+    return path[slash + 1 : colon], path[colon + 1 :]
+
+
+def _get(obj: dict[str, Any], camel: str, snake: str) -> Any:
+    value = obj.get(camel)
+    return obj.get(snake) if value is None else value
+
+
+def _parameters(config: Optional[dict[str, Any]]) -> Optional[RequestParameters]:
+    if not config:
+        return None
+    candidates = integer(_get(config, "candidateCount", "candidate_count"))
+    params = RequestParameters(
+        max_tokens=integer(_get(config, "maxOutputTokens", "max_output_tokens")),
+        temperature=number(config.get("temperature")),
+        top_p=number(_get(config, "topP", "top_p")),
+        top_k=number(_get(config, "topK", "top_k")),
+        frequency_penalty=number(_get(config, "frequencyPenalty", "frequency_penalty")),
+        presence_penalty=number(_get(config, "presencePenalty", "presence_penalty")),
+        stop_sequences=strings(_get(config, "stopSequences", "stop_sequences")),
+        seed=integer(config.get("seed")),
+        choice_count=candidates if candidates is not None and candidates != 1 else None,
+    )
+    return params if params.attributes() else None
+
+
+def _counts(usage: Any, into: dict[str, int]) -> None:
+    if isinstance(usage, dict):
+        for key in _COUNT_KEYS:
+            value = count(usage.get(key))
+            if value is not None:
+                into[key] = value
+
+
+def _token_counts(counts: dict[str, int]) -> Optional[TokenCounts]:
+    if not counts:
+        return None
+    prompt = counts.get("promptTokenCount")
+    tool_prompt = counts.get("toolUsePromptTokenCount")
+    candidates = counts.get("candidatesTokenCount")
+    thoughts = counts.get("thoughtsTokenCount")
+    input_tokens = None
+    if prompt is not None or tool_prompt is not None:
+        input_tokens = (prompt or 0) + (tool_prompt or 0)
+    output_tokens = None
+    if candidates is not None or thoughts is not None:
+        output_tokens = (candidates or 0) + (thoughts or 0)
+    return TokenCounts(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cache_read_input_tokens=counts.get("cachedContentTokenCount"),
+        reasoning_output_tokens=thoughts,
+    )
+
+
+def _parts(content: Any) -> list[dict[str, Any]]:
+    parts: list[dict[str, Any]] = []
+    for part in sequence(mapping(content).get("parts")):
+        part = mapping(part)
+        if isinstance(part.get("text"), str):
+            value = part["text"]
+            parts.append(C.reasoning_part(value) if part.get("thought") else C.text_part(value))
+        elif isinstance(part.get("functionCall"), dict):
+            call = part["functionCall"]
+            parts.append(C.tool_call_part(text(call.get("id")), text(call.get("name")), call.get("args")))
+        elif isinstance(part.get("functionResponse"), dict):
+            response = part["functionResponse"]
+            parts.append(
+                C.tool_response_part(
+                    text(response.get("id")) or text(response.get("name")), response.get("response")
+                )
+            )
+        elif part:
+            parts.append(C.other_part(next(iter(part))))
+    return parts
+
+
+class _Accumulator:
+    """The state of one Gemini response built from one or many response objects (chunks)."""
+
+    __slots__ = ("capture", "counts", "reasons", "summary", "texts")
+
+    def __init__(self, capture: bool) -> None:
+        self.capture = capture
+        self.summary = ResponseSummary()
+        self.counts: dict[str, int] = {}
+        self.reasons: dict[int, str] = {}
+        self.texts: dict[int, list[dict[str, Any]]] = {}
+
+    def take(self, obj: dict[str, Any]) -> None:
+        summary = self.summary
+        if summary.response_id is None:
+            summary.response_id = text(obj.get("responseId"))
+        if summary.response_model is None:
+            summary.response_model = text(obj.get("modelVersion"))
+        _counts(obj.get("usageMetadata"), self.counts)
+        error = obj.get("error")
+        if isinstance(error, dict):
+            summary.error_type = error_code(error, "status", "code")
+            summary.error_message = scrub(error.get("message"))
+        for position, candidate in enumerate(sequence(obj.get("candidates"))):
+            candidate = mapping(candidate)
+            index = integer(candidate.get("index"))
+            if index is None:
+                index = position
+            reason = text(candidate.get("finishReason"))
+            if reason:
+                self.reasons[index] = reason
+            if self.capture:
+                self._merge(self.texts.setdefault(index, []), _parts(candidate.get("content")))
+
+    @staticmethod
+    def _merge(into: list[dict[str, Any]], parts: list[dict[str, Any]]) -> None:
+        """Append streamed parts, joining consecutive text (or reasoning) pieces into one part."""
+        for part in parts:
+            last = into[-1] if into else None
+            if (
+                last is not None
+                and part["type"] in ("text", "reasoning")
+                and last["type"] == part["type"]
+                and len(last["content"]) < C.MAX_PART_CHARS
+            ):
+                last["content"] += part["content"]
+            else:
+                into.append(part)
+
+    def result(self) -> ResponseSummary:
+        summary = self.summary
+        if self.reasons:
+            summary.finish_reasons = [self.reasons[i] for i in sorted(self.reasons)]
+        summary.usage = _token_counts(self.counts)
+        if self.capture and self.texts:
+            summary.output_messages = [
+                C.output_message(self.texts[i], self.reasons.get(i)) for i in sorted(self.texts)
+            ]
+        return summary
+
+
+class GenerateContentStream(EventStreamParser):
+    """``:streamGenerateContent`` as SSE or as a streamed JSON array.
+
+    Without capture, a chunk is decoded when it is the first (id, model), or its bytes show a
+    finish reason, a token count, or an error.
+    """
+
+    __slots__ = ("_acc", "_ready")
+
+    def __init__(self, capture: bool) -> None:
+        EventStreamParser.__init__(self)
+        self._acc = _Accumulator(capture)
+        self._ready = False
+
+    def _event(self, raw: bytes) -> None:
+        if self._wanted(raw):
+            data = event_data(raw)
+            if data:
+                self._decode(data)
+
+    def _element(self, raw: bytes) -> None:
+        if self._wanted(raw):
+            self._decode(raw)
+
+    def _wanted(self, raw: bytes) -> bool:
+        return (
+            not self._ready
+            or self._acc.capture
+            or b'"finishReason"' in raw
+            or b'TokenCount"' in raw
+            or b'"error"' in raw
+        )
+
+    def _decode(self, data: bytes) -> None:
+        obj = loads(data)
+        if isinstance(obj, dict):
+            self._acc.take(obj)
+            summary = self._acc.summary
+            self._ready = summary.response_id is not None and summary.response_model is not None
+
+    def _whole(self, body: bytes) -> None:
+        obj = loads(body)
+        if isinstance(obj, dict):
+            self._acc.take(obj)
+
+    def _summary(self) -> ResponseSummary:
+        return self._acc.result()
+
+
+class GeminiFormat:
+    """Gemini API and Vertex AI ``generateContent`` / ``streamGenerateContent``."""
+
+    name = "gemini"
+
+    def request_info(
+        self, method: str, path: str, body: Optional[bytes], capture_content: bool = False
+    ) -> Optional[RequestInfo]:
+        if method != "POST":
+            return None
+        parts = _split_path(strip_query(path))
+        if parts is None:
+            return None
+        model, rpc = parts
+        endpoint = _METHODS.get(rpc)
+        if endpoint is None:
+            return None
+        operation, kind, stream = endpoint
+        fields, full = read_body(body, capture_content, need_model=False)
+        config = mapping(_get(fields, "generationConfig", "generation_config"))
+        if not config and full is None and body and len(body) > SMALL_BODY:
+            config = mapping(nested_object(body, b"generationConfig"))
+        return RequestInfo(
+            operation=operation,
+            request_model=text(model),
+            stream=stream,
+            parameters=_parameters(config) if kind == GENERATE else None,
+            kind=kind,
+            body=full if capture_content else None,
+        )
+
+    def parse_response(
+        self, info: RequestInfo, body: bytes, capture_content: bool
+    ) -> ResponseSummary:
+        acc = _Accumulator(capture_content)
+        obj = loads(body)
+        if isinstance(obj, list):  # a streamed array read as one body
+            for item in obj:
+                if isinstance(item, dict):
+                    acc.take(item)
+        elif isinstance(obj, dict):
+            acc.take(obj)
+        return acc.result()
+
+    def stream_parser(self, info: RequestInfo, capture_content: bool) -> StreamParser:
+        return GenerateContentStream(capture_content)
+
+    def input_messages(
+        self, info: RequestInfo
+    ) -> tuple[Optional[list[dict[str, Any]]], Optional[list[dict[str, Any]]]]:
+        body = info.body
+        if not isinstance(body, dict):
+            return None, None
+        messages = []
+        for content in sequence(body.get("contents")):
+            content = mapping(content)
+            role = text(content.get("role")) or "user"
+            messages.append({"role": "assistant" if role == "model" else role, "parts": _parts(content)})
+        system = _get(body, "systemInstruction", "system_instruction")
+        instructions = _parts(system) if isinstance(system, dict) else None
+        return messages or None, instructions or None
+
+
+GEMINI = GeminiFormat()

@@ -1,0 +1,569 @@
+"""The OpenAI wire format, spoken by OpenAI and by most other providers ("OpenAI-compatible").
+
+Endpoints are recognised by path suffix, so every mount point works: ``/v1/chat/completions``
+(OpenAI, Mistral, DeepSeek, xAI, Together, Fireworks, Ollama), ``/openai/v1/...`` (Groq),
+``/api/v1/...`` (OpenRouter), ``/compatibility/v1/...`` (Cohere), and Azure's
+``/openai/deployments/<deployment>/chat/completions`` (the model is the body's ``model``, else the
+deployment name).
+
+| suffix | operation | kind |
+| --- | --- | --- |
+| ``/chat/completions`` | ``chat`` | ``chat_completions`` |
+| ``/completions`` | ``text_completion`` | ``completions`` |
+| ``/embeddings`` | ``embeddings`` | ``embeddings`` |
+| ``/responses`` | ``chat`` | ``responses`` |
+
+Responses API finish reasons: the API has none, only a response ``status``. We report
+``completed`` as ``stop``; ``incomplete`` as ``length`` when the reason is ``max_output_tokens``,
+else as the ``incomplete_details.reason`` (e.g. ``content_filter``); ``failed`` and ``cancelled``
+as themselves; nothing for a response still in progress.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from opentelemetry.instrumentation.llm_router._genai import RequestParameters, TokenCounts
+from opentelemetry.instrumentation.llm_router._wire import _content as C
+from opentelemetry.instrumentation.llm_router._wire._base import (
+    RequestInfo,
+    ResponseSummary,
+    StreamParser,
+)
+from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
+from opentelemetry.instrumentation.llm_router._wire._sse import event_data, event_name
+from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
+from opentelemetry.instrumentation.llm_router._wire._values import (
+    count,
+    error_code,
+    integer,
+    loads,
+    mapping,
+    number,
+    scrub,
+    sequence,
+    strings,
+    text,
+)
+
+CHAT = "chat_completions"
+COMPLETIONS = "completions"
+EMBEDDINGS = "embeddings"
+RESPONSES = "responses"
+
+_ENDPOINTS = (
+    ("/chat/completions", "chat", CHAT),
+    ("/completions", "text_completion", COMPLETIONS),
+    ("/embeddings", "embeddings", EMBEDDINGS),
+    ("/responses", "chat", RESPONSES),
+)
+
+
+# Request side ------------------------------------------------------------------------------
+
+
+def _endpoint(path: str) -> Optional[tuple[str, str]]:
+    for suffix, operation, kind in _ENDPOINTS:
+        if path.endswith(suffix):
+            return operation, kind
+    return None
+
+
+def _azure_deployment(path: str) -> Optional[str]:
+    marker = "/deployments/"
+    at = path.find(marker)
+    if at < 0:
+        return None
+    name = path[at + len(marker) :].split("/", 1)[0]
+    return name or None
+
+
+def _parameters(kind: str, body: dict[str, Any]) -> Optional[RequestParameters]:
+    if not body:
+        return None
+    if kind == EMBEDDINGS:
+        formats = strings(body.get("encoding_format"))
+        return RequestParameters(encoding_formats=formats) if formats else None
+    if kind == RESPONSES:
+        max_tokens = integer(body.get("max_output_tokens"))
+    else:
+        max_tokens = integer(body.get("max_completion_tokens"))
+        if max_tokens is None:
+            max_tokens = integer(body.get("max_tokens"))
+    choices = integer(body.get("n"))
+    params = RequestParameters(
+        max_tokens=max_tokens,
+        temperature=number(body.get("temperature")),
+        top_p=number(body.get("top_p")),
+        top_k=number(body.get("top_k")),
+        frequency_penalty=number(body.get("frequency_penalty")),
+        presence_penalty=number(body.get("presence_penalty")),
+        stop_sequences=strings(body.get("stop")),
+        seed=integer(body.get("seed")),
+        choice_count=choices if choices is not None and choices != 1 else None,
+    )
+    return params if params.attributes() else None
+
+
+# Response side -----------------------------------------------------------------------------
+
+
+def usage_of(usage: Any) -> Optional[TokenCounts]:
+    """Token counts of an OpenAI-style ``usage`` object (Chat/Completions/Embeddings names, or
+    the Responses API names); ``None`` when it holds no count at all."""
+    if not isinstance(usage, dict):
+        return None
+    input_tokens = count(usage.get("prompt_tokens"))
+    if input_tokens is None:
+        input_tokens = count(usage.get("input_tokens"))
+    output_tokens = count(usage.get("completion_tokens"))
+    if output_tokens is None:
+        output_tokens = count(usage.get("output_tokens"))
+    details = mapping(usage.get("prompt_tokens_details") or usage.get("input_tokens_details"))
+    cache_read = count(details.get("cached_tokens"))
+    if cache_read is None:
+        cache_read = count(usage.get("prompt_cache_hit_tokens"))  # DeepSeek
+    out_details = mapping(
+        usage.get("completion_tokens_details") or usage.get("output_tokens_details")
+    )
+    reasoning = count(out_details.get("reasoning_tokens"))
+    if input_tokens is None and output_tokens is None and cache_read is None and reasoning is None:
+        return None
+    return TokenCounts(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cache_read_input_tokens=cache_read,
+        reasoning_output_tokens=reasoning,
+    )
+
+
+def _chunk_usage(obj: dict[str, Any]) -> Any:
+    usage = obj.get("usage")
+    if usage is None:
+        usage = mapping(obj.get("x_groq")).get("usage")  # Groq puts stream usage here
+    return usage
+
+
+def _error_of(obj: dict[str, Any], summary: ResponseSummary) -> None:
+    """``{"error": {"code"/"type"/"message"}}`` (or a bare error event) into the summary."""
+    error = obj.get("error")
+    if isinstance(error, dict):
+        summary.error_type = error_code(error, "code", "type")
+        summary.error_message = scrub(error.get("message"))
+    elif obj.get("type") == "error":  # Responses stream `error` event: fields at top level
+        summary.error_type = error_code(obj, "code")
+        summary.error_message = scrub(obj.get("message"))
+    elif isinstance(error, str):  # some compatible servers send {"error": "text"}
+        summary.error_type = "error"
+        summary.error_message = scrub(error)
+
+
+def responses_finish_reason(response: dict[str, Any]) -> Optional[str]:
+    status = response.get("status")
+    if status == "completed":
+        return "stop"
+    if status == "incomplete":
+        reason = mapping(response.get("incomplete_details")).get("reason")
+        if reason == "max_output_tokens":
+            return "length"
+        return text(reason) or "incomplete"
+    if status in ("failed", "cancelled"):
+        return status
+    return None
+
+
+def _message_parts(message: dict[str, Any]) -> list[dict[str, Any]]:
+    parts: list[dict[str, Any]] = []
+    reasoning = message.get("reasoning_content") or message.get("reasoning")
+    if isinstance(reasoning, str) and reasoning:
+        parts.append(C.reasoning_part(reasoning))
+    content = message.get("content")
+    if isinstance(content, str):
+        if content:
+            parts.append(C.text_part(content))
+    else:
+        for block in sequence(content):
+            block = mapping(block)
+            if isinstance(block.get("text"), str):
+                parts.append(C.text_part(block["text"]))
+            elif block:
+                parts.append(C.other_part(block.get("type")))
+    refusal = message.get("refusal")
+    if isinstance(refusal, str) and refusal:
+        parts.append(C.text_part(refusal))
+    for call in sequence(message.get("tool_calls")):
+        call = mapping(call)
+        function = mapping(call.get("function"))
+        parts.append(
+            C.tool_call_part(text(call.get("id")), text(function.get("name")), function.get("arguments"))
+        )
+    function_call = message.get("function_call")
+    if isinstance(function_call, dict):
+        parts.append(
+            C.tool_call_part(None, text(function_call.get("name")), function_call.get("arguments"))
+        )
+    return parts
+
+
+def _responses_output(output: Any, finish_reason: Optional[str]) -> list[dict[str, Any]]:
+    """Output items of a Responses API response, as one assistant message."""
+    parts: list[dict[str, Any]] = []
+    for item in sequence(output):
+        item = mapping(item)
+        kind = item.get("type")
+        if kind == "message":
+            for block in sequence(item.get("content")):
+                block = mapping(block)
+                value = block.get("text") if "text" in block else block.get("refusal")
+                if isinstance(value, str):
+                    parts.append(C.text_part(value))
+        elif kind == "function_call":
+            parts.append(
+                C.tool_call_part(
+                    text(item.get("call_id")), text(item.get("name")), item.get("arguments")
+                )
+            )
+        elif kind == "reasoning":
+            for block in sequence(item.get("summary")) + sequence(item.get("content")):
+                value = mapping(block).get("text")
+                if isinstance(value, str) and value:
+                    parts.append(C.reasoning_part(value))
+        elif kind:
+            parts.append(C.other_part(kind))
+    return [C.output_message(parts, finish_reason)] if parts else []
+
+
+def _summarise_response(
+    kind: str, obj: dict[str, Any], capture: bool, summary: ResponseSummary
+) -> None:
+    """Fill ``summary`` from one complete response object of endpoint ``kind``."""
+    summary.response_id = text(obj.get("id"))
+    summary.response_model = text(obj.get("model"))
+    summary.usage = usage_of(obj.get("usage"))
+    _error_of(obj, summary)
+    if kind == RESPONSES:
+        reason = responses_finish_reason(obj)
+        summary.finish_reasons = [reason] if reason else []
+        if capture:
+            summary.output_messages = _responses_output(obj.get("output"), reason)
+        return
+    reasons: list[str] = []
+    messages: list[dict[str, Any]] = []
+    for choice in sequence(obj.get("choices")):
+        choice = mapping(choice)
+        reason = text(choice.get("finish_reason"))
+        if reason:
+            reasons.append(reason)
+        if capture:
+            if kind == COMPLETIONS:
+                value = choice.get("text")
+                parts = [C.text_part(value)] if isinstance(value, str) else []
+            else:
+                parts = _message_parts(mapping(choice.get("message")))
+            messages.append(C.output_message(parts, reason))
+    summary.finish_reasons = reasons
+    if capture and messages:
+        summary.output_messages = messages
+
+
+# Streams -----------------------------------------------------------------------------------
+
+
+class _Choice:
+    """What a capturing stream parser accumulates for one choice."""
+
+    __slots__ = ("reasoning", "text", "tools")
+
+    def __init__(self) -> None:
+        self.text = C.TextBuffer()
+        self.reasoning = C.TextBuffer()
+        self.tools: dict[int, list[Any]] = {}  # index -> [id, name, TextBuffer(arguments)]
+
+    def parts(self) -> list[dict[str, Any]]:
+        parts: list[dict[str, Any]] = []
+        if self.reasoning:
+            parts.append(C.reasoning_part(self.reasoning.value()))
+        if self.text:
+            parts.append(C.text_part(self.text.value()))
+        for _, (call_id, name, arguments) in sorted(self.tools.items()):
+            parts.append(C.tool_call_part(call_id, name, arguments.value()))
+        return parts
+
+
+class ChoicesStream(EventStreamParser):
+    """Chat Completions and legacy Completions streams: ``data: {chunk}`` ... ``data: [DONE]``.
+
+    Without capture, a chunk is decoded only when it is the first with id and model, or its bytes
+    show a non-null finish reason, a usage object, or an error.
+    """
+
+    __slots__ = ("_capture", "_choices", "_kind", "_reasons", "_ready", "_summary_obj")
+
+    def __init__(self, kind: str, capture: bool) -> None:
+        EventStreamParser.__init__(self)
+        self._kind = kind
+        self._capture = capture
+        self._ready = False  # id and model known: from now on, skip chunks that carry nothing
+        self._reasons: dict[int, str] = {}
+        self._choices: dict[int, _Choice] = {}
+        self._summary_obj = ResponseSummary()
+
+    def _event(self, raw: bytes) -> None:
+        if (
+            self._ready
+            and b'_reason":"' not in raw
+            and b'"usage":{' not in raw
+            and b'"error"' not in raw
+            and b'_reason": "' not in raw
+            and b'"usage": {' not in raw
+        ):
+            return
+        data = event_data(raw)
+        if not data or data[:1] != b"{":
+            return  # [DONE], comments, keep-alives
+        obj = loads(data)
+        if isinstance(obj, dict):
+            self._take(obj)
+
+    def _take(self, obj: dict[str, Any]) -> None:
+        summary = self._summary_obj
+        if summary.response_id is None:
+            summary.response_id = text(obj.get("id"))
+        if summary.response_model is None:
+            summary.response_model = text(obj.get("model"))
+        if not self._ready and not self._capture:
+            self._ready = summary.response_id is not None and summary.response_model is not None
+        usage = usage_of(_chunk_usage(obj))
+        if usage is not None:
+            summary.usage = usage
+        if "error" in obj or obj.get("type") == "error":
+            _error_of(obj, summary)
+        for position, choice in enumerate(sequence(obj.get("choices"))):
+            choice = mapping(choice)
+            index = integer(choice.get("index"))
+            if index is None:
+                index = position
+            reason = text(choice.get("finish_reason"))
+            if reason:
+                self._reasons[index] = reason
+            if self._capture:
+                self._accumulate(index, choice)
+
+    def _accumulate(self, index: int, choice: dict[str, Any]) -> None:
+        state = self._choices.get(index)
+        if state is None:
+            state = self._choices[index] = _Choice()
+        if self._kind == COMPLETIONS:
+            state.text.add(choice.get("text"))
+            return
+        delta = mapping(choice.get("delta"))
+        state.text.add(delta.get("content"))
+        state.reasoning.add(delta.get("reasoning_content") or delta.get("reasoning"))
+        for position, call in enumerate(sequence(delta.get("tool_calls"))):
+            call = mapping(call)
+            tool_index = integer(call.get("index"))
+            if tool_index is None:
+                tool_index = position
+            function = mapping(call.get("function"))
+            entry = state.tools.get(tool_index)
+            if entry is None:
+                entry = state.tools[tool_index] = [None, None, C.TextBuffer()]
+            entry[0] = entry[0] or text(call.get("id"))
+            entry[1] = entry[1] or text(function.get("name"))
+            entry[2].add(function.get("arguments"))
+
+    def _whole(self, body: bytes) -> None:
+        obj = loads(body)
+        if isinstance(obj, dict):
+            _summarise_response(self._kind, obj, self._capture, self._summary_obj)
+
+    def _summary(self) -> ResponseSummary:
+        summary = self._summary_obj
+        if self._reasons:
+            summary.finish_reasons = [self._reasons[i] for i in sorted(self._reasons)]
+        if self._capture and self._choices:
+            summary.output_messages = [
+                C.output_message(self._choices[i].parts(), self._reasons.get(i))
+                for i in sorted(self._choices)
+            ]
+        return summary
+
+
+_RESPONSES_EVENTS = frozenset(
+    (
+        b"response.created",
+        b"response.in_progress",
+        b"response.completed",
+        b"response.incomplete",
+        b"response.failed",
+        b"response.cancelled",
+        b"error",
+    )
+)
+_RESPONSES_FINAL = ("response.completed", "response.incomplete", "response.failed")
+
+
+class ResponsesStream(EventStreamParser):
+    """Responses API streams: typed events; id and model from ``response.created``, everything
+    else from the final ``response.completed`` / ``incomplete`` / ``failed`` event."""
+
+    __slots__ = ("_capture", "_summary_obj")
+
+    def __init__(self, capture: bool) -> None:
+        EventStreamParser.__init__(self)
+        self._capture = capture
+        self._summary_obj = ResponseSummary()
+
+    def _event(self, raw: bytes) -> None:
+        name = event_name(raw)
+        if name is not None:
+            if name not in _RESPONSES_EVENTS:
+                return
+        elif b'"type":"response.output_text.delta"' in raw:
+            return  # the common event of a stream sent without `event:` lines
+        data = event_data(raw)
+        if not data or data[:1] != b"{":
+            return
+        obj = loads(data)
+        if isinstance(obj, dict):
+            self._take(obj)
+
+    def _take(self, obj: dict[str, Any]) -> None:
+        summary = self._summary_obj
+        kind = obj.get("type")
+        if kind == "error" or (kind is None and "error" in obj):
+            _error_of(obj, summary)
+            return
+        response = obj.get("response")
+        if not isinstance(response, dict):
+            return
+        if kind in _RESPONSES_FINAL:
+            _summarise_response(RESPONSES, response, self._capture, summary)
+            return
+        summary.response_id = summary.response_id or text(response.get("id"))
+        summary.response_model = summary.response_model or text(response.get("model"))
+
+    def _whole(self, body: bytes) -> None:
+        obj = loads(body)
+        if isinstance(obj, dict):
+            _summarise_response(RESPONSES, obj, self._capture, self._summary_obj)
+
+    def _summary(self) -> ResponseSummary:
+        return self._summary_obj
+
+
+# Input messages ----------------------------------------------------------------------------
+
+
+def _chat_input(messages: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for message in sequence(messages):
+        message = mapping(message)
+        role = text(message.get("role")) or "user"
+        if role == "tool":
+            parts = [C.tool_response_part(text(message.get("tool_call_id")), message.get("content"))]
+        else:
+            parts = _message_parts(message)
+        out.append({"role": role, "parts": parts})
+    return out
+
+
+def _responses_input(body: dict[str, Any]) -> list[dict[str, Any]]:
+    items = body.get("input")
+    if isinstance(items, str):
+        return [{"role": "user", "parts": [C.text_part(items)]}]
+    out: list[dict[str, Any]] = []
+    for item in sequence(items):
+        item = mapping(item)
+        kind = item.get("type")
+        if kind == "function_call_output":
+            part = C.tool_response_part(text(item.get("call_id")), item.get("output"))
+            out.append({"role": "tool", "parts": [part]})
+        elif kind == "function_call":
+            part = C.tool_call_part(
+                text(item.get("call_id")), text(item.get("name")), item.get("arguments")
+            )
+            out.append({"role": "assistant", "parts": [part]})
+        elif "role" in item:
+            content = item.get("content")
+            if isinstance(content, str):
+                parts = [C.text_part(content)]
+            else:
+                parts = []
+                for block in sequence(content):
+                    block = mapping(block)
+                    value = block.get("text")
+                    parts.append(
+                        C.text_part(value) if isinstance(value, str) else C.other_part(block.get("type"))
+                    )
+            out.append({"role": text(item.get("role")) or "user", "parts": parts})
+    return out
+
+
+# The format --------------------------------------------------------------------------------
+
+
+class OpenAIFormat:
+    """OpenAI and OpenAI-compatible APIs (see the module docs for endpoints)."""
+
+    name = "openai"
+
+    def request_info(
+        self, method: str, path: str, body: Optional[bytes], capture_content: bool = False
+    ) -> Optional[RequestInfo]:
+        if method != "POST":
+            return None
+        path = strip_query(path)
+        endpoint = _endpoint(path)
+        if endpoint is None:
+            return None
+        operation, kind = endpoint
+        deployment = _azure_deployment(path)
+        fields, full = read_body(body, capture_content, need_model=deployment is None)
+        model = text(fields.get("model")) or deployment
+        return RequestInfo(
+            operation=operation,
+            request_model=model,
+            stream=fields.get("stream") is True,
+            parameters=_parameters(kind, fields),
+            kind=kind,
+            body=full if capture_content else None,
+        )
+
+    def parse_response(
+        self, info: RequestInfo, body: bytes, capture_content: bool
+    ) -> ResponseSummary:
+        summary = ResponseSummary()
+        obj = loads(body)
+        if isinstance(obj, dict):
+            _summarise_response(info.kind, obj, capture_content, summary)
+        return summary
+
+    def stream_parser(self, info: RequestInfo, capture_content: bool) -> StreamParser:
+        if info.kind == RESPONSES:
+            return ResponsesStream(capture_content)
+        return ChoicesStream(info.kind, capture_content)
+
+    def input_messages(
+        self, info: RequestInfo
+    ) -> tuple[Optional[list[dict[str, Any]]], Optional[list[dict[str, Any]]]]:
+        body = info.body
+        if not isinstance(body, dict):
+            return None, None
+        if info.kind == CHAT:
+            return _chat_input(body.get("messages")) or None, None
+        if info.kind == COMPLETIONS:
+            prompt = body.get("prompt")
+            prompts = [prompt] if isinstance(prompt, str) else sequence(prompt)
+            messages = [
+                {"role": "user", "parts": [C.text_part(p)]} for p in prompts if isinstance(p, str)
+            ]
+            return messages or None, None
+        if info.kind == RESPONSES:
+            instructions = body.get("instructions")
+            system = [C.text_part(instructions)] if isinstance(instructions, str) else None
+            return _responses_input(body) or None, system
+        return None, None
+
+
+OPENAI = OpenAIFormat()

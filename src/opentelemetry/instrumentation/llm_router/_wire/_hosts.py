@@ -85,7 +85,9 @@ class HostTable:
                 self._user_ports[(host.lower(), port)] = route
         # Built-in host:port entries, unless the user claimed that host for every port.
         self._ports = {
-            key: route for key, route in BUILTIN_HOST_PORTS.items() if key[0] not in self._user_hosts
+            key: route
+            for key, route in BUILTIN_HOST_PORTS.items()
+            if key[0] not in self._user_hosts
         }
 
     def lookup(self, host: str, port: Optional[int]) -> Optional[ProviderRoute]:

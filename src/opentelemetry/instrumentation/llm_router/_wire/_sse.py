@@ -122,7 +122,7 @@ def event_name(raw: bytes) -> Optional[bytes]:
         else:
             return None
     end = raw.find(_LF)
-    return raw[6:end if end >= 0 else len(raw)].strip()
+    return raw[6 : end if end >= 0 else len(raw)].strip()
 
 
 def event_data(raw: bytes) -> Optional[bytes]:

@@ -189,12 +189,19 @@ class MessagesStream(EventStreamParser):
             block = mapping(obj.get("content_block"))
             buffer = C.TextBuffer()
             buffer.add(block.get("text") or block.get("thinking"))
-            self._blocks[index] = [block.get("type"), text(block.get("id")), text(block.get("name")), buffer]
+            self._blocks[index] = [
+                block.get("type"),
+                text(block.get("id")),
+                text(block.get("name")),
+                buffer,
+            ]
         elif self._capture and kind == "content_block_delta":
             entry = self._blocks.get(integer(obj.get("index")) or 0)
             if entry is not None:
                 delta = mapping(obj.get("delta"))
-                entry[3].add(delta.get("text") or delta.get("thinking") or delta.get("partial_json"))
+                entry[3].add(
+                    delta.get("text") or delta.get("thinking") or delta.get("partial_json")
+                )
 
     def _whole(self, body: bytes) -> None:
         obj = loads(body)

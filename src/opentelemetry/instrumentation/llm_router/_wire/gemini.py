@@ -130,7 +130,9 @@ def _parts(content: Any) -> list[dict[str, Any]]:
             parts.append(C.reasoning_part(value) if part.get("thought") else C.text_part(value))
         elif isinstance(part.get("functionCall"), dict):
             call = part["functionCall"]
-            parts.append(C.tool_call_part(text(call.get("id")), text(call.get("name")), call.get("args")))
+            parts.append(
+                C.tool_call_part(text(call.get("id")), text(call.get("name")), call.get("args"))
+            )
         elif isinstance(part.get("functionResponse"), dict):
             response = part["functionResponse"]
             parts.append(
@@ -310,7 +312,9 @@ class GeminiFormat:
         for content in sequence(body.get("contents")):
             content = mapping(content)
             role = text(content.get("role")) or "user"
-            messages.append({"role": "assistant" if role == "model" else role, "parts": _parts(content)})
+            messages.append(
+                {"role": "assistant" if role == "model" else role, "parts": _parts(content)}
+            )
         system = _get(body, "systemInstruction", "system_instruction")
         instructions = _parts(system) if isinstance(system, dict) else None
         return messages or None, instructions or None

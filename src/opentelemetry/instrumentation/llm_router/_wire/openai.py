@@ -195,7 +195,9 @@ def _message_parts(message: dict[str, Any]) -> list[dict[str, Any]]:
         call = mapping(call)
         function = mapping(call.get("function"))
         parts.append(
-            C.tool_call_part(text(call.get("id")), text(function.get("name")), function.get("arguments"))
+            C.tool_call_part(
+                text(call.get("id")), text(function.get("name")), function.get("arguments")
+            )
         )
     function_call = message.get("function_call")
     if isinstance(function_call, dict):
@@ -297,7 +299,7 @@ class ChoicesStream(EventStreamParser):
     show a non-null finish reason, a usage object, or an error.
     """
 
-    __slots__ = ("_capture", "_choices", "_kind", "_reasons", "_ready", "_summary_obj")
+    __slots__ = ("_capture", "_choices", "_kind", "_ready", "_reasons", "_summary_obj")
 
     def __init__(self, kind: str, capture: bool) -> None:
         EventStreamParser.__init__(self)
@@ -461,7 +463,9 @@ def _chat_input(messages: Any) -> list[dict[str, Any]]:
         message = mapping(message)
         role = text(message.get("role")) or "user"
         if role == "tool":
-            parts = [C.tool_response_part(text(message.get("tool_call_id")), message.get("content"))]
+            parts = [
+                C.tool_response_part(text(message.get("tool_call_id")), message.get("content"))
+            ]
         else:
             parts = _message_parts(message)
         out.append({"role": role, "parts": parts})
@@ -494,7 +498,9 @@ def _responses_input(body: dict[str, Any]) -> list[dict[str, Any]]:
                     block = mapping(block)
                     value = block.get("text")
                     parts.append(
-                        C.text_part(value) if isinstance(value, str) else C.other_part(block.get("type"))
+                        C.text_part(value)
+                        if isinstance(value, str)
+                        else C.other_part(block.get("type"))
                     )
             out.append({"role": text(item.get("role")) or "user", "parts": parts})
     return out

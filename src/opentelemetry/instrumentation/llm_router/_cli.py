@@ -20,8 +20,10 @@ import os
 import signal
 import sys
 import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import IO, Any, Optional, Sequence
+from typing import IO, Any, Iterator, Optional, Sequence
 
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
@@ -45,7 +47,7 @@ class SetupError(Exception):
 
 
 class _Interrupted(Exception):
-    """SIGTERM: stop reading and finish as at the end of the input."""
+    """SIGINT / SIGTERM while reading: finish as at the end of the input."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -168,24 +170,31 @@ class Telemetry:
 # ingest
 
 
+@dataclass
+class Counts:
+    """What the summary line reports about the input; kept up to date line by line, so an
+    interrupted read still reports what it did."""
+
+    events: int = 0
+    rejected: int = 0
+
+
 def ingest_lines(
-    stream: IO[bytes], recorder: ForwardEventRecorder, errors: IO[str]
-) -> tuple[int, int]:
-    """Feed every line of ``stream`` to ``recorder``; returns (events read, lines rejected)."""
-    events = rejected = 0
+    stream: IO[bytes], recorder: ForwardEventRecorder, errors: IO[str], counts: Counts
+) -> None:
+    """Feed every line of ``stream`` to ``recorder``, reporting bad lines on ``errors``."""
     for number, raw in enumerate(stream, 1):
         if not raw.strip():
             continue
         try:
             event = parse_forward_event(raw)
         except ForwardEventError as exc:
-            rejected += 1
+            counts.rejected += 1
             errors.write(f"line {number}: {exc}\n")
             errors.flush()
             continue
-        events += 1
+        counts.events += 1
         recorder.record(event)
-    return events, rejected
 
 
 def _expire_periodically(
@@ -205,34 +214,67 @@ def _open_input(path: str) -> IO[bytes]:
         raise SetupError(f"cannot open {path}: {exc.strerror or exc}") from exc
 
 
-def _on_sigterm(signum: int, frame: Any) -> None:
-    raise _Interrupted
+class _Stop:
+    """SIGINT / SIGTERM end the input. Only a blocked read needs interrupting (by raising);
+    during setup and shutdown the signal is just noted, so flushing is never cut short."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+    reading = False
+    requested = False
+
+    @classmethod
+    def handle(cls, signum: int, frame: Any) -> None:
+        cls.requested = True
+        if cls.reading:
+            cls.reading = False
+            raise _Interrupted
+
+    @classmethod
+    @contextmanager
+    def deferred(cls) -> Iterator[None]:
+        """Block the signals while the SDK starts its threads: threads inherit the mask, so
+        every signal then reaches the main thread, the one blocked reading the input (a signal
+        taken by another thread would not interrupt that read)."""
+        if not hasattr(signal, "pthread_sigmask"):  # not on Windows
+            yield
+            return
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, cls.SIGNALS)
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def run_ingest(args: argparse.Namespace) -> int:
     stream = _open_input(args.file)
     try:
-        telemetry = Telemetry()
-        recorder = ForwardEventRecorder(
-            telemetry.tracer_provider,
-            telemetry.meter_provider,
-            max_open=args.max_open,
-            max_age_s=args.max_age,
-        )
-        stop = threading.Event()
-        expirer = threading.Thread(
-            target=_expire_periodically,
-            args=(recorder, stop, min(args.max_age / 2, 1.0)),
-            name="llm-router-otel-expiry",
-            daemon=True,
-        )
-        expirer.start()
-        events = rejected = 0
+        with _Stop.deferred():
+            telemetry = Telemetry()
+            recorder = ForwardEventRecorder(
+                telemetry.tracer_provider,
+                telemetry.meter_provider,
+                max_open=args.max_open,
+                max_age_s=args.max_age,
+            )
+            stop = threading.Event()
+            expirer = threading.Thread(
+                target=_expire_periodically,
+                args=(recorder, stop, min(args.max_age / 2, 1.0)),
+                name="llm-router-otel-expiry",
+                daemon=True,
+            )
+            expirer.start()
+        counts = Counts()
         try:
-            events, rejected = ingest_lines(stream, recorder, sys.stderr)
-        except (KeyboardInterrupt, _Interrupted):
-            sys.stderr.write(f"{PROG}: interrupted; finishing what was read\n")
+            if not _Stop.requested:
+                _Stop.reading = True
+                ingest_lines(stream, recorder, sys.stderr, counts)
+        except _Interrupted:
+            pass
         finally:
+            _Stop.reading = False
+            if _Stop.requested:
+                sys.stderr.write(f"{PROG}: interrupted; finishing what was read\n")
             stop.set()
             recorder.close()
             telemetry.shutdown()
@@ -241,8 +283,8 @@ def run_ingest(args: argparse.Namespace) -> int:
             stream.close()
     failed = telemetry.spans_failed
     sys.stderr.write(
-        f"{PROG}: {events} events read, {telemetry.spans_exported} spans exported, "
-        f"{rejected} lines rejected"
+        f"{PROG}: {counts.events} events read, {telemetry.spans_exported} spans exported, "
+        f"{counts.rejected} lines rejected"
         + (f", {failed} spans failed to export" if failed else "")
         + "\n"
     )
@@ -316,7 +358,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         level=logging.WARNING, format=f"{PROG}: %(levelname)s %(name)s: %(message)s"
     )
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _on_sigterm)
+        for signum in _Stop.SIGNALS:
+            signal.signal(signum, _Stop.handle)
     try:
         return run_ingest(args)
     except SetupError as exc:

@@ -111,8 +111,10 @@ def test_break_out_of_iteration(module: Any, traced: Any, span_exporter: Any) ->
         for line in response.iter_lines():
             if line.startswith("data:"):
                 break
-        assert span_exporter.get_finished_spans() == ()
-    span = _one_span(span_exporter)
+        # The abandoned iterator is closed at once (CPython refcounting), which closes the
+        # response: the span has ended before the ``with`` block is left.
+        span = _one_span(span_exporter)
+    assert _one_span(span_exporter) is span
     assert span.attributes["gen_ai.response.id"] == RESPONSE_ID
     assert "gen_ai.usage.output_tokens" not in span.attributes
 
@@ -151,13 +153,13 @@ def test_connection_reset_mid_stream(module: Any, instrument: Any, span_exporter
         with (
             module.Client() as client,
             client.stream("POST", server.url + "/v1/chat/completions", content=_body()) as response,
-            pytest.raises(module.RemoteProtocolError),
+            pytest.raises(module.TransportError) as raised,
         ):
             for _ in response.iter_bytes():
                 pass
     span = _one_span(span_exporter)
     assert span.status.status_code.name == "ERROR"
-    assert span.attributes["error.type"] == "RemoteProtocolError"
+    assert span.attributes["error.type"] == type(raised.value).__qualname__
     assert any(e.name == "exception" for e in span.events)
 
 

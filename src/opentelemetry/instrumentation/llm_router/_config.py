@@ -130,8 +130,8 @@ class HookConfig:
     """Everything the httpx hook needs to know, resolved once at ``instrument()``."""
 
     settings: TelemetrySettings = field(default_factory=TelemetrySettings)
-    providers: Mapping[Any, Any] = field(default_factory=dict)
-    """User host overrides from ``OTEL_PYTHON_LLM_ROUTER_PROVIDERS`` (parsed by ``_wire._hosts``)."""
+    hosts: Any = field(default_factory=lambda: _host_table({}))
+    """The ``_wire._hosts.HostTable``: built-in providers plus ``OTEL_PYTHON_LLM_ROUTER_PROVIDERS``."""
     capture_content: bool = False
     content_max_length: int = 16_384
     stream_include_usage: bool = False
@@ -141,17 +141,23 @@ class HookConfig:
 def hook_config_from_env(env: Mapping[str, str] = os.environ) -> HookConfig:
     from opentelemetry.instrumentation.llm_router._wire._hosts import parse_providers
 
-    providers: Mapping[Any, Any] = {}
+    overrides: dict[Any, Any] = {}
     raw = env.get(PROVIDERS)
     if raw:
-        providers, problems = parse_providers(raw)
-        for problem in problems:
-            _logger.warning("%s: %s", PROVIDERS, problem)
+        overrides, problems = parse_providers(raw)
+        for problem in problems:  # each already names the variable and the entry
+            _logger.warning("%s", problem)
     return HookConfig(
         settings=settings_from_env(env),
-        providers=providers,
+        hosts=_host_table(overrides),
         capture_content=capture_content_from_env(env),
         content_max_length=positive_int_from_env(CONTENT_MAX_LENGTH, 16_384, env),
         stream_include_usage=env_flag(STREAM_INCLUDE_USAGE, False, env),
         sdk_spans=choice_from_env(SDK_SPANS, SDK_SPAN_MODES, env),
     )
+
+
+def _host_table(overrides: dict[Any, Any]) -> Any:
+    from opentelemetry.instrumentation.llm_router._wire._hosts import HostTable
+
+    return HostTable(overrides)

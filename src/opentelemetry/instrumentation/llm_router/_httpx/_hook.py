@@ -16,8 +16,6 @@ import time
 from types import ModuleType
 from typing import Any, Callable, Optional
 
-from opentelemetry.instrumentation.llm_router._wire._hosts import ProviderRoute, lookup
-
 from opentelemetry import context, trace
 from opentelemetry.instrumentation.llm_router._config import HookConfig
 from opentelemetry.instrumentation.llm_router._genai import GenAICall, GenAITelemetry
@@ -32,6 +30,7 @@ from opentelemetry.instrumentation.llm_router._httpx._request import (
 )
 from opentelemetry.instrumentation.llm_router._httpx._streams import stream_classes
 from opentelemetry.instrumentation.llm_router._wire._base import RequestInfo, WireFormat
+from opentelemetry.instrumentation.llm_router._wire._hosts import ProviderRoute
 
 _logger = logging.getLogger(__name__)
 
@@ -65,6 +64,7 @@ class HttpxModuleHook:
         self._telemetry = telemetry
         self._config = config
         self._url_excluded = url_excluded
+        self._lookup: Callable[[str, Optional[int]], Optional[ProviderRoute]] = config.hosts.lookup
         self._sync_stream, self._async_stream = stream_classes(
             module.SyncByteStream, module.AsyncByteStream
         )
@@ -112,7 +112,7 @@ class HttpxModuleHook:
         try:
             request = args[0] if args else kwargs["request"]
             url = request.url
-            route = self._route(url.host, url.port)
+            route = self._lookup(url.host, url.port)
             if route is None:
                 return None
             return self._start_call(request, url, route)
@@ -120,16 +120,13 @@ class HttpxModuleHook:
             _logger.debug("llm_router: not tracing a request", exc_info=True)
             return None
 
-    def _route(self, host: str, port: Optional[int]) -> Optional[ProviderRoute]:
-        return lookup(host, port, self._config.providers)
-
     def _start_call(self, request: Any, url: Any, route: ProviderRoute) -> Optional[_Started]:
         if self._url_excluded is not None and self._url_excluded(str(url)):
             return None
         config = self._config
         wire_format = route.format
         body = request_body(request)
-        info = wire_format.request_info(request.method, url.path, body)
+        info = wire_format.request_info(request.method, url.path, body, config.capture_content)
         if info is None:
             return None
         if config.stream_include_usage and info.stream:
@@ -154,11 +151,8 @@ class HttpxModuleHook:
         return _Started(call, wire_format, info, token)
 
     def _capture_input(self, call: GenAICall, wire_format: WireFormat, info: RequestInfo) -> None:
-        input_messages = getattr(wire_format, "input_messages", None)
-        if input_messages is None:
-            return
         try:
-            messages, system = input_messages(info)
+            messages, system = wire_format.input_messages(info)
         except Exception:
             _logger.debug("llm_router: could not read input messages", exc_info=True)
             return

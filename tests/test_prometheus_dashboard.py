@@ -24,6 +24,7 @@ import openai
 import pytest
 
 from examples.fake_provider import FakeProvider
+from examples.router_app import traffic
 from tests.support.apps import EXAMPLES, RouterProcess, clean_env, free_port
 
 DASHBOARD = EXAMPLES / "grafana" / "dashboards" / "llm-router.json"
@@ -207,7 +208,8 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prometheus]
                 _traffic(router.url)
                 server.wait_for("gen_ai_client_operation_duration_seconds_count")
                 time.sleep(2.5)
-                _traffic(router.url)
+                statuses = traffic.run(router.url, requests=len(traffic.MIX), interval=0)
+                assert sorted(set(statuses)) == [200, 404, 429, 529]
                 time.sleep(2.5)
                 yield server
             finally:

@@ -28,56 +28,95 @@ _CR = b"\r"
 class SSESplitter:
     """Splits a byte stream into SSE events; subclasses implement :meth:`_event`.
 
-    ``feed_sse`` may get the stream cut at any byte; ``flush_sse`` (at end of stream) delivers a
-    final event that was not followed by a blank line, which real servers and proxies do send.
+    ``feed`` may get the stream cut at any byte; ``flush_sse`` (at end of stream) delivers a final
+    event that was not followed by a blank line, which real servers and proxies do send.
+
+    The common case is a chunk that is exactly one complete event (servers flush per event): it
+    is handed to :meth:`_event` as is, with its trailing blank line, without splitting or copying.
+    A chunk of several complete events goes to :meth:`_events`, which a format may override to
+    dismiss the whole batch with one look before splitting it.
+
+    ``_mode`` lets a subclass divert ``feed`` (non-zero) to :meth:`_feed_other` for bodies that
+    turn out not to be SSE; it costs one attribute test per chunk.
     """
 
-    __slots__ = ("_cr", "_parts", "_size", "_skip")
+    __slots__ = ("_cr", "_mode", "_parts", "_size", "_skip")
 
     def __init__(self) -> None:
         self._parts: list[bytes] = []
         self._size = 0
         self._cr = False
         self._skip = False
+        self._mode = 0
 
     def _event(self, raw: bytes) -> None:
-        """One complete event: its bytes without the separating blank line, ``\\n`` line ends."""
+        """One complete event: its bytes with ``\\n`` line ends, possibly followed by the blank
+        line that ended it (``\\n\\n``)."""
         raise NotImplementedError
 
-    def feed_sse(self, chunk: bytes) -> None:
-        if self._cr or _CR in chunk:
+    def _events(self, raw: bytes) -> None:
+        """One or more complete events (``raw`` ends with a blank line): split and hand over."""
+        handle = self._event
+        for event in raw.split(_SEP):
+            if event:
+                handle(event)
+
+    def _feed_other(self, chunk: bytes) -> None:
+        raise NotImplementedError
+
+    def feed(self, chunk: bytes) -> None:
+        if self._mode:
+            self._feed_other(chunk)
+            return
+        if self._cr or 13 in chunk:  # b"\r"; an int membership test is a plain memchr
             chunk = self._normalise(chunk)
-        parts = self._parts
-        if parts:
-            if _SEP not in chunk and not (chunk[:1] == _LF and parts[-1][-1:] == _LF):
-                self._hold(chunk)
-                return
-            parts.append(chunk)
-            chunk = b"".join(parts)
-            parts.clear()
-            self._size = 0
-        elif _SEP not in chunk:
+        if self._parts:
+            self._feed_joined(chunk)
+            return
+        if chunk[-2:] == _SEP:
+            # Only complete events. One single-line event (`data: {...}`) is the common case:
+            # hand it over as is, without searching for separators or splitting.
+            if 10 in chunk[:-2]:  # another line end inside: several lines or events
+                self._events(chunk)
+            else:
+                self._event(chunk)
+            return
+        cut = chunk.rfind(_SEP)
+        if cut < 0:
             if chunk:
                 self._hold(chunk)
             return
-        events = chunk.split(_SEP)
-        rest = events.pop()
+        cut += 2
+        self._events(chunk[:cut])
+        self._hold(chunk[cut:])
+
+    feed_sse = feed
+
+    def _feed_joined(self, chunk: bytes) -> None:
+        parts = self._parts
+        if _SEP not in chunk and not (chunk[:1] == _LF and parts[-1][-1:] == _LF):
+            self._hold(chunk)
+            return
+        parts.append(chunk)
+        data = b"".join(parts)
+        parts.clear()
+        self._size = 0
         if self._skip:
-            # The first piece is the tail of an oversized event we decided to drop.
+            # Everything up to the first boundary is the rest of an oversized event: drop it.
             self._skip = False
-            events[0] = b""
-        handle = self._event
-        for raw in events:
-            if raw:
-                handle(raw)
-        if rest:
-            self._hold(rest)
+            data = data[data.find(_SEP) + 2 :]
+        cut = data.rfind(_SEP) + 2
+        if cut >= 2:
+            self._events(data[:cut])
+            data = data[cut:]
+        if data:
+            self._hold(data)
 
     def flush_sse(self) -> None:
         """Deliver what is left at the end of the stream (an event without its blank line)."""
         if self._cr:
             self._cr = False
-            self.feed_sse(_LF)
+            self.feed(_LF)
         parts = self._parts
         if not parts:
             return
@@ -131,7 +170,9 @@ def event_data(raw: bytes) -> Optional[bytes]:
     Follows the SSE field rules: one optional space after the colon is dropped, comments (lines
     starting with ``:``) and the ``event``/``id``/``retry`` fields are skipped.
     """
-    if raw[:5] == b"data:" and _LF not in raw:
+    if raw[-1:] == _LF:
+        raw = raw.rstrip(_LF)
+    if raw[:5] == b"data:" and raw.find(_LF) < 0:
         value = raw[5:]
         return value[1:] if value[:1] == b" " else value
     lines: list[bytes] = []

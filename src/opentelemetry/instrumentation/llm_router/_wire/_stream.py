@@ -30,7 +30,7 @@ class EventStreamParser(SSESplitter):
     JSON body).
     """
 
-    __slots__ = ("_array", "_body", "_body_size", "_mode")
+    __slots__ = ("_array", "_body", "_body_size")
 
     def __init__(self) -> None:
         SSESplitter.__init__(self)
@@ -38,12 +38,6 @@ class EventStreamParser(SSESplitter):
         self._body: Optional[list[bytes]] = None
         self._body_size = 0
         self._array: Optional[JSONArraySplitter] = None
-
-    def feed(self, chunk: bytes) -> None:
-        if self._mode:
-            self._feed_other(chunk)
-        else:
-            self.feed_sse(chunk)
 
     def summary(self) -> ResponseSummary:
         mode = self._mode
@@ -72,7 +66,7 @@ class EventStreamParser(SSESplitter):
                 chunk = stripped
             else:
                 self._mode = _SSE
-                self.feed_sse(chunk)
+                self.feed(chunk)
                 return
             mode = self._mode
         if mode == _JSON:

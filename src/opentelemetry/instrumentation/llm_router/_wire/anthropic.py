@@ -151,14 +151,16 @@ class MessagesStream(EventStreamParser):
         self._summary_obj = ResponseSummary()
 
     def _event(self, raw: bytes) -> None:
+        if raw[:20] == b"event: content_block" and not self._capture:
+            return  # the bulk of a stream: text, thinking and tool-input deltas
         name = event_name(raw)
         if name is not None:
             if name not in _WANTED and not (self._capture and name in _CONTENT_EVENTS):
                 return
         elif (
-            b"message_start" not in raw
-            and b"message_delta" not in raw
-            and b"error" not in raw
+            raw.find(b"message_start") < 0
+            and raw.find(b"message_delta") < 0
+            and raw.find(b"error") < 0
             and not self._capture
         ):
             return

@@ -234,9 +234,9 @@ class GenerateContentStream(EventStreamParser):
         return (
             not self._ready
             or self._acc.capture
-            or b'"finishReason"' in raw
-            or b'TokenCount"' in raw
-            or b'"error"' in raw
+            or raw.find(b'"finishReason"') >= 0
+            or raw.find(b'TokenCount"') >= 0
+            or raw.find(b'"error"') >= 0
         )
 
     def _decode(self, data: bytes) -> None:

@@ -31,7 +31,11 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
     StreamParser,
 )
 from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
-from opentelemetry.instrumentation.llm_router._wire._sse import event_data, event_name
+from opentelemetry.instrumentation.llm_router._wire._sse import (
+    SSESplitter,
+    event_data,
+    event_name,
+)
 from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
 from opentelemetry.instrumentation.llm_router._wire._values import (
     count,
@@ -299,33 +303,45 @@ class ChoicesStream(EventStreamParser):
     show a non-null finish reason, a usage object, or an error.
     """
 
-    __slots__ = ("_capture", "_choices", "_kind", "_ready", "_reasons", "_summary_obj")
+    __slots__ = ("_capture", "_choices", "_kind", "_ready", "_reasons", "_spaced", "_summary_obj")
 
     def __init__(self, kind: str, capture: bool) -> None:
         EventStreamParser.__init__(self)
         self._kind = kind
         self._capture = capture
         self._ready = False  # id and model known: from now on, skip chunks that carry nothing
+        self._spaced: Optional[bool] = None  # the server writes `"key": value` with a space
         self._reasons: dict[int, str] = {}
         self._choices: dict[int, _Choice] = {}
         self._summary_obj = ResponseSummary()
 
     def _event(self, raw: bytes) -> None:
-        if (
-            self._ready
-            and b'_reason":"' not in raw
-            and b'"usage":{' not in raw
-            and b'"error"' not in raw
-            and b'_reason": "' not in raw
-            and b'"usage": {' not in raw
-        ):
+        # A chunk with a null finish reason and no usage object is the common, empty-handed
+        # case. Two scans decide it; anything else (including a provider that writes JSON with
+        # spaces) falls through to a decode, which is slower but never wrong.
+        if self._ready and raw.rfind(b'"finish_reason":null') >= 0 and raw.find(b'"usage":{') < 0:
             return
         data = event_data(raw)
         if not data or data[:1] != b"{":
             return  # [DONE], comments, keep-alives
+        if self._spaced is None:
+            self._spaced = data.find(b'": ') >= 0
         obj = loads(data)
         if isinstance(obj, dict):
             self._take(obj)
+
+    def _events(self, raw: bytes) -> None:
+        # Several events in one read: dismiss the batch if no event in it can carry a finish
+        # reason, usage or an error, else look at each.
+        if (
+            self._ready
+            and raw.find(b'_reason":"') < 0
+            and raw.find(b'"usage":{') < 0
+            and raw.find(b'"error"') < 0
+            and not (self._spaced and (raw.find(b'_reason": "') >= 0 or raw.find(b'": {') >= 0))
+        ):
+            return
+        SSESplitter._events(self, raw)
 
     def _take(self, obj: dict[str, Any]) -> None:
         summary = self._summary_obj
@@ -417,11 +433,13 @@ class ResponsesStream(EventStreamParser):
         self._summary_obj = ResponseSummary()
 
     def _event(self, raw: bytes) -> None:
+        if raw[:33] == b"event: response.output_text.delta":
+            return  # by far the most frequent event, and one we never need
         name = event_name(raw)
         if name is not None:
             if name not in _RESPONSES_EVENTS:
                 return
-        elif b'"type":"response.output_text.delta"' in raw:
+        elif raw.find(b'"type":"response.output_text.delta"') >= 0:
             return  # the common event of a stream sent without `event:` lines
         data = event_data(raw)
         if not data or data[:1] != b"{":

@@ -70,6 +70,8 @@ class SSESplitter:
             return
         if self._cr or 13 in chunk:  # b"\r"; an int membership test is a plain memchr
             chunk = self._normalise(chunk)
+            if not chunk:
+                return
         if self._parts:
             self._feed_joined(chunk)
             return
@@ -93,6 +95,8 @@ class SSESplitter:
     feed_sse = feed
 
     def _feed_joined(self, chunk: bytes) -> None:
+        if not chunk:
+            return
         parts = self._parts
         if _SEP not in chunk and not (chunk[:1] == _LF and parts[-1][-1:] == _LF):
             self._hold(chunk)

@@ -17,7 +17,6 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route as HTTPRoute
 
 from opentelemetry.instrumentation.llm_router import (
-    CallerContext,
     Cancelled,
     InvalidRequest,
     LanguageModelUsage,
@@ -27,6 +26,7 @@ from opentelemetry.instrumentation.llm_router import (
     Transport,
 )
 
+from .accounts import ACCOUNT_HEADER, Accounts
 from .report import Attempt, Reporter
 from .routes import ANTHROPIC, Route, RouteTable, table_from_env
 from .sse import SSEDecoder
@@ -38,7 +38,6 @@ from .translate import (
     openai_usage,
 )
 
-ACCOUNT_HEADER = "x-account-id"
 ANTHROPIC_VERSION = "2023-06-01"
 
 
@@ -88,13 +87,20 @@ def _provider_error(
 
 
 class Router:
-    def __init__(self, table: RouteTable, reporter: Reporter, client: httpx.AsyncClient) -> None:
+    def __init__(
+        self,
+        table: RouteTable,
+        reporter: Reporter,
+        client: httpx.AsyncClient,
+        accounts: Accounts,
+    ) -> None:
         self.table = table
+        self.accounts = accounts
         self.reporter = reporter
         self.client = client
 
     async def chat_completions(self, request: Request) -> Response:
-        caller = CallerContext(account_id=request.headers.get(ACCOUNT_HEADER))
+        caller = self.accounts.caller(request.headers.get(ACCOUNT_HEADER))
         try:
             body = await request.json()
         except ValueError:
@@ -244,6 +250,7 @@ def create_app(
     table: Optional[RouteTable] = None,
     reporter: Optional[Reporter] = None,
     client: Optional[httpx.AsyncClient] = None,
+    accounts: Optional[Accounts] = None,
 ) -> Any:
     """The ASGI app. With ``opentelemetry-instrumentation-asgi`` installed it is wrapped in its
     middleware, so each request has a SERVER span and the router's spans nest under it."""
@@ -251,6 +258,7 @@ def create_app(
         table or table_from_env(),
         reporter or Reporter(),
         client or httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0)),
+        accounts or Accounts(),
     )
     app = Starlette(
         routes=[

@@ -85,7 +85,8 @@ def success_event() -> RequestSuccessEvent:
 
 
 def time_each(operation: Callable[[], None], count: int, into: list[int]) -> None:
-    clock = time.perf_counter_ns
+    # CPU time, as in the client processes: other processes' use of the core does not count.
+    clock = time.process_time_ns
     for _ in range(count):
         start = clock()
         operation()

@@ -1,0 +1,86 @@
+"""The benchmark harness, run small (``scripts/bench.sh --smoke``) so that it cannot rot unnoticed.
+
+Nothing here asserts on time: the numbers of a smoke run mean nothing. What it checks is that the
+one documented command still starts the fake provider, runs fresh client processes for every
+configuration (ours against none at least: competitors not installed in this environment are
+reported as skipped), sees spans from ours, and writes the table with every configuration,
+scenario and target.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.configurations import CONFIGURATIONS  # noqa: E402
+from benchmarks.report import RAW_SCENARIOS, SDK_SCENARIOS  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("bench")
+    env = dict(os.environ, BENCH_PYTHON=sys.executable)
+    done = subprocess.run(
+        ["bash", "scripts/bench.sh", "--smoke", "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return out, done.stdout
+
+
+def test_table_has_every_configuration_and_scenario(smoke_run: tuple[Path, str]) -> None:
+    out, _ = smoke_run
+    table = (out / "results.md").read_text()
+    for configuration in CONFIGURATIONS.values():
+        assert f"({configuration.letter}) {configuration.label}" in table
+    for heading in (*SDK_SCENARIOS.values(), *RAW_SCENARIOS.values()):
+        assert heading in table
+    for path in ("OTelObserver.record_success", "ForwardEventRecorder.record", "JSONL bridge"):
+        assert path in table
+    assert "## Targets for (b) ours" in table
+    assert "## Machine and versions" in table
+
+
+def test_ours_and_none_were_measured_and_ours_made_spans(smoke_run: tuple[Path, str]) -> None:
+    out, _ = smoke_run
+    data = json.loads((out / "results.json").read_text())
+    assert {"none", "ours"} <= set(data["configs"])
+    assert "ours" not in data["skipped"]
+    (round_,) = data["rounds"]
+    ours = round_["ours"]
+    for scenario in ("nonstream", "prompt_1m", "stream_50", "stream_2000", "concurrent_100"):
+        assert ours["spans_per_call"][scenario] >= 1, scenario
+        assert ours[f"{scenario}_us"] > 0
+    assert round_["none"]["spans_total"] == 0
+    assert data["rss"]["ours"]["stream_chunks"] > 0
+    sdk = round_["sdk"]
+    assert sdk["observer_us"] > 0 and sdk["recorder_pair_us"] > 0 and sdk["floor_http_us"] > 0
+
+
+def test_every_target_is_in_the_table_with_ours_measured(smoke_run: tuple[Path, str]) -> None:
+    out, _ = smoke_run
+    summary = json.loads((out / "results.json").read_text())["summary"]
+    targets = {t["target"]: t for t in summary["targets"]}
+    assert len(targets) == 11
+    table = (out / "results.md").read_text()
+    for name in targets:
+        assert name in table
+    # Smoke numbers are noise (a paired difference may even be negative, which leaves a ratio
+    # undefined), but these never depend on a difference and must always be judged.
+    for name, target in targets.items():
+        if name.startswith(("RSS growth", "OTelObserver", "ForwardEventRecorder")):
+            assert target["met"] in (True, False), target
+        assert target["met"] in (True, False, None)

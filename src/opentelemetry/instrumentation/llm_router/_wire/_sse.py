@@ -155,17 +155,17 @@ class SSESplitter:
 
 
 def event_name(raw: bytes) -> Optional[bytes]:
-    """The ``event:`` field of a raw event when it is the first line (as every provider sends
-    it), without parsing the rest; ``None`` when the event has no leading ``event:`` line."""
-    if raw[:6] != b"event:":
-        if raw[:1] == _LF:
-            raw = raw.lstrip(_LF)
-            if raw[:6] != b"event:":
-                return None
-        else:
+    """The ``event:`` field of a raw event (the first one, wherever it is), stripped; ``None``
+    when the event has none. Cheap when it is the first line, as every provider sends it."""
+    if raw[:6] == b"event:":
+        start = 6
+    else:
+        at = raw.find(b"\nevent:")
+        if at < 0:
             return None
-    end = raw.find(_LF)
-    return raw[6 : end if end >= 0 else len(raw)].strip()
+        start = at + 7
+    end = raw.find(_LF, start)
+    return raw[start : end if end >= 0 else len(raw)].strip()
 
 
 def event_data(raw: bytes) -> Optional[bytes]:

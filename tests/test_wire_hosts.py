@@ -1,0 +1,123 @@
+"""The provider host table and OTEL_PYTHON_LLM_ROUTER_PROVIDERS parsing."""
+
+from __future__ import annotations
+
+import pytest
+
+from opentelemetry.instrumentation.llm_router._wire import (
+    FORMATS,
+    HostTable,
+    lookup,
+    parse_providers,
+)
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "provider", "fmt"),
+    [
+        ("api.openai.com", 443, "openai", "openai"),
+        ("API.OpenAI.com", None, "openai", "openai"),
+        ("myres.openai.azure.com", 443, "azure.ai.openai", "openai"),
+        ("myres.cognitiveservices.azure.com", 443, "azure.ai.openai", "openai"),
+        ("api.anthropic.com", 443, "anthropic", "anthropic"),
+        ("generativelanguage.googleapis.com", 443, "gcp.gemini", "gemini"),
+        ("aiplatform.googleapis.com", 443, "gcp.vertex_ai", "gemini"),
+        ("us-central1-aiplatform.googleapis.com", 443, "gcp.vertex_ai", "gemini"),
+        ("api.mistral.ai", 443, "mistral_ai", "openai"),
+        ("api.groq.com", 443, "groq", "openai"),
+        ("api.deepseek.com", 443, "deepseek", "openai"),
+        ("api.x.ai", 443, "x_ai", "openai"),
+        ("api.cohere.com", 443, "cohere", "openai"),
+        ("api.cohere.ai", 443, "cohere", "openai"),
+        ("api.perplexity.ai", 443, "perplexity", "openai"),
+        ("openrouter.ai", 443, "openrouter", "openai"),
+        ("api.together.xyz", 443, "together", "openai"),
+        ("api.fireworks.ai", 443, "fireworks", "openai"),
+        ("localhost", 11434, "ollama", "openai"),
+        ("127.0.0.1", 11434, "ollama", "openai"),
+    ],
+)
+def test_builtin_hosts(host: str, port: int, provider: str, fmt: str) -> None:
+    route = lookup(host, port)
+    assert route is not None
+    assert (route.provider, route.format) == (provider, FORMATS[fmt])
+
+
+@pytest.mark.parametrize(
+    ("host", "port"),
+    [
+        ("example.com", 443),
+        ("openai.azure.com", 443),  # the bare suffix is no resource
+        ("api.openai.com.evil.example", 443),
+        ("localhost", 8080),
+        ("127.0.0.1", None),
+        ("aiplatform.googleapis.com.example", 443),
+        ("", None),
+    ],
+)
+def test_misses(host: str, port: int) -> None:
+    assert lookup(host, port) is None
+
+
+def test_parse_and_precedence() -> None:
+    overrides, warnings = parse_providers(
+        " gateway.internal=my-gateway/openai, 127.0.0.1:9000=anthropic ,"
+        "API.OPENAI.COM=my-proxy/anthropic,[::1]:8080=gcp.vertex_ai,llm.local=gemini,"
+        "localhost=lm-studio,"
+    )
+    assert warnings == []
+    table = HostTable(overrides)
+    route = table.lookup("gateway.internal", 443)
+    assert (route.provider, route.format.name) == ("my-gateway", "openai")
+    assert table.lookup("Gateway.Internal", 8443).provider == "my-gateway"  # any port
+    route = table.lookup("127.0.0.1", 9000)
+    assert (route.provider, route.format.name) == ("anthropic", "anthropic")
+    assert table.lookup("127.0.0.1", 9001) is None  # a port entry matches only that port
+    assert table.lookup("127.0.0.1", 11434).provider == "ollama"  # built-in still there
+    route = table.lookup("api.openai.com", 443)  # user entries win over built-ins
+    assert (route.provider, route.format.name) == ("my-proxy", "anthropic")
+    route = table.lookup("::1", 8080)
+    assert (route.provider, route.format.name) == ("gcp.vertex_ai", "gemini")
+    route = table.lookup("llm.local", None)  # a known provider keeps its own format
+    assert (route.provider, route.format.name) == ("gemini", "gemini")
+    route = table.lookup("localhost", 11434)  # the user claimed localhost for every port
+    assert (route.provider, route.format.name) == ("lm-studio", "openai")
+    assert table.lookup("api.anthropic.com", 443).provider == "anthropic"
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ("gateway.internal", "missing '='"),
+        ("=openai", "empty host"),
+        (":8080=openai", "empty host"),
+        ("host:abc=openai", "bad port 'abc'"),
+        ("host:0=openai", "bad port '0'"),
+        ("host:70000=openai", "bad port '70000'"),
+        ("host:=openai", "bad port ''"),
+        ("host=", "empty provider"),
+        ("host=/openai", "empty provider"),
+        ("host=p/", "empty format"),
+        ("host=p/bedrock", "unknown format 'bedrock'"),
+        ("https://host=openai", "not a URL"),
+        ("host/v1=openai", "not a URL"),
+        ("::1:80=openai", "IPv6 host must be written in brackets"),
+        ("[::1=openai", "unclosed '['"),
+        ("[::1]x=openai", "unexpected 'x'"),
+        ("my host=openai", "whitespace"),
+    ],
+)
+def test_malformed_entries_warn(entry: str, problem: str) -> None:
+    overrides, warnings = parse_providers(f"good.example=openai,{entry},other.example=anthropic")
+    assert len(warnings) == 1
+    assert repr(entry) in warnings[0] and problem in warnings[0]
+    assert "OTEL_PYTHON_LLM_ROUTER_PROVIDERS" in warnings[0]
+    assert set(overrides) == {("good.example", None), ("other.example", None)}
+
+
+def test_duplicate_entry_warns_and_later_wins() -> None:
+    overrides, warnings = parse_providers("h=a,h=b/anthropic")
+    assert len(warnings) == 1 and "replaces" in warnings[0]
+    assert overrides[("h", None)].provider == "b"
+    assert parse_providers("") == ({}, [])
+    assert parse_providers(" , ,") == ({}, [])

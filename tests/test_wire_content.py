@@ -102,7 +102,7 @@ def test_anthropic_output_whole_and_streamed() -> None:
     )
     calls = [p for p in tools.output_messages[0]["parts"] if p["type"] == "tool_call"]
     assert len(calls) == 2 and all(isinstance(c["arguments"], dict) for c in calls)
-    messages, system = fmt.input_messages(info)
+    messages, _system = fmt.input_messages(info)
     assert messages[0]["role"] == "user"
 
 

@@ -271,3 +271,16 @@ def test_model_in_span_name(instrument: Any, span_exporter: Any) -> None:
         _post(server.url + "/v1/chat/completions", chat_request())
     (span,) = _ours(span_exporter)
     assert span.name == f"chat {MODEL}"
+
+
+def test_metrics_can_be_turned_off_keeping_spans(
+    instrument: Any, span_exporter: Any, metric_points: Any
+) -> None:
+    """For a router whose OTelObserver already counts its requests: hook spans, no hook metrics."""
+    with ScriptedServer(chat_reply()) as server:
+        instrument(f"{server.host_port}=openai", OTEL_PYTHON_LLM_ROUTER_RECORD_METRICS="false")
+        _post(server.url + "/v1/chat/completions", chat_request())
+    (span,) = _ours(span_exporter)
+    assert span.attributes["gen_ai.usage.input_tokens"] == 12
+    assert metric_points("gen_ai.client.operation.duration") == []
+    assert metric_points("gen_ai.client.token.usage") == []

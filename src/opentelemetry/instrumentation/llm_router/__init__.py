@@ -9,6 +9,7 @@ Three sources, one mapping onto the GenAI semantic conventions:
 """
 
 from opentelemetry.instrumentation.llm_router._composite import CompositeObserver
+from opentelemetry.instrumentation.llm_router._config import settings_from_env
 from opentelemetry.instrumentation.llm_router._forward import (
     EventMeta,
     ForwardEvent,
@@ -104,4 +105,5 @@ __all__ = [
     "forward_event_from_value",
     "forward_event_to_value",
     "parse_forward_event",
+    "settings_from_env",
 ]

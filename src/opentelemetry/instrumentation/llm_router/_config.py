@@ -22,6 +22,7 @@ TIME_PER_OUTPUT_CHUNK = "OTEL_PYTHON_LLM_ROUTER_TIME_PER_OUTPUT_CHUNK"
 STREAM_INCLUDE_USAGE = "OTEL_PYTHON_LLM_ROUTER_STREAM_INCLUDE_USAGE"
 SDK_SPANS = "OTEL_PYTHON_LLM_ROUTER_SDK_SPANS"
 CONTENT_MAX_LENGTH = "OTEL_PYTHON_LLM_ROUTER_CONTENT_MAX_LENGTH"
+RECORD_METRICS = "OTEL_PYTHON_LLM_ROUTER_RECORD_METRICS"
 CAPTURE_MESSAGE_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 
 SDK_SPAN_MODES = ("nest", "exclusive")
@@ -121,6 +122,7 @@ def settings_from_env(env: Mapping[str, str] = os.environ) -> TelemetrySettings:
     return TelemetrySettings(
         metric_opt_in=metric_opt_in_from_env(env),
         record_time_per_output_chunk=env_flag(TIME_PER_OUTPUT_CHUNK, False, env),
+        record_metrics=env_flag(RECORD_METRICS, True, env),
         cost=pricing.cost if pricing is not None else None,
     )
 

@@ -131,6 +131,10 @@ class TelemetrySettings:
     """Keys of :data:`METRIC_OPT_IN_ATTRIBUTES` to put on metrics as well as spans."""
     record_time_per_output_chunk: bool = False
     """Record ``gen_ai.client.operation.time_per_output_chunk`` (one histogram record a chunk)."""
+    record_metrics: bool = True
+    """Record the GenAI metrics. A router that reports its requests through ``OTelObserver`` and
+    also runs the httpx hook on its upstream calls can turn metrics off for one of the two
+    sources, so a dashboard never counts a request twice; the spans stay."""
     cost: Optional[CostFunction] = None
     """Prices a call; set from the pricing table (``llm_router.cost``). No table, no cost."""
 
@@ -369,7 +373,10 @@ class GenAICall:
         """A streamed chunk arrived. The first one sets time to first chunk."""
         if self._first_chunk_ns is None:
             self._first_chunk_ns = now_ns
-        elif self._telemetry.settings.record_time_per_output_chunk:
+        elif (
+            self._telemetry.settings.record_time_per_output_chunk
+            and self._telemetry.settings.record_metrics
+        ):
             last = self._last_chunk_ns or self._first_chunk_ns
             self._telemetry.instruments.time_per_output_chunk.record(
                 (now_ns - last) / 1e9, self._metric_attributes_with_response()
@@ -412,25 +419,32 @@ class GenAICall:
 
     def _finish(self, end_time_ns: int) -> None:
         attributes = self._attributes
-        instruments = self._telemetry.instruments
         if self._error_type is not None:
             attributes[A.ERROR_TYPE] = self._error_type
-        metric_attributes = self._metric_attributes_with_response()
         usage = self.usage
         if usage is not None:
             _usage_attributes(usage, attributes)
+        ttfc = None
         if self._first_chunk_ns is not None:
             ttfc = (self._first_chunk_ns - self.start_time_ns) / 1e9
             attributes[A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = ttfc
-            instruments.time_to_first_chunk.record(ttfc, metric_attributes)
         usd = self.price()
         if usd is not None:
             attributes[A.LLM_ROUTER_COST_USD] = usd
-            instruments.cost.add(usd, metric_attributes)
-        if self._budget_exceeded is not None:
-            instruments.budget_exceeded.add(1, {**metric_attributes, **self._budget_exceeded})
         if attributes:
             self.span.set_attributes(attributes)
+        if self._telemetry.settings.record_metrics:
+            self._record_metrics(end_time_ns, usage, ttfc, usd)
+
+    def _record_metrics(
+        self,
+        end_time_ns: int,
+        usage: Optional[TokenCounts],
+        ttfc: Optional[float],
+        usd: Optional[float],
+    ) -> None:
+        instruments = self._telemetry.instruments
+        metric_attributes = self._metric_attributes_with_response()
         instruments.duration.record(
             max(end_time_ns - self.start_time_ns, 0) / 1e9, metric_attributes
         )
@@ -444,6 +458,12 @@ class GenAICall:
                 token_usage.record(
                     usage.output_tokens, {**metric_attributes, A.GEN_AI_TOKEN_TYPE: "output"}
                 )
+        if ttfc is not None:
+            instruments.time_to_first_chunk.record(ttfc, metric_attributes)
+        if usd is not None:
+            instruments.cost.add(usd, metric_attributes)
+        if self._budget_exceeded is not None:
+            instruments.budget_exceeded.add(1, {**metric_attributes, **self._budget_exceeded})
 
     def price(self) -> Optional[float]:
         """The call's cost in USD from the pricing table, or ``None`` (no table, no price, no usage).

@@ -121,3 +121,14 @@ def test_duplicate_entry_warns_and_later_wins() -> None:
     assert overrides[("h", None)].provider == "b"
     assert parse_providers("") == ({}, [])
     assert parse_providers(" , ,") == ({}, [])
+
+
+def test_memo_is_bounded_and_consistent() -> None:
+    table = HostTable(parse_providers("gw.example=gw")[0])
+    for i in range(10_000):
+        assert table.lookup(f"host{i}.example", 443) is None
+    assert len(table._cache) <= 4096
+    for _ in range(2):  # first answer resolved, second memoised: the same
+        assert table.lookup("GW.example", 1).provider == "gw"
+        assert table.lookup("api.openai.com", 443).provider == "openai"
+        assert table.lookup("localhost", 11435) is None

@@ -70,10 +70,19 @@ _DEFAULT_FORMATS = {
 """The format of a known provider name when the user gives none (others: ``openai``)."""
 
 
-class HostTable:
-    """Built-in hosts plus the user's overrides; :meth:`lookup` is the hot path."""
+_UNKNOWN = object()
+_CACHE_SIZE = 4096
 
-    __slots__ = ("_ports", "_user_hosts", "_user_ports")
+
+class HostTable:
+    """Built-in hosts plus the user's overrides; :meth:`lookup` is the hot path.
+
+    Answers are memoised per ``(host, port)`` as given (a process talks to few distinct hosts),
+    so a repeated lookup, hit or miss, is one tuple and one dict probe. The memo is bounded: it
+    is cleared when it reaches :data:`_CACHE_SIZE` entries.
+    """
+
+    __slots__ = ("_cache", "_ports", "_user_hosts", "_user_ports")
 
     def __init__(self, overrides: Optional[dict[tuple[str, Optional[int]], ProviderRoute]] = None):
         self._user_hosts: dict[str, ProviderRoute] = {}
@@ -89,6 +98,7 @@ class HostTable:
             for key, route in BUILTIN_HOST_PORTS.items()
             if key[0] not in self._user_hosts
         }
+        self._cache: dict[tuple[str, Optional[int]], Optional[ProviderRoute]] = {}
 
     def lookup(self, host: str, port: Optional[int]) -> Optional[ProviderRoute]:
         """The provider route for a request to ``host:port``, or ``None`` for any other host.
@@ -96,6 +106,18 @@ class HostTable:
         A user entry with a port matches only that port; one without matches every port; user
         entries win over built-in ones; host names compare case-insensitively.
         """
+        key = (host, port)
+        route = self._cache.get(key, _UNKNOWN)
+        if route is not _UNKNOWN:
+            return route  # type: ignore[return-value]
+        route = self._resolve(host, port)
+        cache = self._cache
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        cache[key] = route
+        return route
+
+    def _resolve(self, host: str, port: Optional[int]) -> Optional[ProviderRoute]:
         host = host.lower()
         if self._user_ports and port is not None:
             route = self._user_ports.get((host, port))

@@ -132,3 +132,14 @@ def test_memo_is_bounded_and_consistent() -> None:
         assert table.lookup("GW.example", 1).provider == "gw"
         assert table.lookup("api.openai.com", 443).provider == "openai"
         assert table.lookup("localhost", 11435) is None
+
+
+def test_default_port_reported_as_none() -> None:
+    """httpx gives ``url.port is None`` for https://host and https://host:443 alike."""
+    table = HostTable(
+        parse_providers("secure.example:443=s,plain.example:80=p,odd.example:8443=o")[0]
+    )
+    assert table.lookup("secure.example", None).provider == "s"
+    assert table.lookup("plain.example", None).provider == "p"
+    assert table.lookup("odd.example", None) is None
+    assert table.lookup("odd.example", 8443).provider == "o"

@@ -119,10 +119,12 @@ class HostTable:
 
     def _resolve(self, host: str, port: Optional[int]) -> Optional[ProviderRoute]:
         host = host.lower()
-        if self._user_ports and port is not None:
-            route = self._user_ports.get((host, port))
-            if route is not None:
-                return route
+        if self._user_ports:
+            # httpx reports the scheme's default port as None: then an entry for 443 or 80 fits.
+            for candidate in (port,) if port is not None else (443, 80):
+                route = self._user_ports.get((host, candidate))
+                if route is not None:
+                    return route
         if self._user_hosts:
             route = self._user_hosts.get(host)
             if route is not None:

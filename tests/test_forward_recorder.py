@@ -233,6 +233,16 @@ def test_age_expiry_with_a_controlled_clock(
     assert recorder.expired == 2
 
 
+def test_incomplete_span_never_ends_before_it_started(
+    recorder: ForwardEventRecorder, span_exporter: InMemorySpanExporter
+) -> None:
+    future = time.time_ns() + 3600 * 10**9  # the router's clock runs an hour ahead
+    recorder.record(_started("ahead", at=future))
+    recorder.close()
+    (span,) = span_exporter.get_finished_spans()
+    assert span.end_time == span.start_time == future
+
+
 def test_close_ends_open_requests_as_incomplete(
     recorder: ForwardEventRecorder, span_exporter: InMemorySpanExporter
 ) -> None:

@@ -232,7 +232,8 @@ class ForwardEventRecorder:
 
     def _end_incomplete(self, request_id: str, call: GenAICall, why: str) -> None:
         call.fail(INCOMPLETE, why)
-        call.end()
+        # Now, but never before the start (events may carry a router clock ahead of ours).
+        call.end(max(time.time_ns(), call.start_time_ns))
         self.spans_ended += 1
         self.expired += 1
         self._remember_finished(request_id)

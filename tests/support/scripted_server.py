@@ -14,10 +14,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "wire-corpus"
+from tests.support.wire_corpus import CORPUS_DIR as CORPUS
 
 
 @dataclass
@@ -89,6 +88,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args: Any) -> None:
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body pieces go out as separate writes: without this, Nagle's algorithm
+        # and the client's delayed ACK add ~40 ms to every response.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _handle(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -162,7 +167,9 @@ class ScriptedServer:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self.responder = responder
         self._server.received = []
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
 
     @property
     def responder(self) -> Responder:

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-CORPUS_DIR = Path(os.environ.get("LLM_ROUTER_WIRE_CORPUS", "/work/shared/wire-corpus"))
+# ``shared/`` sits beside the repository (in CI too); LLM_ROUTER_WIRE_CORPUS overrides.
+CORPUS_DIR = Path(
+    os.environ.get(
+        "LLM_ROUTER_WIRE_CORPUS",
+        Path(__file__).resolve().parents[3] / "shared" / "wire-corpus",
+    )
+)
 
 FORMAT_OF = {
     "openai_chat": "openai",

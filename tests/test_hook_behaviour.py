@@ -284,3 +284,22 @@ def test_metrics_can_be_turned_off_keeping_spans(
     assert span.attributes["gen_ai.usage.input_tokens"] == 12
     assert metric_points("gen_ai.client.operation.duration") == []
     assert metric_points("gen_ai.client.token.usage") == []
+
+
+def test_content_is_size_capped(instrument: Any, span_exporter: Any) -> None:
+    long_prompt = "lorem ipsum " * 2000
+    with ScriptedServer(chat_reply()) as server:
+        instrument(
+            f"{server.host_port}=openai",
+            OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT="true",
+            OTEL_PYTHON_LLM_ROUTER_CONTENT_MAX_LENGTH="500",
+        )
+        _post(
+            server.url + "/v1/chat/completions",
+            {"model": MODEL, "messages": [{"role": "user", "content": long_prompt}]},
+        )
+    (span,) = _ours(span_exporter)
+    captured = span.attributes["gen_ai.input.messages"]
+    assert captured.startswith('[{"role":"user"')
+    assert len(captured) <= 500 + len("...[truncated]")
+    assert captured.endswith("...[truncated]")

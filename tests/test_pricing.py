@@ -642,8 +642,6 @@ def test_httpx_hook_prices_calls_from_the_pricing_file(
     metric_points: Callable[[str], list[Any]],
 ) -> None:
     """A real httpx2 client against a local fake OpenAI server, instrumented from the environment."""
-    # The hook needs the wire formats (another helper's work); until they land this waits.
-    pytest.importorskip("opentelemetry.instrumentation.llm_router._wire._hosts")
     import httpx2
 
     from tests.support.openai_wire import chat_completion, chat_request, chat_stream_reply

@@ -74,7 +74,7 @@ def test_every_target_is_in_the_table_with_ours_measured(smoke_run: tuple[Path, 
     out, _ = smoke_run
     summary = json.loads((out / "results.json").read_text())["summary"]
     targets = {t["target"]: t for t in summary["targets"]}
-    assert len(targets) == 11
+    assert len(targets) == 13
     table = (out / "results.md").read_text()
     for name in targets:
         assert name in table

@@ -47,6 +47,13 @@ from opentelemetry.instrumentation.llm_router._observe import (
     RequestSuccessEvent,
 )
 from opentelemetry.instrumentation.llm_router._observer import OTelObserver
+from opentelemetry.instrumentation.llm_router._pricing import (
+    ModelPrice,
+    PricingError,
+    PricingTable,
+    load_pricing,
+    pricing_from_env,
+)
 from opentelemetry.instrumentation.llm_router._router_error import (
     AccessDenied,
     Cancelled,
@@ -60,6 +67,7 @@ from opentelemetry.instrumentation.llm_router._router_error import (
     Transport,
     UnsupportedFeature,
 )
+from opentelemetry.instrumentation.llm_router._spend import SpendTracker, spend_tracker_from_env
 from opentelemetry.instrumentation.llm_router.version import __version__
 
 __all__ = [
@@ -81,9 +89,12 @@ __all__ = [
     "InvalidResponse",
     "LLMRouterInstrumentor",
     "LanguageModelUsage",
+    "ModelPrice",
     "OTelObserver",
     "ObserveCallback",
     "OutputTokens",
+    "PricingError",
+    "PricingTable",
     "ProviderError",
     "ProviderErrorContext",
     "RequestCompleted",
@@ -94,6 +105,7 @@ __all__ = [
     "RequestSuccessEvent",
     "ResponseDecode",
     "RouterError",
+    "SpendTracker",
     "StreamProtocol",
     "TelemetrySettings",
     "TokenCounts",
@@ -104,6 +116,9 @@ __all__ = [
     "format_forward_event",
     "forward_event_from_value",
     "forward_event_to_value",
+    "load_pricing",
     "parse_forward_event",
+    "pricing_from_env",
     "settings_from_env",
+    "spend_tracker_from_env",
 ]

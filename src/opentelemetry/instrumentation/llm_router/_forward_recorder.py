@@ -22,6 +22,7 @@ from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, TracerProvider
 
 from opentelemetry import trace
+from opentelemetry.instrumentation.llm_router._config import settings_from_env
 from opentelemetry.instrumentation.llm_router._forward import (
     ForwardEvent,
     RequestCompleted,
@@ -108,6 +109,8 @@ class ForwardEventRecorder:
             raise ValueError(f"max_open must be at least 1, got {max_open!r}")
         if max_age_s <= 0:
             raise ValueError(f"max_age_s must be positive, got {max_age_s!r}")
+        if settings is None:  # the OTEL_PYTHON_LLM_ROUTER_* choices (metric opt-ins, pricing)
+            settings = settings_from_env()
         self._telemetry = GenAITelemetry(tracer_provider, meter_provider, settings)
         self._max_open = max_open
         self._max_age_s = max_age_s

@@ -14,6 +14,7 @@ from typing import Optional
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import TracerProvider
 
+from opentelemetry.instrumentation.llm_router._config import settings_from_env
 from opentelemetry.instrumentation.llm_router._genai import (
     GenAICall,
     GenAITelemetry,
@@ -75,6 +76,8 @@ class OTelObserver:
         operation: str = "chat",
         spend_tracker: Optional[SpendTracker] = None,
     ) -> None:
+        if settings is None:  # the OTEL_PYTHON_LLM_ROUTER_* choices (metric opt-ins, pricing)
+            settings = settings_from_env()
         self._telemetry = GenAITelemetry(tracer_provider, meter_provider, settings)
         self._operation = operation
         self._spend_tracker = (

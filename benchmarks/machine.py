@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
 import time
 from importlib import metadata
+from pathlib import Path
 
 PACKAGES = (
     "opentelemetry-instrumentation-llm-router",
@@ -44,6 +46,24 @@ def _memory_gib() -> float:
     return 0.0
 
 
+def _commit() -> str:
+    """The commit measured (``+`` when the work tree had changes), so numbers can be traced."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return (head + ("+" if dirty else "")) or "unknown"
+
+
 def describe() -> dict[str, object]:
     versions = {}
     for name in PACKAGES:
@@ -53,6 +73,7 @@ def describe() -> dict[str, object]:
             versions[name] = "not installed"
     return {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "commit": _commit(),
         "cpu": _cpu_model(),
         "cores": os.cpu_count(),
         "memory_gib": _memory_gib(),

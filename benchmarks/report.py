@@ -425,7 +425,7 @@ def markdown(data: dict[str, Any], summary: dict[str, Any]) -> str:
     add("## Machine and versions")
     add("")
     add(
-        f"{m['date']}; {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; {m['os']}; {m['python']}; run took {data['elapsed_s']} s."
+        f"{m['date']}; commit {m.get('commit', 'unknown')}; {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; {m['os']}; {m['python']}; run took {data['elapsed_s']} s."
     )
     add(
         "Other processes shared the machine; ratios and paired differences are the numbers to read."

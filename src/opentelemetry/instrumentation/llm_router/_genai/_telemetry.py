@@ -88,35 +88,73 @@ class TokenCounts:
         )
 
 
-@dataclass(frozen=True)
-class RequestParameters:
-    """The recommended ``gen_ai.request.*`` parameters, as far as the request said them."""
+_PARAMETER_ATTRIBUTES: tuple[tuple[str, str], ...] = (
+    ("max_tokens", A.GEN_AI_REQUEST_MAX_TOKENS),
+    ("temperature", A.GEN_AI_REQUEST_TEMPERATURE),
+    ("top_p", A.GEN_AI_REQUEST_TOP_P),
+    ("top_k", A.GEN_AI_REQUEST_TOP_K),
+    ("frequency_penalty", A.GEN_AI_REQUEST_FREQUENCY_PENALTY),
+    ("presence_penalty", A.GEN_AI_REQUEST_PRESENCE_PENALTY),
+    ("stop_sequences", A.GEN_AI_REQUEST_STOP_SEQUENCES),
+    ("seed", A.GEN_AI_REQUEST_SEED),
+    ("choice_count", A.GEN_AI_REQUEST_CHOICE_COUNT),
+    ("encoding_formats", A.GEN_AI_REQUEST_ENCODING_FORMATS),
+)
 
-    max_tokens: Optional[int] = None
-    temperature: Optional[float] = None
-    top_p: Optional[float] = None
-    top_k: Optional[float] = None
-    frequency_penalty: Optional[float] = None
-    presence_penalty: Optional[float] = None
-    stop_sequences: Optional[Sequence[str]] = None
-    seed: Optional[int] = None
-    choice_count: Optional[int] = None
-    encoding_formats: Optional[Sequence[str]] = None
+
+@dataclass(init=False, eq=True)
+class RequestParameters:
+    """The recommended ``gen_ai.request.*`` parameters, as far as the request said them.
+
+    Built on every instrumented request, so it is a slotted class with a plain ``__init__``
+    (a frozen dataclass costs several times more to build).
+    """
+
+    __slots__ = tuple(field for field, _ in _PARAMETER_ATTRIBUTES)
+
+    max_tokens: Optional[int]
+    temperature: Optional[float]
+    top_p: Optional[float]
+    top_k: Optional[float]
+    frequency_penalty: Optional[float]
+    presence_penalty: Optional[float]
+    stop_sequences: Optional[Sequence[str]]
+    seed: Optional[int]
+    choice_count: Optional[int]
+    encoding_formats: Optional[Sequence[str]]
+
+    def __init__(
+        self,
+        max_tokens: Optional[int] = None,
+        temperature: Optional[float] = None,
+        top_p: Optional[float] = None,
+        top_k: Optional[float] = None,
+        frequency_penalty: Optional[float] = None,
+        presence_penalty: Optional[float] = None,
+        stop_sequences: Optional[Sequence[str]] = None,
+        seed: Optional[int] = None,
+        choice_count: Optional[int] = None,
+        encoding_formats: Optional[Sequence[str]] = None,
+    ) -> None:
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self.top_p = top_p
+        self.top_k = top_k
+        self.frequency_penalty = frequency_penalty
+        self.presence_penalty = presence_penalty
+        self.stop_sequences = stop_sequences
+        self.seed = seed
+        self.choice_count = choice_count
+        self.encoding_formats = encoding_formats
 
     def attributes(self) -> dict[str, Any]:
-        pairs = (
-            (A.GEN_AI_REQUEST_MAX_TOKENS, self.max_tokens),
-            (A.GEN_AI_REQUEST_TEMPERATURE, self.temperature),
-            (A.GEN_AI_REQUEST_TOP_P, self.top_p),
-            (A.GEN_AI_REQUEST_TOP_K, self.top_k),
-            (A.GEN_AI_REQUEST_FREQUENCY_PENALTY, self.frequency_penalty),
-            (A.GEN_AI_REQUEST_PRESENCE_PENALTY, self.presence_penalty),
-            (A.GEN_AI_REQUEST_STOP_SEQUENCES, self.stop_sequences),
-            (A.GEN_AI_REQUEST_SEED, self.seed),
-            (A.GEN_AI_REQUEST_CHOICE_COUNT, self.choice_count),
-            (A.GEN_AI_REQUEST_ENCODING_FORMATS, self.encoding_formats),
-        )
-        return {name: value for name, value in pairs if value is not None}
+        """The ``gen_ai.request.*`` attributes of the parameters that are set."""
+        attributes = {}
+        for field, name in _PARAMETER_ATTRIBUTES:
+            value = getattr(self, field)
+            if value is not None:
+                attributes[name] = value
+        return attributes
 
 
 CostFunction = Callable[[str, Optional[str], TokenCounts], Optional[float]]

@@ -20,6 +20,7 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
     StreamParser,
     WireFormat,
 )
+from opentelemetry.instrumentation.llm_router._wire._values import exportable
 
 _logger = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def content_json(value: Any, max_length: int) -> Optional[str]:
     """Message content as the JSON string the conventions want on spans, cut at ``max_length``."""
     if value is None:
         return None
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = exportable(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
     if len(text) > max_length:
         return text[:max_length] + "...[truncated]"
     return text

@@ -40,8 +40,24 @@ def count(value: Any) -> Optional[int]:
 def text(value: Any, limit: int = MAX_TEXT) -> Optional[str]:
     """A non-empty string, cut to ``limit`` characters; anything else is ``None``."""
     if type(value) is str and value:
-        return value if len(value) <= limit else value[:limit]
+        return exportable(value if len(value) <= limit else value[:limit])
     return None
+
+
+def exportable(value: str) -> str:
+    """``value`` with lone surrogates replaced by U+FFFD.
+
+    JSON may escape a lone surrogate (``"\\ud800"``) and the json module decodes it into a
+    ``str`` that cannot be encoded as UTF-8: the OTLP exporter then drops the attribute (or the
+    metric point) with an error. ASCII text, nearly every value, is returned as is.
+    """
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return value
 
 
 def number(value: Any) -> Optional[float]:
@@ -67,9 +83,9 @@ def integer(value: Any) -> Optional[int]:
 def strings(value: Any, limit: int = 32) -> Optional[list[str]]:
     """A stop-sequence style parameter: one string or a list of strings -> list, else ``None``."""
     if type(value) is str:
-        return [value]
+        return [exportable(value)]
     if isinstance(value, list):
-        out = [item for item in value[:limit] if type(item) is str]
+        out = [exportable(item) for item in value[:limit] if type(item) is str]
         return out or None
     return None
 
@@ -162,7 +178,7 @@ def error_code(error: dict[str, Any], *preferred: str) -> Optional[str]:
     for key in preferred:
         value = error.get(key)
         if type(value) is str and value:
-            return value[:MAX_TEXT]
+            return exportable(value[:MAX_TEXT])
         if fallback is None and type(value) is int:
             fallback = str(value)
     return fallback

@@ -41,13 +41,21 @@ _GENAI_MARKER = "gen_ai.provider.name"
 class _Started:
     """A request we are tracing: its call, format and what it asked for."""
 
-    __slots__ = ("call", "format", "info", "token")
+    __slots__ = ("call", "format", "info", "request", "token")
 
-    def __init__(self, call: GenAICall, wire_format: WireFormat, info: RequestInfo, token: object):
+    def __init__(
+        self,
+        call: GenAICall,
+        wire_format: WireFormat,
+        info: RequestInfo,
+        token: object,
+        request: Any,
+    ):
         self.call = call
         self.format = wire_format
         self.info = info
         self.token = token
+        self.request = request
 
 
 class HttpxModuleHook:
@@ -148,7 +156,7 @@ class HttpxModuleHook:
         if config.capture_content:
             self._capture_input(call, wire_format, info)
         token = context.attach(trace.set_span_in_context(call.span))
-        return _Started(call, wire_format, info, token)
+        return _Started(call, wire_format, info, token, request)
 
     def _capture_input(self, call: GenAICall, wire_format: WireFormat, info: RequestInfo) -> None:
         try:
@@ -215,6 +223,7 @@ class HttpxModuleHook:
             config.content_max_length,
             decoder,
             per_chunk_metric,
+            started.request,
         )
 
     def _decoder(self, content_encoding: Optional[str]) -> Optional[Callable[[bytes], bytes]]:

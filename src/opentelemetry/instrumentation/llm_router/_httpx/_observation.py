@@ -14,6 +14,7 @@ import time
 from typing import Any, Callable, Optional
 
 from opentelemetry.instrumentation.llm_router._genai import GenAICall
+from opentelemetry.instrumentation.llm_router._httpx._request import redact_credentials
 from opentelemetry.instrumentation.llm_router._wire._base import (
     RequestInfo,
     ResponseSummary,
@@ -78,6 +79,7 @@ class ResponseObservation:
         "_first",
         "_parser",
         "_per_chunk",
+        "_request",
         "_status_code",
     )
 
@@ -90,8 +92,10 @@ class ResponseObservation:
         content_max_length: int,
         decoder: Optional[Callable[[bytes], bytes]] = None,
         per_chunk_metric: bool = False,
+        request: Any = None,
     ) -> None:
         self._call = call
+        self._request = request  # for its credentials, masked out of provider error text
         self._parser = parser
         self._status_code = status_code
         self._capture = capture
@@ -113,6 +117,7 @@ class ResponseObservation:
         content_max_length: int,
         decoder: Optional[Callable[[bytes], bytes]],
         per_chunk_metric: bool,
+        request: Any = None,
     ) -> ResponseObservation:
         """An observation for a body the caller has not read yet: SSE parser or JSON buffer."""
         is_event_stream = content_type.startswith("text/event-stream")
@@ -130,6 +135,7 @@ class ResponseObservation:
             content_max_length,
             decoder,
             per_chunk_metric and streamed,
+            request,
         )
 
     def feed(self, chunk: bytes) -> None:
@@ -196,7 +202,10 @@ class ResponseObservation:
             )
         if summary.error_type is not None or self._status_code >= 400:
             error_type = summary.error_type or str(self._status_code)
-            call.fail(error_type, summary.error_message or error_type)
+            message = summary.error_message or error_type
+            if self._request is not None:
+                error_type, message = redact_credentials(self._request, error_type, message)
+            call.fail(error_type, message)
 
 
 class _NullParser:

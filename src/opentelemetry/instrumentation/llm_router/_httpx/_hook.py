@@ -241,6 +241,8 @@ class HttpxModuleHook:
         def decode(chunk: bytes) -> bytes:
             for decoder in decoders:
                 chunk = decoder.decode(chunk)
+                if type(chunk) is not bytes:  # httpx2's decoders yield their output
+                    chunk = b"".join(chunk)
             return chunk
 
         return decode

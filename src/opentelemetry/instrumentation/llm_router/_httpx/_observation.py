@@ -74,6 +74,7 @@ class ResponseObservation:
         "_call",
         "_capture",
         "_content_max",
+        "_decode_error",
         "_decoder",
         "_done",
         "_first",
@@ -101,6 +102,7 @@ class ResponseObservation:
         self._capture = capture
         self._content_max = content_max_length
         self._decoder = decoder
+        self._decode_error: Optional[BaseException] = None
         self._done = False
         self._first = True
         self._per_chunk = per_chunk_metric
@@ -149,7 +151,15 @@ class ResponseObservation:
             elif self._per_chunk:
                 self._call.chunk_received(time.time_ns())
             if self._decoder is not None:
-                chunk = self._decoder(chunk)
+                try:
+                    chunk = self._decoder(chunk)
+                except Exception as exc:
+                    # httpx decodes the same bytes with the same decoder for the caller, who
+                    # gets this very error: the call failed (as it does when send() reads it).
+                    self._decode_error = exc
+                    self._decoder = None
+                    self._parser = _NullParser()
+                    return
             self._parser.feed(chunk)
         except Exception:
             _logger.debug("could not parse a response chunk", exc_info=True)
@@ -169,6 +179,9 @@ class ResponseObservation:
     def finish(self) -> None:
         """The body ended (exhausted, closed, abandoned): summarise and end the call, once."""
         if self._done:
+            return
+        if self._decode_error is not None:
+            self.fail(self._decode_error)
             return
         self._done = True
         try:

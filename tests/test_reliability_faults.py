@@ -21,6 +21,7 @@ import gc
 import statistics
 import threading
 import time
+import zlib
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, NamedTuple, Optional
 
@@ -152,6 +153,12 @@ FAULTS: dict[str, Fault] = {
     "read-timeout-before-headers": Fault(_stream_reply(CHAT, delay_headers_s=SLOW_S)),
     "read-timeout-mid-stream": Fault(_stream_reply(CHAT, pause_s=SLOW_S)),
     "stream-without-final-event": Fault(_stream_reply(CHAT, pieces=CHAT.pieces[:-2])),
+    "corrupt-gzip-body": Fault(
+        Reply(headers={"Content-Encoding": "gzip"}, pieces=[b"this is not gzip at all"])
+    ),
+    "corrupt-gzip-stream": Fault(
+        _stream_reply(CHAT, headers={"Content-Encoding": "gzip"}, pieces=[b"\x1f\x8b\x08garbage"])
+    ),
 }
 
 
@@ -246,6 +253,40 @@ def test_upstream_fault(
         assert span.status.status_code.name == "UNSET"
         assert A.GEN_AI_USAGE_OUTPUT_TOKENS not in attributes
         assert attributes[A.GEN_AI_RESPONSE_ID] == CHAT.expect["response_id"]
+
+
+@pytest.mark.parametrize("module", [httpx2, httpx], ids=["httpx2", "httpx"])
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+@pytest.mark.parametrize("x", [CHAT, exchange("anthropic_messages", False)], ids=["sse", "json"])
+def test_compressed_bodies_read_through_a_stream_are_parsed(
+    x: Exchange,
+    coding: str,
+    module: Any,
+    fault_server: ScriptedServer,
+    instrument: Any,
+    span_exporter: Any,
+) -> None:
+    """The control for the corrupt-gzip faults: a well-compressed body yields its usage, with
+    both httpx (whose decoders return bytes) and httpx2 (whose decoders yield them)."""
+    compressor = zlib.compressobj(wbits=31 if coding == "gzip" else 15)
+    pieces = [compressor.compress(piece) for piece in x.pieces] + [compressor.flush()]
+    reply = Reply(
+        content_type=x.content_type,
+        pieces=[p for p in pieces if p],
+        chunked=True,
+        headers={"Content-Encoding": coding},
+    )
+    fault_server.responder = reply
+    instrument(f"{fault_server.host_port}={x.provider}")
+    with (
+        module.Client() as client,
+        client.stream("POST", fault_server.url + x.path, content=x.request_body) as response,
+    ):
+        assert response.read() == x.body
+    (span,) = span_exporter.get_finished_spans()
+    assert span.attributes[A.GEN_AI_USAGE_INPUT_TOKENS] == x.expect["input_tokens"]
+    assert span.attributes[A.GEN_AI_USAGE_OUTPUT_TOKENS] == x.expect["output_tokens"]
+    assert span.status.status_code.name == "UNSET"
 
 
 STREAMS = [exchange(f, True, completion=" ".join(["word"] * 30)) for f in STREAMING_FAMILIES]

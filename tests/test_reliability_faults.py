@@ -332,6 +332,39 @@ def test_cancelled_mid_stream(
     assert span.attributes[A.ERROR_TYPE] == "CancelledError"
 
 
+def test_cancelled_before_headers(
+    fault_server: ScriptedServer,
+    instrument: Any,
+    span_exporter: Any,
+    counter: CountingSpanProcessor,
+) -> None:
+    fault_server.responder = _stream_reply(CHAT, delay_headers_s=SLOW_S)
+
+    async def run() -> tuple[BaseException, bool]:
+        async def call() -> None:
+            async with httpx2.AsyncClient() as client:
+                await client.post(fault_server.url + CHAT.path, content=CHAT.request_body)
+
+        outside = trace.get_current_span()
+        task = asyncio.ensure_future(call())
+        await asyncio.sleep(0.1)
+        task.cancel()
+        try:
+            await task
+        except BaseException as exc:
+            return exc, trace.get_current_span() is outside
+        raise AssertionError("the task finished despite its cancellation")
+
+    control, _ = asyncio.run(run())
+    instrument(f"{fault_server.host_port}=openai")
+    raised, context_kept = asyncio.run(run())
+    assert type(raised) is type(control) is asyncio.CancelledError
+    assert context_kept
+    (span,) = span_exporter.get_finished_spans()
+    assert counter.started == counter.ended == 1
+    assert span.attributes[A.ERROR_TYPE] == "CancelledError"
+
+
 @pytest.mark.parametrize("x", STREAMS, ids=STREAM_IDS)
 @pytest.mark.parametrize("how", ["break", "drop-unread", "drop-mid-way"])
 def test_stream_left_behind(

@@ -384,12 +384,6 @@ def test_hook_survives_damaged_requests(
 # ---------------------------------------------------------------------------------------------
 # Bad configuration
 
-_PRICING_NAMES_NO_VARIABLE = pytest.mark.xfail(
-    strict=True,
-    reason="_pricing.py (not this suite's to change) says 'price file PATH: ...' without naming "
-    "OTEL_PYTHON_LLM_ROUTER_PRICING_FILE; reported to the lead",
-)
-
 BAD_SETTINGS = [
     ("OTEL_PYTHON_LLM_ROUTER_PROVIDERS", "gateway.internal"),
     ("OTEL_PYTHON_LLM_ROUTER_PROVIDERS", "h:99999=openai"),
@@ -403,15 +397,9 @@ BAD_SETTINGS = [
     ("OTEL_PYTHON_LLM_ROUTER_CONTENT_MAX_LENGTH", "lots"),
     ("OTEL_PYTHON_LLM_ROUTER_RECORD_METRICS", "kinda"),
     ("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "perhaps"),
-    pytest.param(
-        "OTEL_PYTHON_LLM_ROUTER_PRICING_FILE", "{broken_json}", marks=_PRICING_NAMES_NO_VARIABLE
-    ),
-    pytest.param(
-        "OTEL_PYTHON_LLM_ROUTER_PRICING_FILE", "{missing_file}", marks=_PRICING_NAMES_NO_VARIABLE
-    ),
-    pytest.param(
-        "OTEL_PYTHON_LLM_ROUTER_PRICING_FILE", "{wrong_shape}", marks=_PRICING_NAMES_NO_VARIABLE
-    ),
+    pytest.param("OTEL_PYTHON_LLM_ROUTER_PRICING_FILE", "{broken_json}"),
+    pytest.param("OTEL_PYTHON_LLM_ROUTER_PRICING_FILE", "{missing_file}"),
+    pytest.param("OTEL_PYTHON_LLM_ROUTER_PRICING_FILE", "{wrong_shape}"),
 ]
 
 

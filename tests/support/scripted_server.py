@@ -159,6 +159,9 @@ class _Server(ThreadingHTTPServer):
     responder: Responder
     received: list[Received]
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients that hang up early are part of the tests, not errors worth a traceback."""
+
 
 class ScriptedServer:
     """``with ScriptedServer(responder) as server: ... server.url ...``"""

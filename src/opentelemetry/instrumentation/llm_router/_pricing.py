@@ -240,27 +240,31 @@ class PricingTable:
         return table
 
 
-def load_pricing(path: Union[str, os.PathLike[str]], *, strict: bool = False) -> PricingTable:
+def load_pricing(
+    path: Union[str, os.PathLike[str]], *, strict: bool = False, source: Optional[str] = None
+) -> PricingTable:
     """Read a price file (``.yaml``/``.yml`` as YAML, anything else as JSON).
 
     A file that cannot be read or parsed gives an empty table (which prices nothing) and one
-    warning; ``strict=True`` raises :class:`PricingError` instead.
+    warning; ``strict=True`` raises :class:`PricingError` instead. ``source`` is how warnings
+    name the file (default: its path), e.g. ``OTEL_PYTHON_LLM_ROUTER_PRICING_FILE=/etc/p.json``.
     """
     path = Path(path)
+    label = source or str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
-        _report(str(path), [f"cannot read the file: {error.strerror or error}"], strict)
+        _report(label, [f"cannot read the file: {error.strerror or error}"], strict)
         return PricingTable()
     try:
         data = _parse_text(text, path)
     except ImportError:
-        _report(str(path), ["reading YAML needs PyYAML (pip install PyYAML)"], strict)
+        _report(label, ["reading YAML needs PyYAML (pip install PyYAML)"], strict)
         return PricingTable()
     except Exception as error:  # each parser has its own error classes
-        _report(str(path), [f"not valid {_format_name(path)}: {_one_line(error)}"], strict)
+        _report(label, [f"not valid {_format_name(path)}: {_one_line(error)}"], strict)
         return PricingTable()
-    return PricingTable.from_dict(data, source=str(path), strict=strict)
+    return PricingTable.from_dict(data, source=label, strict=strict)
 
 
 def pricing_from_env(env: Mapping[str, str] = os.environ) -> Optional[PricingTable]:
@@ -273,7 +277,7 @@ def pricing_from_env(env: Mapping[str, str] = os.environ) -> Optional[PricingTab
     if not path:
         return None
     try:
-        table = load_pricing(path)
+        table = load_pricing(path, source=f"{PRICING_FILE_ENV}={path}")
     except Exception:  # belt and braces: configuration must never break start-up
         _logger.warning("%s=%s: could not load the price file", PRICING_FILE_ENV, path)
         return None

@@ -213,7 +213,7 @@ class HttpxModuleHook:
         per_chunk_metric: bool,
     ) -> ResponseObservation:
         config = self._config
-        return ResponseObservation.for_stream(
+        return ResponseObservation.for_response(
             started.call,
             started.format,
             started.info,

@@ -108,7 +108,7 @@ class ResponseObservation:
         self._per_chunk = per_chunk_metric
 
     @classmethod
-    def for_stream(
+    def for_response(
         cls,
         call: GenAICall,
         wire_format: WireFormat,
@@ -121,7 +121,9 @@ class ResponseObservation:
         per_chunk_metric: bool,
         request: Any = None,
     ) -> ResponseObservation:
-        """An observation for a body the caller has not read yet: SSE parser or JSON buffer."""
+        """An observation with the parser the response calls for: the format's stream parser
+        for an event stream (or a stream request that succeeded), else a JSON body buffer.
+        Used both for bodies ``send()`` already read and for bodies the caller will stream."""
         is_event_stream = content_type.startswith("text/event-stream")
         streamed = is_event_stream or (info.stream and status_code < 400)
         parser: StreamParser | _BodyBuffer = (

@@ -19,8 +19,9 @@ import pytest
 
 from tests.support.corpus_expectations import FORMAT_OF, check_span, expected_span
 from tests.support.scripted_server import CORPUS, ScriptedServer, corpus_reply
+from tests.support.wire_corpus import entry_paths
 
-ENTRIES = sorted(p.name for p in CORPUS.glob("*.json"))
+ENTRIES = [p.name for p in entry_paths()]
 API_KEY = "sk-canary-7f3c9e1d2b"
 
 

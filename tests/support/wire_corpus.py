@@ -1,4 +1,4 @@
-"""The recorded provider exchanges in ``/work/shared/wire-corpus`` and what each one says.
+"""The recorded provider exchanges in ``tests/data/wire-corpus`` and what each one says.
 
 :func:`expected` derives the values a correct parser must report from the recorded body with plain
 ``json`` and straightforward rules taken from the providers' documentation (the corpus README's
@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-# ``shared/`` sits beside the repository (in CI too); LLM_ROUTER_WIRE_CORPUS overrides.
+# The corpus ships with the repository (copied, with its provenance README, from the team's
+# recorded set); LLM_ROUTER_WIRE_CORPUS points the tests at another copy.
 CORPUS_DIR = Path(
     os.environ.get(
         "LLM_ROUTER_WIRE_CORPUS",
-        Path(__file__).resolve().parents[3] / "shared" / "wire-corpus",
+        Path(__file__).resolve().parents[1] / "data" / "wire-corpus",
     )
 )
 
@@ -80,10 +81,22 @@ class Entry:
         return self.data["response"]["content_type"].startswith("text/event-stream")
 
 
+MIN_ENTRIES = 39
+"""The corpus holds 39 exchanges; fewer means a broken copy, never a smaller test."""
+
+
+def entry_paths() -> list[Path]:
+    """Every corpus file; raises (at collection) when the corpus is missing or incomplete."""
+    paths = sorted(CORPUS_DIR.glob("*.json"))
+    if len(paths) < MIN_ENTRIES:
+        raise FileNotFoundError(
+            f"wire corpus at {CORPUS_DIR} has {len(paths)} entries, expected {MIN_ENTRIES}+"
+        )
+    return paths
+
+
 def entries() -> list[Entry]:
-    return [
-        Entry(path.name, json.loads(path.read_text())) for path in sorted(CORPUS_DIR.glob("*.json"))
-    ]
+    return [Entry(path.name, json.loads(path.read_text())) for path in entry_paths()]
 
 
 # Splitting streams -----------------------------------------------------------------------

@@ -24,6 +24,8 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer, Trac
 from opentelemetry import trace
 from opentelemetry.instrumentation.llm_router._genai import _attributes as A
 from opentelemetry.instrumentation.llm_router._genai import _instruments
+from opentelemetry.instrumentation.llm_router._redact import DEFAULT as DEFAULT_REDACTOR
+from opentelemetry.instrumentation.llm_router._redact import MAX_MESSAGE, MAX_TEXT, Redactor
 from opentelemetry.instrumentation.llm_router.version import __version__
 
 if TYPE_CHECKING:
@@ -426,12 +428,23 @@ class GenAICall:
         error_type: str,
         description: Optional[str] = None,
         exception: Optional[BaseException] = None,
+        redactor: Optional[Redactor] = None,
     ) -> None:
-        """Mark the call failed. ``error_type`` is a provider code, an error kind or a class name."""
-        self._error_type = error_type or "_OTHER"
+        """Mark the call failed. ``error_type`` is a provider code, an error kind or a class name.
+
+        Every text here comes from an exception or a provider body, so all of it goes through
+        the one redaction step (``redactor``: the request's credentials and, with content
+        capture off, its message text; key-shaped tokens always), then is cut to its bound.
+        The exception event is built here rather than by ``span.record_exception``, whose
+        message and stack trace would carry the exception's text unredacted.
+        """
+        redact = redactor or DEFAULT_REDACTOR
+        self._error_type = redact(error_type, MAX_TEXT) or "_OTHER"
         if exception is not None and self.span.is_recording():
-            self.span.record_exception(exception)
-        self.span.set_status(Status(StatusCode.ERROR, description or self._error_type))
+            self.span.add_event("exception", redact.exception_attributes(exception))
+        self.span.set_status(
+            Status(StatusCode.ERROR, redact(description, MAX_MESSAGE) or self._error_type)
+        )
 
     def end(self, end_time_ns: Optional[int] = None) -> None:
         """End the span and record the metrics. Safe to call more than once: only the first counts."""

@@ -29,6 +29,7 @@ from opentelemetry.instrumentation.llm_router._httpx._request import (
     request_body,
 )
 from opentelemetry.instrumentation.llm_router._httpx._streams import stream_classes
+from opentelemetry.instrumentation.llm_router._redact import Redactor
 from opentelemetry.instrumentation.llm_router._wire._base import RequestInfo, WireFormat
 from opentelemetry.instrumentation.llm_router._wire._hosts import ProviderRoute
 
@@ -175,7 +176,8 @@ class HttpxModuleHook:
     def _raised(self, started: _Started, exc: BaseException) -> None:
         """``send`` raised (connect error, timeout, cancellation): the call failed."""
         try:
-            started.call.fail(type(exc).__qualname__, str(exc) or type(exc).__qualname__, exc)
+            redactor = Redactor.for_request(started.request, self._config.capture_content)
+            started.call.fail(type(exc).__qualname__, _message(exc), exc, redactor)
             started.call.end()
         except Exception:
             _logger.debug("llm_router: could not record a failed request", exc_info=True)
@@ -251,6 +253,14 @@ class HttpxModuleHook:
 def _undecodable(chunk: bytes) -> bytes:
     """A content coding we cannot decode: the parser sees nothing (no usage, no error)."""
     return b""
+
+
+def _message(exc: BaseException) -> str:
+    """The exception's text for the status description (redacted by ``fail``)."""
+    try:
+        return str(exc) or type(exc).__qualname__
+    except Exception:  # an exception whose __str__ fails
+        return type(exc).__qualname__
 
 
 def _read_body(response: Any) -> Optional[bytes]:

@@ -14,7 +14,7 @@ import time
 from typing import Any, Callable, Optional
 
 from opentelemetry.instrumentation.llm_router._genai import GenAICall
-from opentelemetry.instrumentation.llm_router._httpx._request import redact_credentials
+from opentelemetry.instrumentation.llm_router._redact import Redactor
 from opentelemetry.instrumentation.llm_router._wire._base import (
     RequestInfo,
     ResponseSummary,
@@ -200,7 +200,7 @@ class ResponseObservation:
         self._done = True
         try:
             self._apply_summary()
-            self._call.fail(type(exc).__qualname__, str(exc) or type(exc).__qualname__, exc)
+            self._call.fail(type(exc).__qualname__, _message(exc), exc, self._redactor())
         except Exception:
             _logger.debug("could not record a failed response", exc_info=True)
         finally:
@@ -218,9 +218,22 @@ class ResponseObservation:
         if summary.error_type is not None or self._status_code >= 400:
             error_type = summary.error_type or str(self._status_code)
             message = summary.error_message or error_type
-            if self._request is not None:
-                error_type, message = redact_credentials(self._request, error_type, message)
-            call.fail(error_type, message)
+            call.fail(error_type, message, None, self._redactor())
+
+    def _redactor(self) -> Optional[Redactor]:
+        """The one redaction step for this request's error text (credentials, and its message
+        text unless content is captured); built only when the call failed."""
+        if self._request is None:
+            return None
+        return Redactor.for_request(self._request, self._capture)
+
+
+def _message(exc: BaseException) -> str:
+    """The exception's text for the status description (redacted by ``fail``)."""
+    try:
+        return str(exc) or type(exc).__qualname__
+    except Exception:  # an exception whose __str__ fails
+        return type(exc).__qualname__
 
 
 class _NullParser:

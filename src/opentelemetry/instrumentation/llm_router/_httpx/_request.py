@@ -11,18 +11,6 @@ _logger = logging.getLogger(__name__)
 
 _INCLUDE_USAGE = b'"stream_options":{"include_usage":true}'
 
-_CREDENTIAL_HEADERS = (
-    "authorization",
-    "proxy-authorization",
-    "x-api-key",
-    "api-key",
-    "x-goog-api-key",
-)
-_CREDENTIAL_PARAMS = frozenset(("key", "api_key", "api-key", "apikey", "access_token"))
-_MIN_SECRET = 8
-"""Shorter values are not redacted: they would also cut ordinary words out of a message."""
-REDACTED = "[REDACTED]"
-
 
 def request_body(request: Any) -> Optional[bytes]:
     """The request body if httpx holds it in memory; ``None`` for a streamed upload."""
@@ -52,33 +40,3 @@ def add_stream_include_usage(
     request.stream = byte_stream(amended)
     request._content = amended
     request.headers["Content-Length"] = str(len(amended))
-
-
-def redact_credentials(request: Any, *texts: str) -> list[str]:
-    """``texts`` with the request's own credentials masked.
-
-    Providers echo the key they were sent in their auth errors (OpenAI quotes part of it, some
-    gateways all of it), and the error message and code go on the span. Only called for a failed
-    response, so a successful call pays nothing. The credentials are the values of the usual
-    auth headers (and the credential after ``Bearer``) and of ``key=``-style query parameters.
-    """
-    secrets: list[str] = []
-    try:
-        headers = request.headers
-        for name in _CREDENTIAL_HEADERS:
-            for value in headers.get_list(name):
-                secrets.append(value.strip())
-                secrets.append(value.partition(" ")[2].strip())
-        for name, value in request.url.params.multi_items():
-            if name.lower() in _CREDENTIAL_PARAMS:
-                secrets.append(value)
-    except Exception:
-        _logger.debug("llm_router: could not read the request's credentials", exc_info=True)
-    secrets = sorted({s for s in secrets if len(s) >= _MIN_SECRET}, key=len, reverse=True)
-    out = []
-    for text in texts:
-        for secret in secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        out.append(text)
-    return out

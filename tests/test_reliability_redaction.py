@@ -35,6 +35,7 @@ import opentelemetry.instrumentation.llm_router as package
 from opentelemetry.instrumentation.llm_router import LLMRouterInstrumentor
 from opentelemetry.instrumentation.llm_router._bounds import MAX_MESSAGE
 from opentelemetry.instrumentation.llm_router._genai import _attributes as A
+from opentelemetry.instrumentation.llm_router._httpx._request import request_credentials
 from opentelemetry.instrumentation.llm_router._redact import MIN_SECRET, Redactor
 from tests.support.scripted_server import Reply, ScriptedServer
 
@@ -172,7 +173,7 @@ def test_generated_keys_never_survive_the_redaction_step(
         request = httpx2.Request("POST", "http://127.0.0.1/v1/chat")
         request.headers[where] = value  # httpx2 validates values only when sending
     message = data.draw(echoed(secret + padding))
-    redacted = Redactor.for_request(request, capture_content=False)(message)
+    redacted = Redactor.for_call(request_credentials(request), None, False)(message)
     assert redacted is not None and len(redacted) <= MAX_MESSAGE
     for prefix in _prefixes(secret):
         assert prefix not in redacted

@@ -10,11 +10,9 @@ cut by a length limit is still a key.
 
 A :class:`Redactor` knows
 
-- the request's credentials: the value of every header whose name says ``auth``, ``key``,
-  ``token``, ``secret``, ``cookie``, ``password`` or ``credential`` (``Authorization``,
-  ``x-api-key``, ``api-key``, ``x-goog-api-key``, ...), each word of it (the credential after
-  ``Bearer``), and the value of every query parameter whose name says the same (``?key=``). Each
-  is searched as sent, stripped of surrounding whitespace, percent-encoded, JSON- and
+- the request's credentials (which values are credentials is ``_clients._credentials``'s rule:
+  every header or query parameter whose name says ``auth``, ``key``, ``token``, ``secret``, ...,
+  and each word of a header value: the key after ``Bearer``). Each is searched as sent, stripped of surrounding whitespace, percent-encoded, JSON- and
   repr-escaped, and any run of text that equals a prefix of 8 characters or more of one of these
   forms becomes ``[REDACTED]``;
 - with content capture off, the request's message text: any run of :data:`CONTENT_RUN`
@@ -57,7 +55,6 @@ _STRIDE = 4
 MAX_STACKTRACE = 8192
 """Longest ``exception.stacktrace`` kept (its end: the frames nearest the error)."""
 
-_CREDENTIAL_NAME = re.compile(r"auth|key|token|secret|cookie|passw|credential|signature", re.I)
 _NOT_CONTENT_KEYS = frozenset(("model", "role", "type"))
 _KEY_SHAPED = re.compile(
     r"(?:sk-[A-Za-z0-9_*-]{6,}|AIza[0-9A-Za-z_-]{10,}|gsk_[A-Za-z0-9*]{6,}|xai-[A-Za-z0-9*]{6,}"
@@ -77,30 +74,6 @@ def _variants(secret: str) -> set[str]:
         forms.add(repr(form)[1:-1])
         forms.add(repr(form.encode("utf-8", "surrogatepass"))[2:-1])
     return {f for f in forms if len(f) >= MIN_SECRET}
-
-
-def _credential_values(request: Any) -> list[str]:
-    """Credentials an httpx request carries (headers and query parameters), as found."""
-    values: list[str] = []
-    try:
-        for name, value in request.headers.multi_items():
-            if _CREDENTIAL_NAME.search(name):
-                values.append(value)
-                values.extend(value.split())
-        url = request.url
-        for name, value in url.params.multi_items():
-            if _CREDENTIAL_NAME.search(name):
-                values.append(value)
-        raw_query = url.query
-        if isinstance(raw_query, bytes):
-            raw_query = raw_query.decode("ascii", "replace")
-        for pair in raw_query.split("&"):
-            name, _, value = pair.partition("=")
-            if _CREDENTIAL_NAME.search(name):
-                values.append(value)  # as sent, still percent-encoded
-    except Exception:
-        _logger.debug("llm_router: could not read the request's credentials", exc_info=True)
-    return values
 
 
 def _content_strings(body: Any) -> list[str]:
@@ -149,20 +122,18 @@ class Redactor:
         self._index = index
 
     @classmethod
-    def for_request(cls, request: Any, capture_content: bool) -> Redactor:
-        """The redactor of an httpx request: its credentials, and its body text unless captured."""
+    def for_call(
+        cls, credentials: Iterable[str], body: Optional[bytes], capture_content: bool
+    ) -> Redactor:
+        """The redactor of one request: its credential values, and its body's text unless
+        content is captured (then the text is exported anyway, by the user's choice)."""
         contents: list[str] = []
-        if not capture_content:
+        if body and not capture_content:
             try:
-                body = request.content
-            except Exception:  # a streamed upload: nothing in memory to search for
-                body = None
-            if body:
-                try:
-                    contents = _content_strings(json.loads(body))
-                except (ValueError, RecursionError):  # not JSON: no content to search for
-                    contents = []
-        return cls(_credential_values(request), contents)
+                contents = _content_strings(json.loads(body))
+            except (ValueError, RecursionError):  # not JSON: no content to search for
+                contents = []
+        return cls(credentials, contents)
 
     def __call__(self, text: Optional[str], limit: int = MAX_MESSAGE) -> Optional[str]:
         """``text`` redacted, made UTF-8 clean, then cut to ``limit`` characters."""

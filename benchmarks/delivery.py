@@ -270,8 +270,17 @@ def _median_cpu_us(call: Callable[[], int], warmup: int, count: int) -> tuple[fl
     return statistics.median(times) / 1000, statistics.median(results)
 
 
-def scenarios(smoke: bool) -> list[tuple[str, str, str, str, int]]:
-    """(path, format, style, delivery, events) for every timed stream."""
+PATHS_MEASURED = ("replay", "raw", "sdk")
+
+
+def scenarios(plan: dict[str, Any]) -> list[tuple[str, str, str, str, int]]:
+    """(path, format, style, delivery, events) for every timed stream of the plan."""
+    wanted = plan.get("paths", PATHS_MEASURED)
+    formats = plan.get("formats", FORMATS)
+    return [s for s in _all_scenarios() if s[0] in wanted and s[1] in formats]
+
+
+def _all_scenarios() -> list[tuple[str, str, str, str, int]]:
     out = []
     for fmt in FORMATS:
         for style in STYLES:
@@ -299,7 +308,7 @@ def run_client(config: str, ports: dict[str, int], plan: dict[str, Any]) -> dict
         LLMRouterInstrumentor().instrument()
     gc.collect()
     results: dict[str, Any] = {}
-    for path, fmt, style, delivery, events in scenarios(plan["smoke"]):
+    for path, fmt, style, delivery, events in scenarios(plan):
         make = {"raw": raw_call, "replay": replay_call, "sdk": sdk_call}[path]
         call = make(ports, fmt, style, delivery, events)
         count = {"raw": plan["calls"], "replay": plan["replay_calls"], "sdk": plan["sdk_calls"]}
@@ -425,7 +434,7 @@ def measure(
                     f"delivery round {number + 1}/{plan['rounds']} {config}", file=log, flush=True
                 )
             data["rounds"].append(entry)
-        for config in configs:
+        for config in configs if plan.get("rss", True) else ():
             argv = [python, "-m", "benchmarks.delivery", "--rss", config]
             argv += ["--ports", json.dumps(server.ports), "--plan", json.dumps(plan)]
             data["rss"][config] = _child(argv, _env(config, server.ports, before))
@@ -444,7 +453,7 @@ def _stat(values: list[float]) -> dict[str, float]:
 def summarise(data: dict[str, Any]) -> dict[str, Any]:
     """Per-event overhead per (path, format, style, delivery, config), across rounds."""
     rows: dict[str, Any] = {}
-    for path, fmt, style, delivery, events in scenarios(data["plan"].get("smoke", False)):
+    for path, fmt, style, delivery, events in scenarios(data["plan"]):
         if path == "raw":
             short, long = LENGTHS[delivery]
         elif path == "replay":
@@ -545,7 +554,7 @@ def markdown(data: dict[str, Any]) -> str:
         "|---|" + "---|" * len(FORMATS),
     ]
     for config, result in data["rss"].items():
-        cells = [f"{result[fmt]['growth_kb']:.0f} KiB" for fmt in FORMATS]
+        cells = [f"{result[fmt]['growth_kb']:.0f} KiB" if fmt in result else "-" for fmt in FORMATS]
         lines.append(f"| {LABELS.get(config, config)} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -561,6 +570,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--out", help="directory for delivery.json and delivery.md")
     parser.add_argument("--before", help="a source tree (its src/) to run as 'before' as well")
     parser.add_argument("--configs", default="none,ours,ours_tpoc")
+    parser.add_argument("--paths", default=",".join(PATHS_MEASURED), help="replay,raw,sdk")
+    parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--no-rss", action="store_true", help="skip the 100k-event memory runs")
     args = parser.parse_args(argv)
     if args.client or args.rss:
         ports = json.loads(args.ports)
@@ -573,6 +585,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     plan = dict(SMOKE if args.smoke else FULL, smoke=args.smoke)
     if args.rounds:
         plan["rounds"] = args.rounds
+    plan["paths"] = [p for p in args.paths.split(",") if p]
+    plan["formats"] = [f for f in args.formats.split(",") if f]
+    plan["rss"] = not args.no_rss
     configs = [c.strip() for c in args.configs.split(",") if c.strip()]
     if "none" not in configs:
         configs.insert(0, "none")

@@ -86,6 +86,7 @@ class ResponseObservation:
         "_seen",
         "_status_code",
         "_timed",
+        "feed_chunk",
     )
 
     def __init__(
@@ -113,6 +114,11 @@ class ResponseObservation:
         # response has any (an error body sent where a stream was asked for is no first chunk).
         self._timed = status_code < 400 and not isinstance(parser, _BodyBuffer)
         self._seen = 0  # output events already timed
+        self.feed_chunk: Callable[[bytes], None] = self.feed
+        """What a stream wrapper calls for each chunk: :meth:`feed`, or, once nothing is left to
+        time or decode, the parser's own ``feed`` (one call a chunk instead of two). A wrapper
+        must call :meth:`broken` if it raises."""
+        self._shortcut()
 
     @classmethod
     def for_response(
@@ -173,14 +179,25 @@ class ResponseObservation:
             if self._timed and parser.output_events > self._seen:  # type: ignore[union-attr]
                 self._time_outputs(parser.output_events)  # type: ignore[union-attr]
         except Exception:
-            _logger.debug("could not parse a response chunk", exc_info=True)
-            self._parser = _NullParser()
+            self.broken()
 
     def _time_outputs(self, seen: int) -> None:
         self._call.output_events(time.time_ns(), seen - self._seen)
         self._seen = seen
         if not self._per_chunk:
             self._timed = False  # time to first chunk is known; nothing else is timed
+            self._shortcut()
+
+    def _shortcut(self) -> None:
+        """Let wrappers call the parser directly when this class has nothing to add per chunk."""
+        if not self._timed and self._decoder is None and not self._done:
+            self.feed_chunk = self._parser.feed
+
+    def broken(self) -> None:
+        """``feed_chunk`` raised: stop reading this body (the stream itself goes on)."""
+        _logger.debug("could not parse a response chunk", exc_info=True)
+        self._parser = _NullParser()
+        self.feed_chunk = _ignore
 
     def complete(self, body: bytes) -> None:
         """The whole body, already read by httpx: parse it and end the call (no chunk timing)."""
@@ -201,6 +218,7 @@ class ResponseObservation:
             self.fail(self._decode_error)
             return
         self._done = True
+        self.feed_chunk = _ignore
         try:
             self._apply_summary()
         except Exception:
@@ -213,6 +231,7 @@ class ResponseObservation:
         if self._done:
             return
         self._done = True
+        self.feed_chunk = _ignore
         try:
             self._apply_summary()
             self._call.fail(type(exc).__qualname__, exception_text(exc), exc, self._redaction())
@@ -247,6 +266,10 @@ def exception_text(exc: BaseException) -> str:
         return str(exc) or type(exc).__qualname__
     except Exception:  # an exception whose __str__ fails
         return type(exc).__qualname__
+
+
+def _ignore(chunk: bytes) -> None:
+    """``feed_chunk`` once the body is no longer read."""
 
 
 class _NullParser:

@@ -301,6 +301,7 @@ _CONTENT = b'"content"'
 _TEXT = b'"text"'
 _OTHER_OUTPUT_TEXT = (b'"reasoning_content"', b'"reasoning"', b'"refusal"')
 _OTHER_OUTPUT_VALUE = (b'"tool_calls"', b'"function_call"')
+_NULLS = (b":null", b": null")
 
 
 def _chat_output(data: bytes) -> bool:
@@ -320,27 +321,37 @@ class ChoicesStream(EventStreamParser):
     """Chat Completions and legacy Completions streams: ``data: {chunk}`` ... ``data: [DONE]``.
 
     Without capture, a chunk is decoded only when it is the first with id and model, or its bytes
-    show a finish reason, usage or error that is not ``null`` (whatever the JSON spacing; see
-    :mod:`._scan`). Output events: see :func:`_chat_output`; for legacy Completions, a choice
-    with non-empty ``text``.
+    show a finish reason or an error that is not ``null`` (whatever the JSON spacing; see
+    :mod:`._scan`). A chunk whose usage is not ``null`` is kept as bytes and decoded when the next
+    chunk is decoded or the stream ends (servers that repeat cumulative usage on every chunk cost
+    one decode, not one per chunk). One choice per chunk is assumed unless the request asked for
+    more (``n``): then every ``finish_reason`` in a chunk is looked at, not only the last.
+
+    Output events: see :func:`_chat_output`; for legacy Completions, a choice with non-empty
+    ``text``. The common case (a compact or single-spaced non-empty ``content`` string) is
+    decided inline; anything else goes through the general scan.
     """
 
     __slots__ = (
         "_capture",
         "_choices",
-        "_completions",
         "_kind",
+        "_multi",
+        "_output_key",
+        "_pending",
         "_ready",
         "_reasons",
         "_summary_obj",
     )
 
-    def __init__(self, kind: str, capture: bool) -> None:
+    def __init__(self, kind: str, capture: bool, choices: int = 1) -> None:
         EventStreamParser.__init__(self)
         self._kind = kind
-        self._completions = kind == COMPLETIONS
+        self._output_key = _TEXT if kind == COMPLETIONS else _CONTENT
+        self._multi = choices != 1
         self._capture = capture
         self._ready = False  # id and model known: from now on, skip chunks that carry nothing
+        self._pending: Optional[bytes] = None  # the latest undecoded chunk with usage
         self._reasons: dict[int, str] = {}
         self._choices: dict[int, _Choice] = {}
         self._summary_obj = ResponseSummary()
@@ -351,21 +362,54 @@ class ChoicesStream(EventStreamParser):
             if not data:
                 return
             raw = data
+        if self._capture or not self._ready:
+            self._decode(raw)
+            if self._is_output(raw):
+                self.output_events += 1
+            return
+        at = raw.rfind(_FINISH)
         if (
-            self._capture
-            or not self._ready
-            or has_live(raw, _FINISH)
-            or has_live(raw, _USAGE)
-            or _ERROR in raw
+            at >= 0
+            and (self._multi or not raw.startswith(_NULLS, at + 15))
+            and has_live(raw, _FINISH)
         ):
             self._decode(raw)
-        if self._completions:
-            if has_text(raw, _TEXT):
+            if self._is_output(raw):
                 self.output_events += 1
-        elif _chat_output(raw):
+            return
+        at = raw.rfind(_USAGE)
+        if at >= 0 and not raw.startswith(_NULLS, at + 7) and has_live(raw, _USAGE):
+            self._pending = raw
+        # Output: the first content string, non-empty, written compact or with one space.
+        key = self._output_key
+        at = raw.find(key)
+        if at >= 0:
+            end = at + len(key)
+            if raw.startswith(b':"', end):
+                if raw[end + 2 : end + 3] != b'"':
+                    self.output_events += 1
+                    return
+            elif raw.startswith(b': "', end) and raw[end + 3 : end + 4] != b'"':
+                self.output_events += 1
+                return
+        if self._is_output(raw):
             self.output_events += 1
+        elif _ERROR in raw:
+            self._decode(raw)
+
+    def _is_output(self, raw: bytes) -> bool:
+        if self._output_key is _TEXT:
+            return has_text(raw, _TEXT)
+        return _chat_output(raw)
 
     def _decode(self, raw: bytes) -> None:
+        pending = self._pending
+        if pending is not None:  # older than this chunk: its usage first
+            self._pending = None
+            self._decode_one(pending)
+        self._decode_one(raw)
+
+    def _decode_one(self, raw: bytes) -> None:
         data = event_data(raw) if raw[:5] == b"data:" else raw
         if not data or data[:1] != b"{":
             return  # [DONE]
@@ -426,6 +470,10 @@ class ChoicesStream(EventStreamParser):
             _summarise_response(self._kind, obj, self._capture, self._summary_obj)
 
     def _summary(self) -> ResponseSummary:
+        if self._pending is not None:
+            pending = self._pending
+            self._pending = None
+            self._decode_one(pending)
         summary = self._summary_obj
         if self._reasons:
             summary.finish_reasons = [self._reasons[i] for i in sorted(self._reasons)]
@@ -612,7 +660,8 @@ class OpenAIFormat:
     def stream_parser(self, info: RequestInfo, capture_content: bool) -> StreamParser:
         if info.kind == RESPONSES:
             return ResponsesStream(capture_content)
-        return ChoicesStream(info.kind, capture_content)
+        choices = info.parameters.choice_count if info.parameters is not None else None
+        return ChoicesStream(info.kind, capture_content, choices or 1)
 
     def input_messages(
         self, info: RequestInfo

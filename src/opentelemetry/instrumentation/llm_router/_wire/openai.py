@@ -350,7 +350,9 @@ class ChoicesStream(EventStreamParser):
         self._output_key = _TEXT if kind == COMPLETIONS else _CONTENT
         self._multi = choices != 1
         self._capture = capture
-        self._ready = False  # id and model known: from now on, skip chunks that carry nothing
+        # Decode every chunk until id and model are known (always, with capture); then skip
+        # the chunks that carry nothing.
+        self._ready = False
         self._pending: Optional[bytes] = None  # the latest undecoded chunk with usage
         self._reasons: dict[int, str] = {}
         self._choices: dict[int, _Choice] = {}
@@ -362,7 +364,7 @@ class ChoicesStream(EventStreamParser):
             if not data:
                 return
             raw = data
-        if self._capture or not self._ready:
+        if not self._ready:
             self._decode(raw)
             if self._is_output(raw):
                 self.output_events += 1

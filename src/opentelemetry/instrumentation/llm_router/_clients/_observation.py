@@ -77,6 +77,7 @@ class ResponseObservation:
         "_call",
         "_capture",
         "_content_max",
+        "_counts",
         "_decode_error",
         "_decoder",
         "_done",
@@ -114,6 +115,9 @@ class ResponseObservation:
         # response has any (an error body sent where a stream was asked for is no first chunk).
         self._timed = status_code < 400 and not isinstance(parser, _BodyBuffer)
         self._seen = 0  # output events already timed
+        # A stream parser that does not count its output events (a format that has not said
+        # which of its events carry output) is timed per read, as a fallback.
+        self._counts = getattr(parser, "counts_output_events", False)
         self.feed_chunk: Callable[[bytes], None] = self.feed
         """What a stream wrapper calls for each chunk: :meth:`feed`, or, once nothing is left to
         time or decode, the parser's own ``feed`` (one call a chunk instead of two). A wrapper
@@ -176,8 +180,10 @@ class ResponseObservation:
                     return
             parser = self._parser
             parser.feed(chunk)
-            if self._timed and parser.output_events > self._seen:  # type: ignore[union-attr]
-                self._time_outputs(parser.output_events)  # type: ignore[union-attr]
+            if self._timed:
+                seen = parser.output_events if self._counts else self._seen + 1  # type: ignore[union-attr]
+                if seen > self._seen:
+                    self._time_outputs(seen)
         except Exception:
             self.broken()
 

@@ -150,6 +150,8 @@ class MessagesStream(EventStreamParser):
     ``thinking`` or ``partial_json`` (a ``signature_delta`` is not output; nor are ``ping``,
     ``message_start``, ``content_block_start``/``stop`` or ``message_delta``)."""
 
+    counts_output_events = True
+
     __slots__ = ("_blocks", "_capture", "_counts", "_reason", "_summary_obj")
 
     def __init__(self, capture: bool) -> None:

@@ -233,6 +233,8 @@ class GenerateContentStream(EventStreamParser):
     part.
     """
 
+    counts_output_events = True
+
     __slots__ = ("_acc", "_pending", "_ready")
 
     def __init__(self, capture: bool) -> None:

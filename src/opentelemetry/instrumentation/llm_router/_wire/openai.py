@@ -332,6 +332,8 @@ class ChoicesStream(EventStreamParser):
     decided inline; anything else goes through the general scan.
     """
 
+    counts_output_events = True
+
     __slots__ = (
         "_capture",
         "_choices",
@@ -512,6 +514,8 @@ class ResponsesStream(EventStreamParser):
 
     Output events: every ``*.delta`` event (output text, refusal, reasoning text and summaries,
     function-call arguments, audio, ...) whose ``delta`` is a non-empty string."""
+
+    counts_output_events = True
 
     __slots__ = ("_capture", "_summary_obj")
 

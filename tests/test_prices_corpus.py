@@ -30,6 +30,7 @@ pytestmark = pytest.mark.skipif(
 
 ENTRIES = [p.name for p in entry_paths()]
 
+
 def _request_model(entry: dict[str, Any]) -> Optional[str]:
     if entry["format"] == "gemini_generate_content":
         found = re.search(r"/models/([^/:]+):", entry["request"]["path"])

@@ -287,7 +287,7 @@ def test_file_wins_then_database_then_nothing(
         "2026-11-23",
     )
     # Neither knows it: no price, reported once however often it is called.
-    with caplog.at_level(logging.WARNING, logger=PRICER_LOGGER):
+    with caplog.at_level(logging.INFO, logger=PRICER_LOGGER):
         for _ in range(3):
             assert pricing.price_call("openai", "gpt-imaginary", None, usage, None, t) is None
         assert pricing.price_call("vllm", "my-finetune", "base", usage, None, t) is None
@@ -494,3 +494,114 @@ def test_updates_are_fetched_only_when_asked_and_followed(
             data_snapshot.set_custom_snapshot(None)  # the rest of the tests use the bundled data
     assert database.usd("openai", "gpt-4o", usage, None, ns(NOV_29)) == pytest.approx(before)
     assert "data fetched" not in database.label
+
+
+class _PinnedTime:
+    """The docs' worked example prices calls made on 2026-11-29, whenever the test runs."""
+
+    def __init__(self, inner: Pricing) -> None:
+        self.inner = inner
+
+    def price_call(self, *args: Any) -> Any:
+        return self.inner.price_call(*args[:-1], ns(NOV_29))
+
+
+def test_worked_example_in_the_docs(
+    tracer_provider: TracerProvider,
+    meter_provider: MeterProvider,
+    span_exporter: InMemorySpanExporter,
+    metric_points: Callable[[str], list[Any]],
+    database: PricesDatabase,
+) -> None:
+    """docs/pricing.md's three requests, priced from genai-prices, give the numbers it shows."""
+    from pathlib import Path
+
+    from opentelemetry.instrumentation.llm_router import (
+        BudgetRange,
+        CallerContext,
+        InputTokens,
+        LanguageModelUsage,
+        OutputTokens,
+        RequestContext,
+        RequestSuccessEvent,
+    )
+    from opentelemetry.instrumentation.llm_router._spend import SpendTracker
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "pricing.md").read_text()
+    observer = OTelObserver(
+        tracer_provider,
+        meter_provider,
+        TelemetrySettings(pricer=_PinnedTime(Pricing(None, database))),
+        spend_tracker=SpendTracker(),
+    )
+    caller = CallerContext(
+        account_id="acct-42",
+        budget=20_000,
+        budget_scope="account",
+        budget_range=BudgetRange.duration(3600),
+    )
+    first = RequestSuccessEvent(
+        RequestContext("default", "openai", "gpt-4o", caller, 800),
+        LanguageModelUsage(InputTokens(total=1200, cache_read=1000), OutputTokens(total=300)),
+    )
+    second = RequestSuccessEvent(
+        RequestContext("smart", "anthropic", "claude-sonnet-4-5-20250929", caller, 2400),
+        LanguageModelUsage(
+            InputTokens(no_cache=500, cache_read=3000, cache_write=1500), OutputTokens(total=400)
+        ),
+    )
+    for event in (first, second, first):
+        observer.record_success(event)
+    spans = span_exporter.get_finished_spans()
+    rows = [
+        (
+            s.attributes["llm_router.cost.usd"],
+            s.attributes["llm_router.budget.spent.micro_usd"],
+            s.attributes["llm_router.budget.used_fraction"],
+            s.attributes.get("llm_router.budget.exceeded"),
+        )
+        for s in spans
+    ]
+    assert rows == [
+        (pytest.approx(0.00475), 4750, pytest.approx(0.2375), None),
+        (pytest.approx(0.014025), 18775, pytest.approx(0.93875), None),
+        (pytest.approx(0.00475), 23525, pytest.approx(1.17625), True),
+    ]
+    for row in ("| 1 | 0.00475 | 4750 | 0.2375 |", "| 3 | 0.00475 | 23525 | 1.17625 | true |"):
+        assert row in docs
+    assert {s.attributes["llm_router.cost.source"] for s in spans} == {"genai-prices"}
+    assert {s.attributes["llm_router.cost.prices"] for s in spans} == {database.label}
+    sums = {
+        (
+            p.attributes["gen_ai.request.model"],
+            p.attributes["llm_router.cost.source"],
+            p.attributes["llm_router.cost.prices"],
+        ): p.value
+        for p in metric_points("llm_router.cost")
+    }
+    assert sums == {
+        ("gpt-4o", "genai-prices", database.label): pytest.approx(0.0095),
+        ("claude-sonnet-4-5-20250929", "genai-prices", database.label): pytest.approx(0.014025),
+    }
+    (crossed,) = metric_points("llm_router.budget.exceeded")
+    assert crossed.value == 1
+
+
+def test_worked_example_with_the_docs_price_file(database: PricesDatabase) -> None:
+    """With the docs' price file on top, gpt-4o comes from the file and Claude from the database."""
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "pricing.md").read_text()
+    block = docs.split("```json\n", 1)[1].split("```", 1)[0]
+    pricing = Pricing(PricingTable.from_dict(json.loads(block), strict=True), database)
+    first = TokenCounts(1200, 300, 1000, None, None)
+    second = TokenCounts(5000, 400, 3000, 1500, None)
+    t = ns(NOV_29)
+    assert pricing.price_call("openai", None, "gpt-4o", first, None, t) == (
+        pytest.approx(0.0038),
+        "file",
+        "2026-11-23",
+    )
+    priced = pricing.price_call("anthropic", None, "claude-sonnet-4-5-20250929", second, None, t)
+    assert priced is not None and priced.source == "genai-prices"
+    assert priced.usd == pytest.approx(0.014025)

@@ -9,7 +9,7 @@
 2. the ``genai-prices`` database, for the response model, then the request model, at the service
    tier the response reports and the prices in force when the call started;
 3. otherwise no cost: nothing is guessed, and the first such call of each (provider, model) is
-   logged once, so a missing price is seen instead of silently reading as free.
+   logged once (INFO), so a missing price can be seen instead of silently reading as free.
 
 ``OTEL_PYTHON_LLM_ROUTER_PRICING`` chooses the sources: ``auto`` (default: the file if one is set,
 and the database when ``genai-prices`` is installed), ``file`` (only the file) or ``off``.
@@ -119,7 +119,9 @@ class Pricing:
             sources.append("the price file")
         if self.database is not None:
             sources.append("genai-prices")
-        _logger.warning(
+        # INFO, not WARNING: an unpriced model is a gap to fill, not a fault; and a router that
+        # sees many (self-hosted, test) models must not fill its warnings with them.
+        _logger.info(
             "no price for provider %r model %r in %s: its calls get no cost (add it to the "
             "price file named by OTEL_PYTHON_LLM_ROUTER_PRICING_FILE; 0 rates for a free one)%s",
             provider,

@@ -694,3 +694,42 @@ def test_the_docs_price_file_example() -> None:
     assert table.cost("ollama", "llama3.1:8b", TokenCounts(10_000, 1000)) == 0.0
     assert table.cost("anything", "acme-fast", TokenCounts(1_000_000, 0)) == pytest.approx(0.1)
     assert table.cost("openai", "gpt-4o-mini", first) is None
+
+
+def test_cost_counter_is_a_bounded_monotonic_sum_for_cumulative_and_delta_readers() -> None:
+    """llm_router.cost is summed in process and observed at collection: the same sums as a
+    Counter for cumulative and delta readers, and at most its limit of series plus overflow."""
+    from opentelemetry.sdk.metrics import ObservableCounter
+    from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMetricReader
+
+    from opentelemetry.instrumentation.llm_router._genai._instruments import CostSums
+    from tests.conftest import points_by_name
+
+    cumulative = InMemoryMetricReader()
+    delta = InMemoryMetricReader(
+        preferred_temporality={ObservableCounter: AggregationTemporality.DELTA}
+    )
+    provider = MeterProvider(metric_readers=[cumulative, delta])
+    sums = CostSums(provider.get_meter("test"), limit=3)
+    for i in range(5):
+        sums.add(0.25, {"gen_ai.request.model": f"m{i}"})
+    sums.add(0.5, {"gen_ai.request.model": "m0"})
+
+    def values(reader: InMemoryMetricReader) -> dict[Any, float]:
+        return {
+            tuple(sorted(p.attributes.items())): p.value
+            for p in points_by_name(reader.get_metrics_data(), COST)
+        }
+
+    first = {
+        (("gen_ai.request.model", "m0"),): 0.75,
+        (("gen_ai.request.model", "m1"),): 0.25,
+        (("gen_ai.request.model", "m2"),): 0.25,
+        (("otel.metric.overflow", True),): 0.5,
+    }
+    assert values(cumulative) == first
+    assert values(delta) == first
+    sums.add(1.0, {"gen_ai.request.model": "m1"})
+    assert values(cumulative)[(("gen_ai.request.model", "m1"),)] == 1.25
+    assert values(delta)[(("gen_ai.request.model", "m1"),)] == 1.0
+    provider.shutdown()

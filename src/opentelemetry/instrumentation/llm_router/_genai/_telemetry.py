@@ -259,7 +259,7 @@ class _Instruments:
         self.token_usage: Histogram = _instruments.token_usage(meter)
         self.time_to_first_chunk: Histogram = _instruments.time_to_first_chunk(meter)
         self.time_per_output_chunk: Histogram = _instruments.time_per_output_chunk(meter)
-        self.cost: Counter = _instruments.cost(meter)
+        self.cost: _instruments.CostSums = _instruments.cost(meter)
         self.budget_exceeded: Counter = _instruments.budget_exceeded(meter)
 
 

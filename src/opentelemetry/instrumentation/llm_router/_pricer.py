@@ -146,11 +146,13 @@ def shared_database() -> Optional[PricesDatabase]:
     return _shared_database
 
 
-def pricer_from_env(env: Mapping[str, str] = os.environ) -> Optional[Pricing]:
+def pricer_from_env(env: Optional[Mapping[str, str]] = None) -> Optional[Pricing]:
     """The :class:`Pricing` the environment asks for, or ``None`` when nothing prices calls.
 
     Never raises: a bad value is one warning naming the variable, and the default is used.
     """
+    if env is None:  # not a default argument: help() would render the environment
+        env = os.environ
     mode = _mode(env)
     if mode == "off":
         return None
@@ -182,8 +184,10 @@ def _mode(env: Mapping[str, str]) -> str:
     return "auto"
 
 
-def update_interval_from_env(env: Mapping[str, str] = os.environ) -> Optional[float]:
+def update_interval_from_env(env: Optional[Mapping[str, str]] = None) -> Optional[float]:
     """Seconds between fetches of newer prices, or ``None`` (the default: never fetch)."""
+    if env is None:  # not a default argument: help() would render the environment
+        env = os.environ
     raw = env.get(PRICES_UPDATE_ENV, "").strip().lower()
     if raw in ("", "false", "0", "no", "off"):
         return None

@@ -612,3 +612,9 @@ def test_worked_example_with_the_docs_price_file(database: PricesDatabase) -> No
     priced = pricing.price_call("anthropic", None, "claude-sonnet-4-5-20250929", second, None, t)
     assert priced is not None and priced.source == "genai-prices"
     assert priced.usd == pytest.approx(0.014025)
+
+
+def test_a_broken_usage_report_is_not_priced_below_zero(database: PricesDatabase) -> None:
+    pricing = Pricing(None, database)
+    broken = TokenCounts(-5000, 10)
+    assert pricing.price_call("openai", "gpt-4o", None, broken, None, ns(NOV_29)) is None

@@ -100,6 +100,8 @@ class Pricing:
                 if model:
                     usd = database.usd(provider, model, usage, service_tier, time_ns)
                     if usd is not None:
+                        if not usd >= 0.0:  # negative counts in a broken usage report
+                            return None
                         return Priced(usd, database.cost_source, database.label)
         if self._report_misses:
             self._report_miss(provider, response_model or request_model)

@@ -616,5 +616,12 @@ def test_worked_example_with_the_docs_price_file(database: PricesDatabase) -> No
 
 def test_a_broken_usage_report_is_not_priced_below_zero(database: PricesDatabase) -> None:
     pricing = Pricing(None, database)
-    broken = TokenCounts(-5000, 10)
+    broken = TokenCounts(-5000, -10, -1, -1, -1)
     assert pricing.price_call("openai", "gpt-4o", None, broken, None, ns(NOV_29)) is None
+    # A negative total with sane parts is raised to the sum of its parts, as any short total is.
+    short = TokenCounts(-5000, 10)
+    assert pricing.price_call("openai", "gpt-4o", None, short, None, ns(NOV_29)) == (
+        pytest.approx(10 * 10 / 1e6),
+        "genai-prices",
+        database.label,
+    )

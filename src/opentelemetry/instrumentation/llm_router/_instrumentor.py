@@ -15,7 +15,9 @@ watched without buffering it.
 Keyword arguments of :meth:`instrument`: ``tracer_provider``, ``meter_provider``, and overrides of
 the environment: ``settings`` (:class:`TelemetrySettings`), ``providers`` (a
 ``OTEL_PYTHON_LLM_ROUTER_PROVIDERS``-style string), ``capture_content`` (bool),
-``stream_include_usage`` (bool).
+``stream_include_usage`` (bool); the user's hooks ``request_hook(span, request)``,
+``response_hook(span, request, response, summary)`` and their async twins ``async_request_hook``
+/ ``async_response_hook`` (see docs/httpx-hook.md, "Your own attributes").
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ class LLMRouterInstrumentor(BaseInstrumentor):
 
     def _wrap(self, modules: list[Any], kwargs: dict[str, Any]) -> None:
         from opentelemetry.instrumentation.llm_router._clients._core import CallCore
+        from opentelemetry.instrumentation.llm_router._clients._user_hooks import UserHooks
         from opentelemetry.instrumentation.llm_router._httpx._hook import HttpxModuleHook
 
         config = _config(kwargs)
@@ -84,7 +87,7 @@ class LLMRouterInstrumentor(BaseInstrumentor):
         telemetry = GenAITelemetry(
             kwargs.get("tracer_provider"), kwargs.get("meter_provider"), config.settings
         )
-        core = CallCore(telemetry, config, _excluded_urls())
+        core = CallCore(telemetry, config, _excluded_urls(), UserHooks.from_kwargs(kwargs))
         for module in modules:
             hook = HttpxModuleHook(module, core)
             wrap_function_wrapper(module, "Client.send", hook.send)

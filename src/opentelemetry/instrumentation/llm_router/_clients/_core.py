@@ -18,6 +18,10 @@ from opentelemetry.instrumentation.llm_router._clients._observation import (
     ResponseObservation,
     content_json,
 )
+from opentelemetry.instrumentation.llm_router._clients._user_hooks import (
+    ResponseHookCall,
+    UserHooks,
+)
 from opentelemetry.instrumentation.llm_router._config import HookConfig
 from opentelemetry.instrumentation.llm_router._genai import GenAICall, GenAITelemetry
 from opentelemetry.instrumentation.llm_router._genai._telemetry import SCOPE_NAME
@@ -67,10 +71,13 @@ class CallCore:
         telemetry: GenAITelemetry,
         config: HookConfig,
         url_excluded: Optional[Callable[[str], bool]],
+        hooks: Optional[UserHooks] = None,
     ) -> None:
         self.telemetry = telemetry
         self.config = config
         self.url_excluded = url_excluded
+        self.hooks = hooks
+        """The user's request/response hooks; ``None`` when none were given."""
         self.lookup: Callable[[str, Optional[int]], Optional[ProviderRoute]] = config.hosts.lookup
 
     def start(
@@ -143,10 +150,12 @@ class CallCore:
         content_type: str,
         decoder: Optional[Callable[[bytes], bytes]],
         per_chunk_metric: bool,
+        response: Any = None,
     ) -> ResponseObservation:
-        """The observation of the response to ``started``, to be fed its body."""
+        """The observation of the response to ``started``, to be fed its body; it calls the
+        user's response hook (given ``response``) when the body ends."""
         config = self.config
-        return ResponseObservation.for_response(
+        observation = ResponseObservation.for_response(
             started.call,
             started.format,
             started.info,
@@ -158,6 +167,20 @@ class CallCore:
             per_chunk_metric,
             started.redact,
         )
+        hooks = self.hooks
+        if hooks is not None and hooks.has_response_hook:
+            observation.hook = ResponseHookCall(hooks, started.call.span, started.request, response)
+        return observation
+
+    def request_hook(self, started: Started) -> None:
+        """The user's request hook, if any (our attributes are set, the span is current)."""
+        if self.hooks is not None:
+            self.hooks.call_request(started.call.span, started.request)
+
+    async def async_request_hook(self, started: Started) -> None:
+        """The user's async request hook (else the plain one), for an async client."""
+        if self.hooks is not None:
+            await self.hooks.acall_request(started.call.span, started.request)
 
 
 def _enclosing_sdk_span(span: Any) -> Optional[str]:

@@ -31,6 +31,9 @@ from opentelemetry.instrumentation.llm_router._wire._hosts import ProviderRoute
 _logger = logging.getLogger(__name__)
 
 DEFAULT_PORTS = {"https": 443, "http": 80}
+IN_CALL = context.create_key("llm_router.in_call")
+"""Set in the context while a traced request is sent: a client library underneath the one that
+started the call (an httpx client on an aiohttp transport) sees it and adds no second span."""
 _GENAI_MARKER = "gen_ai.provider.name"
 
 CredentialRedactor = Callable[..., "list[str]"]
@@ -120,7 +123,9 @@ class CallCore:
             call.set_inside_sdk_span(sdk_span_name)
         if config.capture_content:
             self._capture_input(call, wire_format, info)
-        token = context.attach(trace.set_span_in_context(call.span))
+        token = context.attach(
+            context.set_value(IN_CALL, True, trace.set_span_in_context(call.span))
+        )
         return Started(call, wire_format, info, token, request, redactor)
 
     def _capture_input(self, call: GenAICall, wire_format: WireFormat, info: RequestInfo) -> None:

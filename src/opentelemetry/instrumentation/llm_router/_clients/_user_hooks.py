@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import weakref
 from typing import Any, Awaitable, Callable, Optional
 
 from opentelemetry.trace import Span
@@ -130,19 +131,26 @@ class ResponseHookCall:
     """The response hook bound to one call: the observation calls it with the summary at the end.
 
     A sync end (``close()``, garbage collection, a sync client) calls the plain hook only; an async
-    end (an async client's body read to its end or ``aclose()``) awaits the async twin.
+    end (an async client's body read to its end or ``aclose()``) awaits the async twin. The hook
+    gets ``response=None`` when the response was garbage-collected before its body ended.
     """
 
-    __slots__ = ("hooks", "request", "response", "span")
+    __slots__ = ("_response", "hooks", "request", "span")
 
     def __init__(self, hooks: UserHooks, span: Span, request: Any, response: Any) -> None:
         self.hooks = hooks
         self.span = span
         self.request = request
-        self.response = response
+        # The response holds the body reader that holds the observation that holds this: a weak
+        # reference keeps that from being a cycle, so an abandoned response is freed (and its
+        # call ended) at once rather than at the next cyclic collection.
+        try:
+            self._response: Callable[[], Any] = weakref.ref(response)
+        except TypeError:
+            self._response = lambda: response
 
     def __call__(self, summary: ResponseSummary) -> None:
-        self.hooks.call_response(self.span, self.request, self.response, summary)
+        self.hooks.call_response(self.span, self.request, self._response(), summary)
 
     async def acall(self, summary: ResponseSummary) -> None:
-        await self.hooks.acall_response(self.span, self.request, self.response, summary)
+        await self.hooks.acall_response(self.span, self.request, self._response(), summary)

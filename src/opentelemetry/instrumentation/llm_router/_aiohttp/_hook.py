@@ -24,12 +24,7 @@ from opentelemetry import context
 from opentelemetry.instrumentation.llm_router._aiohttp._content import observed_content_class
 from opentelemetry.instrumentation.llm_router._clients._amend import include_usage_body
 from opentelemetry.instrumentation.llm_router._clients._core import IN_CALL, CallCore, Started
-from opentelemetry.instrumentation.llm_router._clients._credentials import (
-    CREDENTIAL_HEADERS,
-    CREDENTIAL_PARAMS,
-    header_secrets,
-    mask,
-)
+from opentelemetry.instrumentation.llm_router._clients._credentials import credential_values
 
 _logger = logging.getLogger(__name__)
 
@@ -117,7 +112,7 @@ class AiohttpHook:
                 port,
                 url.path,
                 self._body(request),
-                redact_credentials,
+                request_credentials,
             )
         except Exception:
             _logger.debug("llm_router: not tracing an aiohttp request", exc_info=True)
@@ -209,19 +204,16 @@ def _host_port(url: str) -> tuple[Optional[str], Optional[int]]:
     return host.lower(), int(port) if port.isdigit() else None
 
 
-def redact_credentials(request: Any, *texts: str) -> list[str]:
-    """``texts`` with the aiohttp request's own credentials masked (see ``_clients._credentials``)."""
-    secrets: list[str] = []
+def request_credentials(request: Any) -> list[str]:
+    """The credential values an aiohttp request carries (see ``_clients._credentials``): its
+    credential headers and query parameters, the latter decoded and as sent."""
     try:
-        headers = request.headers
-        for name in CREDENTIAL_HEADERS:
-            secrets.extend(header_secrets(headers.getall(name, ())))
-        for name, value in request.url.query.items():
-            if name.lower() in CREDENTIAL_PARAMS:
-                secrets.append(value)
+        url = request.url
+        raw = [pair.partition("=")[::2] for pair in url.raw_query_string.split("&")]
+        return credential_values(request.headers.items(), [*url.query.items(), *raw])
     except Exception:
         _logger.debug("llm_router: could not read the request's credentials", exc_info=True)
-    return mask(secrets, texts)
+        return []
 
 
 def _raw_decoder(content_encoding: Optional[str]) -> Optional[Callable[[bytes], bytes]]:

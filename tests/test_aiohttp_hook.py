@@ -29,10 +29,11 @@ import pytest
 
 from opentelemetry import trace
 from opentelemetry.instrumentation.llm_router._genai import _attributes as A
+from tests.support.otlp_faults import free_port
 from tests.support.scripted_server import Reply, ScriptedServer
 from tests.support.span_audit import CountingSpanProcessor, span_problems
+from tests.support.upstream_faults import FAULTS, Fault
 from tests.support.wire_samples import FAMILIES, STREAMING_FAMILIES, Exchange, exchange
-from tests.test_reliability_faults import FAULTS, Fault, free_port
 
 SCOPE = "opentelemetry.instrumentation.llm_router"
 CHAT = exchange("openai_chat", True, completion=" ".join(["word"] * 40), output_tokens=40)

@@ -43,7 +43,6 @@ _OWN = frozenset(
         "__getattr__",
         "_inner",
         "_observation",
-        "_timed",
     )
 )
 
@@ -55,23 +54,15 @@ def observed_content_class(aiohttp_streams: Any) -> type:
     chunk_iterator = aiohttp_streams.ChunkTupleAsyncStreamIterator
 
     class ObservedContent(base):  # type: ignore[misc, valid-type]
-        __slots__ = ("_inner", "_observation", "_timed")
+        __slots__ = ("_inner", "_observation")
 
-        def __init__(self, inner: Any, observation: ResponseObservation, timed: bool) -> None:
+        def __init__(self, inner: Any, observation: ResponseObservation) -> None:
             # The base class's __init__ is not called: its state is the wrapped reader's.
             self._inner = inner
             self._observation = observation
-            self._timed = timed  # a stream: the first chunk's arrival is time to first chunk
-
-        def _seen(self, data: bytes) -> None:
-            if data:
-                if self._timed:
-                    self._observation.feed(data)
-                else:
-                    self._observation.parse(data)
 
         async def _after(self, data: bytes) -> bytes:
-            self._seen(data)
+            self._observation.feed(data)
             if self._inner.at_eof():
                 await self._observation.afinish()
             return data
@@ -131,7 +122,7 @@ def observed_content_class(aiohttp_streams: Any) -> type:
             except BaseException as exc:
                 self._observation.fail(exc)
                 raise
-            self._seen(data)
+            self._observation.feed(data)
             if self._inner.at_eof():
                 self._observation.finish()
             return data
@@ -161,7 +152,7 @@ def observed_content_class(aiohttp_streams: Any) -> type:
 
         def __getattr__(self, name: str) -> Any:
             # the base class's slots (``total_bytes``, ...) are unset here: read the wrapped ones
-            if name in ("_inner", "_observation", "_timed"):
+            if name in ("_inner", "_observation"):
                 raise AttributeError(name)
             return getattr(self._inner, name)
 

@@ -28,8 +28,6 @@ from opentelemetry.instrumentation.llm_router._clients._credentials import crede
 
 _logger = logging.getLogger(__name__)
 
-_EVENT_STREAM = "text/event-stream"
-
 
 class AiohttpHook:
     """The hook for the installed aiohttp: a wrapper for ``ClientSession._request``."""
@@ -158,8 +156,7 @@ class AiohttpHook:
                 self._config.settings.record_time_per_output_chunk,
                 response,
             )
-            timed = started.info.stream or content_type.startswith(_EVENT_STREAM)
-            response.content = self._content_class(response.content, observation, timed)
+            response.content = self._content_class(response.content, observation)
         except Exception:
             _logger.debug("llm_router: could not observe an aiohttp response", exc_info=True)
             call.end(time.time_ns())

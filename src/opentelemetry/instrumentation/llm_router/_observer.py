@@ -11,6 +11,7 @@ import logging
 import time
 from typing import Optional
 
+from opentelemetry.context import Context
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import TracerProvider
 
@@ -22,6 +23,7 @@ from opentelemetry.instrumentation.llm_router._genai import (
     TokenCounts,
 )
 from opentelemetry.instrumentation.llm_router._observe import (
+    CallerContext,
     LanguageModelUsage,
     RequestContext,
     RequestFailureEvent,
@@ -90,20 +92,65 @@ class OTelObserver:
     async def on_request_failure(self, event: RequestFailureEvent) -> None:
         self.record_failure(event)
 
-    def record_success(self, event: RequestSuccessEvent) -> None:
-        """The synchronous form, for routers without an event loop."""
+    def begin_request(
+        self,
+        route: str,
+        *,
+        caller: Optional[CallerContext] = None,
+        request_id: Optional[str] = None,
+        provider: str = "unknown",
+        parent: Optional[Context] = None,
+        start_time_ns: Optional[int] = None,
+    ) -> Optional[GenAICall]:
+        """Open a request's span now, when the request arrives, instead of at completion.
+
+        For a router that wants its upstream calls as children of its own span: make the returned
+        call's span current while the request is served, then hand the call to
+        :meth:`record_success` / :meth:`record_failure` as ``begun=``, which fill in the provider
+        and model the router chose and end it. Until then the span is named after the route and
+        its provider is ``provider``. ``start_time_ns`` backdates the start (default: now).
+        ``None`` if the span could not be started (never raises).
+        """
         try:
-            call = self._start(event.ctx)
+            return self._telemetry.start_call(
+                self._operation,
+                provider_name(provider),
+                route,
+                route=route,
+                caller=caller,
+                request_id=request_id,
+                parent=parent,
+                start_time_ns=start_time_ns,
+            )
+        except Exception:
+            _logger.debug("OTelObserver failed to begin a request", exc_info=True)
+            return None
+
+    def record_success(
+        self, event: RequestSuccessEvent, *, begun: Optional[GenAICall] = None
+    ) -> None:
+        """The synchronous form, for routers without an event loop.
+
+        ``begun``: the call :meth:`begin_request` returned for this request, ended here.
+        """
+        try:
+            call = self._start(event.ctx, begun)
             call.set_usage(usage_to_token_counts(event.usage))
             self._track_spend(call, event.ctx)
             call.end()
         except Exception:
             _logger.debug("OTelObserver failed to record a success event", exc_info=True)
+            _end_quietly(begun)
 
-    def record_failure(self, event: RequestFailureEvent) -> None:
-        """The synchronous form, for routers without an event loop."""
+    def record_failure(
+        self, event: RequestFailureEvent, *, begun: Optional[GenAICall] = None
+    ) -> None:
+        """The synchronous form, for routers without an event loop.
+
+        ``begun``: the call :meth:`begin_request` returned for this request, ended here.
+        """
         try:
-            call = self._start(event.ctx)
+            call = self._start(event.ctx, begun)
             error = event.error
             if isinstance(error, ProviderError) and error.context.status_code is not None:
                 call.set_status_code(error.context.status_code)
@@ -111,8 +158,14 @@ class OTelObserver:
             call.end()
         except Exception:
             _logger.debug("OTelObserver failed to record a failure event", exc_info=True)
+            _end_quietly(begun)
 
-    def _start(self, ctx: RequestContext) -> GenAICall:
+    def _start(self, ctx: RequestContext, begun: Optional[GenAICall] = None) -> GenAICall:
+        if begun is not None:  # started at arrival: name what the router chose
+            begun.resolve(
+                provider_name(ctx.provider), ctx.model, route=ctx.route, caller=ctx.caller
+            )
+            return begun
         now = time.time_ns()
         latency_ns = max(int(ctx.latency_ms), 0) * 1_000_000
         return self._telemetry.start_call(
@@ -130,3 +183,12 @@ class OTelObserver:
             return
         usd = call.price()
         tracker.record(call, ctx.caller, usd)
+
+
+def _end_quietly(call: Optional[GenAICall]) -> None:
+    """A begun span must end even when recording its outcome failed."""
+    if call is not None:
+        try:
+            call.end()
+        except Exception:
+            _logger.debug("OTelObserver could not end a begun request", exc_info=True)

@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Any, Callable, Optional
 
 from opentelemetry import context, trace
+from opentelemetry.instrumentation.llm_router._attempts import next_attempt
 from opentelemetry.instrumentation.llm_router._config import HookConfig
 from opentelemetry.instrumentation.llm_router._genai import GenAICall, GenAITelemetry
 from opentelemetry.instrumentation.llm_router._genai._telemetry import SCOPE_NAME
@@ -150,6 +151,9 @@ class HttpxModuleHook:
             stream=info.stream,
             parameters=info.parameters,
         )
+        attempt = next_attempt()
+        if attempt is not None:  # inside a router request that counts its upstream calls
+            call.set_attempt(attempt)
         sdk_span_name = _enclosing_sdk_span(parent_span)
         if sdk_span_name is not None:
             call.set_inside_sdk_span(sdk_span_name)

@@ -288,7 +288,9 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
             or split_model(payload.get("model"), provider)
             or (entry.model if entry else None)
         )
-        route = payload.get("model_group") or (entry.route if entry else None) or model or ""
+        # What the client asked for; after a fallback LiteLLM's model_group names the group that
+        # served the request instead.
+        route = (entry.route if entry else None) or payload.get("model_group") or model or ""
         caller = entry.caller if entry else caller_from_metadata(metadata)
         call, start_ns = self._call_for(entry, operation, route, caller, call_id, start_time)
         if call is None:

@@ -20,16 +20,16 @@ import pytest
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no network at import
 os.environ.setdefault("LITELLM_TELEMETRY", "False")
 
-import litellm  # noqa: E402
-from litellm.integrations.opentelemetry import OpenTelemetry, OpenTelemetryConfig  # noqa: E402
-from litellm.proxy._types import ProxyException, UserAPIKeyAuth  # noqa: E402
-from opentelemetry.sdk.trace import ReadableSpan  # noqa: E402
+import litellm
+from litellm.integrations.opentelemetry import OpenTelemetry, OpenTelemetryConfig
+from litellm.proxy._types import ProxyException, UserAPIKeyAuth
+from opentelemetry.sdk.trace import ReadableSpan
 
-from examples.fake_provider import FakeProvider  # noqa: E402
-from opentelemetry.instrumentation.llm_router._litellm._callback import (  # noqa: E402
+from examples.fake_provider import FakeProvider
+from opentelemetry.instrumentation.llm_router._litellm._callback import (
     OTelLiteLLMCallback,
 )
-from opentelemetry.instrumentation.llm_router._litellm._coexist import (  # noqa: E402
+from opentelemetry.instrumentation.llm_router._litellm._coexist import (
     litellm_records_genai_metrics,
 )
 

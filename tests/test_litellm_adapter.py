@@ -26,6 +26,7 @@ from litellm.proxy._types import ProxyException, UserAPIKeyAuth
 from opentelemetry.sdk.trace import ReadableSpan
 
 from examples.fake_provider import FakeProvider
+from opentelemetry.instrumentation.llm_router._litellm import _payload
 from opentelemetry.instrumentation.llm_router._litellm._callback import (
     OTelLiteLLMCallback,
 )
@@ -341,3 +342,118 @@ async def test_non_model_calls_get_no_router_span(
     await callback.async_pre_call_hook(auth(), None, data, "aimage_generation")
     assert not span_exporter.get_finished_spans()
     assert callback._open == {}
+
+
+# -- reading LiteLLM's values (no LiteLLM call needed) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("litellm_proxy_master_key", "litellm_proxy_master_key"),
+        ("a" * 64, "a" * 64),
+        (CLIENT_KEY, hashlib.sha256(CLIENT_KEY.encode()).hexdigest()),  # a raw key is hashed
+        ("A" * 64, hashlib.sha256(b"A" * 64).hexdigest()),  # not LiteLLM's lower-case hex
+        ("", None),
+        (None, None),
+    ],
+)
+def test_the_account_id_is_never_a_raw_key(value: Any, expected: Any) -> None:
+    assert _payload.key_id(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("30s", 30),
+        ("10m", 600),
+        ("24h", 86_400),
+        ("30d", 2_592_000),
+        ("2w", 1_209_600),
+        ("1mo", 2_592_000),
+        (" 7D ", 604_800),
+        ("30", None),
+        ("d", None),
+        (30, None),
+        (None, None),
+    ],
+)
+def test_budget_durations(value: Any, seconds: Any) -> None:
+    assert _payload.duration_seconds(value) == seconds
+
+
+def test_the_most_specific_budget_is_reported() -> None:
+    both = auth(max_budget=5.0, spend=1.0, budget_duration="1d", team_max_budget=100.0)
+    budget = _payload.budget_of(both)
+    assert (budget.owner, budget.max_usd, budget.duration_s) == ("key", 5.0, 86_400)
+    team = _payload.budget_of(auth(team_max_budget=100.0, team_spend=25.0))
+    assert (team.owner, team.used_fraction()) == ("team", 0.25)
+    assert _payload.budget_of(auth()) is None
+
+
+def test_usage_with_cached_and_reasoning_tokens() -> None:
+    usage = _payload.usage_of(
+        {
+            "prompt_tokens": 1200,
+            "completion_tokens": 310,
+            "prompt_tokens_details": {"cached_tokens": 1024},
+            "completion_tokens_details": {"reasoning_tokens": 120},
+            "cache_creation_input_tokens": 64,
+        }
+    )
+    assert usage.input_tokens.total == 1200
+    assert usage.input_tokens.cache_read == 1024
+    assert usage.input_tokens.cache_write == 64
+    assert usage.output_tokens.total == 310
+    assert usage.output_tokens.reasoning == 120
+    anthropic_style = _payload.usage_of({"prompt_tokens": 10, "cache_read_input_tokens": 7})
+    assert anthropic_style.input_tokens.cache_read == 7
+    assert _payload.usage_of(None).input_tokens.total is None
+
+
+@pytest.mark.parametrize(
+    ("exception", "attempts", "kind", "error_type"),
+    [
+        (litellm.RateLimitError("slow down", "openai", "gpt"), 3, "provider", "RateLimitError"),
+        (
+            litellm.InternalServerError("boom", "openai", "gpt"),
+            1,
+            "provider",
+            "InternalServerError",
+        ),
+        (
+            litellm.BadRequestError("Invalid model name", "gpt", "openai"),
+            0,
+            "invalid_request",
+            "invalid_request",
+        ),
+        (litellm.Timeout("timed out", "gpt", "openai"), 1, "transport", "transport"),
+        (litellm.APIConnectionError("refused", "openai", "gpt"), 1, "transport", "transport"),
+        (litellm.BudgetExceededError(10.5, 10.0), 0, "access_denied", "access_denied"),
+        (
+            litellm.RateLimitError("key over its rpm", "openai", "gpt"),
+            0,
+            "access_denied",
+            "access_denied",
+        ),
+        (asyncio.CancelledError(), 1, "cancelled", "cancelled"),
+    ],
+)
+def test_litellm_exceptions_map_onto_error_kinds(
+    exception: BaseException, attempts: int, kind: str, error_type: str
+) -> None:
+    error = _payload.router_error(exception, "openai", attempts)
+    assert error.kind == kind
+    assert error.error_type() == error_type
+
+
+def test_error_text_is_redacted_of_keys_and_of_the_prompt() -> None:
+    prompt = "my secret plan is to route everything through the cheapest model"
+    data = {"model": "gpt-fake", "messages": [{"role": "user", "content": prompt}]}
+    echo = litellm.BadRequestError(
+        f"bad request {CLIENT_KEY}: could not process '{prompt}'", "gpt-4o-mini", "openai"
+    )
+    error = _payload.router_error(echo, "openai", 1, _payload.request_redactor(data, False))
+    assert CLIENT_KEY not in str(error) and "secret plan" not in str(error)
+    kept = _payload.router_error(echo, "openai", 1, _payload.request_redactor(data, True))
+    assert "secret plan" in str(kept) and CLIENT_KEY not in str(kept)

@@ -31,7 +31,10 @@ from opentelemetry.trace import TracerProvider
 
 from opentelemetry import context, trace
 from opentelemetry.instrumentation.llm_router._attempts import AttemptCounter, with_attempt_counter
-from opentelemetry.instrumentation.llm_router._config import settings_from_env
+from opentelemetry.instrumentation.llm_router._config import (
+    capture_content_from_env,
+    settings_from_env,
+)
 from opentelemetry.instrumentation.llm_router._genai import GenAICall, TelemetrySettings
 from opentelemetry.instrumentation.llm_router._litellm._coexist import (
     METRICS_SWITCH,
@@ -42,6 +45,7 @@ from opentelemetry.instrumentation.llm_router._litellm._payload import (
     Caller,
     caller_from_metadata,
     deployment_of,
+    request_redactor,
     router_error,
     split_model,
     usage_of,
@@ -359,7 +363,8 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
             return
         if entry is not None:
             call.set_attempts(attempts)
-        error = router_error(exception, provider, attempts)
+        redactor = request_redactor(data, capture_content_from_env())
+        error = router_error(exception, provider, attempts, redactor)
         ctx = RequestContext(route, provider, model, caller.context, _latency_ms(start_ns))
         self._observer(operation).record_failure(RequestFailureEvent(ctx, error), begun=call)
 

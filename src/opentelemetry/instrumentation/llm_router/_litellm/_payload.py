@@ -12,6 +12,7 @@ custom auth function left in place never reaches telemetry.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from typing import Any, Mapping, Optional
 
@@ -22,6 +23,8 @@ from opentelemetry.instrumentation.llm_router._observe import (
     LanguageModelUsage,
     OutputTokens,
 )
+from opentelemetry.instrumentation.llm_router._redact import DEFAULT as DEFAULT_REDACTOR
+from opentelemetry.instrumentation.llm_router._redact import Redactor
 from opentelemetry.instrumentation.llm_router._router_error import (
     AccessDenied,
     Cancelled,
@@ -34,7 +37,6 @@ from opentelemetry.instrumentation.llm_router._router_error import (
     Transport,
     UnsupportedFeature,
 )
-from opentelemetry.instrumentation.llm_router._wire._values import scrub
 
 MASTER_KEY_ID = "litellm_proxy_master_key"
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -260,11 +262,32 @@ _TRANSPORT = {"Timeout", "APIConnectionError", "TimeoutError", "ConnectError", "
 _ACCESS = {"BudgetExceededError"}
 
 
-def router_error(exc: BaseException, provider: Optional[str], attempts: int) -> RouterError:
+def request_redactor(data: Mapping[str, Any], capture_content: bool) -> Redactor:
+    """The redaction step for one proxy request's error text: key shapes always, and with content
+    capture off the request's own text (a provider's 400 may repeat the prompt)."""
+    content = {k: data[k] for k in _CONTENT_FIELDS if k in data}
+    if not content or capture_content:
+        return DEFAULT_REDACTOR
+    try:
+        body = json.dumps(content, default=str).encode()
+    except (TypeError, ValueError):
+        return DEFAULT_REDACTOR
+    return Redactor.for_call((), body, capture_content)
+
+
+_CONTENT_FIELDS = ("messages", "input", "prompt", "system", "instructions")
+
+
+def router_error(
+    exc: BaseException,
+    provider: Optional[str],
+    attempts: int,
+    redactor: Redactor = DEFAULT_REDACTOR,
+) -> RouterError:
     """LiteLLM's exception as one of our error kinds.
 
-    The message goes through the same scrubbing as provider errors elsewhere; for access denials it
-    is not used at all (LiteLLM's auth messages quote part of the key that was refused).
+    The message goes through the same redaction step as every other error text (``redactor``);
+    for access denials it is not used at all (LiteLLM's auth messages quote the refused key).
     """
     name = type(exc).__name__
     status = status_of(exc)
@@ -273,7 +296,7 @@ def router_error(exc: BaseException, provider: Optional[str], attempts: int) -> 
     if name in _ACCESS or (status in (401, 403, 429) and attempts == 0):
         # Refused by the proxy itself: bad key, budget spent, the key's own rate limit.
         return AccessDenied(f"{name} ({status})" if status else name)
-    message = scrub(getattr(exc, "message", None) or str(exc)) or name
+    message = redactor(str(getattr(exc, "message", None) or exc)) or name
     if name in _TRANSPORT:
         return Transport(provider, message)
     if name == "UnsupportedParamsError":

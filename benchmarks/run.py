@@ -206,8 +206,10 @@ def main(argv: Optional[list[str]] = None) -> int:
         delivery_plan = dict(delivery.SMOKE if args.smoke else delivery.FULL, smoke=args.smoke)
         # Smoke: none and ours only (seconds, not minutes); full: ours with and without the
         # per-chunk metric.
-        configs = ["none", "ours"] if args.smoke else ["none", "ours", "ours_tpoc"]
-        data["delivery"] = delivery.measure(python, delivery_plan, configs, None, sys.stdout)
+        delivery_configs = ["none", "ours"] if args.smoke else ["none", "ours", "ours_tpoc"]
+        data["delivery"] = delivery.measure(
+            python, delivery_plan, delivery_configs, None, sys.stdout
+        )
     data["skipped"] = skipped
     data["configs"] = [key for key in configs if key not in skipped]
     data["machine"] = machine.describe()

@@ -23,7 +23,6 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.configurations import CONFIGURATIONS  # noqa: E402
 from benchmarks.report import RAW_SCENARIOS, SDK_SCENARIOS  # noqa: E402
 
-
 COMMITTED = ROOT / "benchmarks" / "results"
 SMOKE_OUT = COMMITTED / "tmp" / "smoke"  # git-ignored
 

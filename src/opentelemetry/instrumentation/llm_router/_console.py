@@ -126,7 +126,7 @@ class LLMRouterConsoleSpanExporter(SpanExporter):
         from rich.tree import Tree
 
         service = _service_name(spans[0])
-        if service and service != self._printed_service:
+        if service and service != self._printed_service and not service.startswith("unknown_"):
             self._printed_service = service
             self._console.print(f"[bold]service {service}[/bold]")
         ids = {span.context.span_id for span in spans if span.context is not None}
@@ -139,7 +139,9 @@ class LLMRouterConsoleSpanExporter(SpanExporter):
             else:
                 roots.append(span)
         for root in sorted(roots, key=_order):
-            tree = Tree(span_line(root, trace_id=trace_id), guide_style="dim")
+            # The trace id tells requests apart; a lone span needs none.
+            shown_id = trace_id if root.context and root.context.span_id in children else None
+            tree = Tree(span_line(root, trace_id=shown_id), guide_style="dim")
             _add_children(tree, root, children)
             self._console.print(tree)
 
@@ -215,9 +217,8 @@ def _genai_details(line: Text, attributes: Mapping[str, Any]) -> None:
         line.append("  stream", style="magenta")
     tokens_in = attributes.get(A.GEN_AI_USAGE_INPUT_TOKENS)
     tokens_out = attributes.get(A.GEN_AI_USAGE_OUTPUT_TOKENS)
-    if tokens_in is not None or tokens_out is not None:
-        line.append("  in ")
-        line.append(_count(tokens_in))
+    if tokens_in is not None:
+        line.append(f"  in {_count(tokens_in)}")
         parts = []
         cache_read = attributes.get(A.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS)
         if cache_read:
@@ -227,8 +228,10 @@ def _genai_details(line: Text, attributes: Mapping[str, Any]) -> None:
             parts.append(f"{_count(cache_write)} cache write")
         if parts:
             line.append(f" ({', '.join(parts)})", style="dim")
-        line.append(" out ")
-        line.append(_count(tokens_out))
+    if tokens_out is not None:
+        line.append(
+            f" out {_count(tokens_out)}" if tokens_in is not None else f"  out {_count(tokens_out)}"
+        )
         reasoning = attributes.get(A.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS)
         if reasoning:
             line.append(f" ({_count(reasoning)} reasoning)", style="dim")

@@ -31,11 +31,14 @@ _ABSOLUTE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|#|/)")
 def absolute_links(markdown: str, base: str = REPOSITORY_URL, branch: str = BRANCH) -> str:
     """``markdown`` with relative links to ``{base}/blob/{branch}/…`` and images to ``…/raw/…``.
 
-    Absolute URLs, ``mailto:`` and in-page anchors (``#section``) are left as they are.
+    In-page anchors (``#section``) point at the README in the repository (PyPI gives headings
+    no anchors); absolute URLs and ``mailto:`` are left as they are.
     """
 
     def rewrite(match: re.Match[str]) -> str:
         bang, text, target, title = match.groups()
+        if target.startswith("#"):
+            return f"{bang}[{text}]({base}/blob/{branch}/README.md{target}{title})"
         if _ABSOLUTE.match(target):
             return match.group(0)
         kind = "raw" if bang else "blob"

@@ -32,6 +32,7 @@ from tests.support.docs import (
     ROOT,
     SHELL_LANGUAGES,
     SHOWN_ONLY_LANGUAGES,
+    document_paths,
     documentation,
     run_python,
     run_shell,
@@ -42,7 +43,7 @@ SKIP = re.compile(r"<!--\s*skip:\s*(?P<rest>.*?)\s*-->")
 
 
 def _documents() -> list[Path]:
-    found = sorted({path for pattern in DOCUMENTS for path in ROOT.glob(pattern)})
+    found = sorted(document_paths())
     assert found, f"no documents match {DOCUMENTS}"
     return found
 
@@ -68,6 +69,13 @@ def test_every_fenced_block_is_run_or_declared_as_shown_only() -> None:
         if language not in known
     }
     assert not unknown, f"blocks in a language the docs test neither runs nor knows: {unknown}"
+
+
+def test_only_the_named_documents_are_collected() -> None:
+    sybil = documentation()
+    assert sybil.should_parse(ROOT / "README.md")
+    assert sybil.should_parse(ROOT / "docs" / "bridge.md")
+    assert not sybil.should_parse(ROOT / "tests" / "data" / "wire-corpus" / "README.md")
 
 
 def test_sybil_collects_every_runnable_block() -> None:

@@ -99,9 +99,10 @@ def test_the_long_description_has_no_relative_links(dist: Path) -> None:
     assert description.startswith("# opentelemetry-instrumentation-llm-router")
     targets = re.findall(r"\]\(([^)\s]+)", description)
     assert len(targets) > 10
-    relative = [t for t in targets if not t.startswith(("https://", "http://", "#", "mailto:"))]
+    relative = [t for t in targets if not t.startswith(("https://", "http://", "mailto:"))]
     assert relative == []
     assert "/blob/main/docs/bridge.md" in description
+    assert "/blob/main/README.md#performance" in description
     assert "/raw/main/benchmarks/results/overhead.png" in description
 
 

@@ -20,7 +20,7 @@ from sybil import Example, Sybil
 from sybil.parsers.markdown import CodeBlockParser, SkipParser
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-DOCUMENTS = ["README.md", "docs/*.md"]
+DOCUMENTS = ["README.md", "docs/*.md"]  # globs from the repository root (not any README.md)
 PYTHON_LANGUAGES = ("python",)
 SHELL_LANGUAGES = ("bash", "sh")
 # Fenced blocks in these languages are data or other languages' code: shown, never run.
@@ -73,8 +73,20 @@ def run_shell(example: Example) -> None:
     _run(example, ["bash", "-e", "-o", "pipefail"], ".sh")
 
 
+def document_paths() -> set[Path]:
+    return {path for pattern in DOCUMENTS for path in ROOT.glob(pattern)}
+
+
+class _RootDocuments(Sybil):
+    """Sybil matches its patterns from the right (any ``README.md`` anywhere, e.g. the wire
+    corpus's); only the documents the globs name from the repository root are ours."""
+
+    def should_parse(self, path: Path) -> bool:
+        return Path(path).resolve() in document_paths() and super().should_parse(path)
+
+
 def documentation() -> Sybil:
-    return Sybil(
+    return _RootDocuments(
         parsers=[
             SkipParser(),
             *(CodeBlockParser(language, run_python) for language in PYTHON_LANGUAGES),

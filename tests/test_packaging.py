@@ -83,6 +83,7 @@ def test_metadata_is_complete(dist: Path) -> None:
     assert set(meta.get_all("Provides-Extra") or []) == {
         "console",
         "instruments-any",
+        "litellm",
         "otlp",
         "yaml",
     }

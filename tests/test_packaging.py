@@ -85,6 +85,7 @@ def test_metadata_is_complete(dist: Path) -> None:
         "instruments-any",
         "litellm",
         "otlp",
+        "prices",
         "yaml",
     }
     requirements = " ".join(meta.get_all("Requires-Dist") or [])

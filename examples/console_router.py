@@ -12,7 +12,7 @@ two ways a router can:
 Both spans are children of the router's own span for the incoming request (``POST
 /v1/chat/completions``, what an ASGI server instrumentation would make), so one request is one
 trace. Only the observer records metrics (the recorder has ``record_metrics=False``), so each
-request counts once. Prices come from ``examples/pricing.json``; the callers' budgets are tracked
+request counts once. Prices come from a small price table (``PRICES``); the callers' budgets are tracked
 by a :class:`SpendTracker`.
 
 Spans are printed by :class:`LLMRouterConsoleSpanExporter` (one line per LLM call, each request a
@@ -31,7 +31,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from opentelemetry.sdk.metrics import MeterProvider
@@ -57,6 +56,7 @@ from opentelemetry.instrumentation.llm_router import (
     LLMRouterConsoleSpanExporter,
     OTelObserver,
     OutputTokens,
+    PricingTable,
     ProviderError,
     ProviderErrorContext,
     RequestCompleted,
@@ -68,13 +68,30 @@ from opentelemetry.instrumentation.llm_router import (
     SpendTracker,
     TelemetrySettings,
     TokenUsage,
-    load_pricing,
 )
 
-PRICES = Path(__file__).resolve().parent / "pricing.json"
+# USD per million tokens: list prices (2026-11) of the example's models, in a table of its own so
+# that its figures stay fixed. The package can also price from the genai-prices database and your
+# price file (docs/pricing.md).
+PRICES = PricingTable.from_dict(
+    {
+        "prices": {
+            "anthropic": {
+                "claude-sonnet-4-5": {
+                    "input": 3.0,
+                    "cache_write_input": 3.75,
+                    "cache_read_input": 0.3,
+                    "output": 15.0,
+                }
+            },
+            "gemini": {"gemini-2.5-flash-lite": {"input": 0.1, "output": 0.4}},
+            "openai": {"gpt-4o-mini": {"input": 0.15, "cache_read_input": 0.075, "output": 0.6}},
+        }
+    }
+)
 
 # route -> (provider, model). The calls are made up; "flaky" always rate-limits. The first three
-# models have prices in examples/pricing.json.
+# models have prices in PRICES.
 ROUTES: dict[str, tuple[str, str]] = {
     "fast": ("openai", "gpt-4o-mini"),
     "smart": ("anthropic", "claude-sonnet-4-5"),
@@ -238,13 +255,12 @@ async def main() -> None:
     reader = InMemoryMetricReader()
     meter_provider = MeterProvider(resource=resource, metric_readers=[reader])
 
-    prices = load_pricing(PRICES)
     observer = CompositeObserver(
         [
             OTelObserver(
                 tracer_provider,
                 meter_provider,
-                TelemetrySettings(cost=prices.cost),
+                TelemetrySettings(cost=PRICES.cost),
                 spend_tracker=SpendTracker(),
             )
         ],

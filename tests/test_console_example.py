@@ -46,7 +46,7 @@ def test_each_request_is_one_trace_with_its_calls_one_line_each() -> None:
 
 def test_calls_show_tokens_cost_budget_and_errors() -> None:
     out = run_example(columns=160)
-    # 84 uncached x $3 + 1,024 cached x $0.30 + 47 out x $15 per million (examples/pricing.json);
+    # 84 uncached x $3 + 1,024 cached x $0.30 + 47 out x $15 per million (the example's PRICES);
     # alice's budget is $0.005 a day: this request used 25% of it.
     claude = next(line for line in out.splitlines() if "(1,024 cached)" in line)
     assert "chat claude-sonnet-4-5  anthropic  in 1,108 (1,024 cached) out 47" in claude

@@ -178,6 +178,7 @@ def test_selected_by_otel_traces_exporter_in_the_bridge() -> None:
         OTEL_SERVICE_NAME="router",
         OTEL_TRACES_EXPORTER="llm_router_console",
         OTEL_METRICS_EXPORTER="none",
+        OTEL_PYTHON_LLM_ROUTER_PRICING="off",  # the line without a cost: the same on any Python
         COLUMNS="200",
     )
     done = subprocess.run(

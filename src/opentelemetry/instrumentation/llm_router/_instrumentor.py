@@ -50,6 +50,8 @@ class LLMRouterInstrumentor(BaseInstrumentor):
     # BaseInstrumentor is a singleton whose __init__ runs again on every construction, so the
     # instrumentor keeps no per-instance state: uninstrument() finds the wrappers on the classes.
     _set_anthropic_env = False
+    _hooks: list[Any] = []
+    """The hooks whose wrappers this process installed (until uninstrument() disables them)."""
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return _instruments
@@ -87,20 +89,38 @@ class LLMRouterInstrumentor(BaseInstrumentor):
         core = CallCore(telemetry, config, _excluded_urls())
         for module in modules:
             hook = HttpxModuleHook(module, core)
+            LLMRouterInstrumentor._hooks.append(hook)
             wrap_function_wrapper(module, "Client.send", hook.send)
             wrap_function_wrapper(module, "AsyncClient.send", hook.send_async)
 
     def _uninstrument(self, **kwargs: Any) -> None:
+        """Disable every hook, then unwrap each ``send`` whose outermost wrapper is ours.
+
+        Another library may have wrapped ``send`` after us (Sentry does): its wrapper then holds
+        ours, and unwrapping the top would remove *its* patch and leave ours working. So ours is
+        only unwrapped where it is on top; elsewhere it stays in the chain, disabled (a plain
+        call-through), and a later instrument() wraps anew, so nothing is recorded twice.
+        """
+        hooks = LLMRouterInstrumentor._hooks
+        LLMRouterInstrumentor._hooks = []
+        for hook in hooks:
+            hook.disable()
         for name in HTTPX_MODULES:
             module = sys.modules.get(name)
             if module is None:
                 continue
             for client_class in (module.Client, module.AsyncClient):
-                if hasattr(client_class.send, "__wrapped__"):
+                if _is_ours(client_class.__dict__.get("send"), hooks):
                     unwrap(client_class, "send")
         if LLMRouterInstrumentor._set_anthropic_env:
             os.environ.pop(_ANTHROPIC_TRACING, None)
             LLMRouterInstrumentor._set_anthropic_env = False
+
+
+def _is_ours(attribute: Any, hooks: list[Any]) -> bool:
+    """Whether ``attribute`` is a wrapt wrapper installed by one of ``hooks``."""
+    wrapper = getattr(attribute, "_self_wrapper", None)
+    return getattr(wrapper, "__self__", None) in hooks
 
 
 def _config(kwargs: dict[str, Any]) -> HookConfig:

@@ -1,7 +1,8 @@
-//! `forward_serde write N` prints N serde lines of `ForwardEvent` / `MetricsEvent` values, edge cases
-//! first (extreme counts and times, a leap second, every status, unicode); `forward_serde read`
-//! parses every line of stdin as a `MetricsEvent` or a bare `ForwardEvent` and reports each line
-//! serde rejects as `line N: error` (exit status 1 if any).
+//! `forward_serde write N` prints N serde lines of `ForwardEvent` / `MetricsEvent` values (extreme
+//! counts and times, leap seconds, every status, unicode, bus-wrapped and bare, Chat and System);
+//! `forward_serde echo` parses every line of stdin as a `MetricsEvent` or a bare `ForwardEvent` and
+//! writes it back as serde writes it, or `error: line N: ...` for a line serde rejects (exit
+//! status 1 if any).
 //!
 //! The types are those of `bamboo_engine::metrics::events` (field names, types and order; serde's
 //! default externally tagged representation). `Chat` and `System` carry JSON values here: their
@@ -207,26 +208,27 @@ fn write(count: u64) -> io::Result<()> {
     out.flush()
 }
 
-fn read() -> io::Result<bool> {
+fn echo() -> io::Result<bool> {
     let stdin = io::stdin();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
     let mut ok = true;
-    let mut count = 0u64;
     for (index, line) in stdin.lock().lines().enumerate() {
         let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let wrapped = serde_json::from_str::<MetricsEvent>(&line);
-        if wrapped.is_err() {
-            if let Err(error) = serde_json::from_str::<ForwardEvent>(&line) {
-                println!("line {}: {}", index + 1, error);
-                ok = false;
-                continue;
-            }
-        }
-        count += 1;
+        let written = match serde_json::from_str::<MetricsEvent>(&line) {
+            Ok(event) => serde_json::to_string(&event),
+            Err(_) => match serde_json::from_str::<ForwardEvent>(&line) {
+                Ok(event) => serde_json::to_string(&event),
+                Err(error) => {
+                    writeln!(out, "error: line {}: {}", index + 1, error)?;
+                    ok = false;
+                    continue;
+                }
+            },
+        };
+        writeln!(out, "{}", written.expect("serde writes what it read"))?;
     }
-    println!("read {}", count);
+    out.flush()?;
     Ok(ok)
 }
 
@@ -237,13 +239,13 @@ fn main() {
             let count = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(1000);
             write(count).expect("stdout");
         }
-        Some("read") => {
-            if !read().expect("stdin") {
+        Some("echo") => {
+            if !echo().expect("stdin") {
                 std::process::exit(1);
             }
         }
         _ => {
-            eprintln!("usage: forward_serde write [N] | forward_serde read");
+            eprintln!("usage: forward_serde write [N] | forward_serde echo");
             std::process::exit(2);
         }
     }

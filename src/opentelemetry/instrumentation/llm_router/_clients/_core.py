@@ -14,6 +14,7 @@ import logging
 from typing import Any, Callable, Optional
 
 from opentelemetry import context, trace
+from opentelemetry.instrumentation.llm_router._attempts import next_attempt
 from opentelemetry.instrumentation.llm_router._clients._credentials import CredentialReader
 from opentelemetry.instrumentation.llm_router._clients._observation import (
     ResponseObservation,
@@ -114,6 +115,9 @@ class CallCore:
             stream=info.stream,
             parameters=info.parameters,
         )
+        attempt = next_attempt()
+        if attempt is not None:  # inside a router request that counts its upstream calls
+            call.set_attempt(attempt)
         sdk_span_name = _enclosing_sdk_span(parent_span)
         if sdk_span_name is not None:
             call.set_inside_sdk_span(sdk_span_name)

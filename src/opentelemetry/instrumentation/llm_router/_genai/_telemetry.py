@@ -412,6 +412,81 @@ class GenAICall:
     def set_forward_status(self, status: str) -> None:
         self._attributes[A.LLM_ROUTER_FORWARD_STATUS] = bounded(status)
 
+    def resolve(
+        self,
+        provider: str,
+        request_model: Optional[str],
+        *,
+        route: Optional[str] = None,
+        caller: Optional[CallerContext] = None,
+    ) -> None:
+        """Name provider and model of a call begun before the router chose them.
+
+        A router span has to exist before the upstream calls it parents, but which provider and
+        model serve the request is known only later. This renames the span, replaces the
+        sampling-time values (samplers saw the earlier ones) and what the metrics will carry.
+        """
+        provider = bounded(provider)
+        if request_model:
+            request_model = bounded(request_model)
+        self.provider = provider
+        self.request_model = request_model
+        self._metric_attributes[A.GEN_AI_PROVIDER_NAME] = provider
+        attributes = self._attributes
+        attributes[A.GEN_AI_PROVIDER_NAME] = provider
+        if request_model:
+            self._metric_attributes[A.GEN_AI_REQUEST_MODEL] = request_model
+            attributes[A.GEN_AI_REQUEST_MODEL] = request_model
+            operation = self._metric_attributes.get(A.GEN_AI_OPERATION_NAME, "chat")
+            self.span.update_name(f"{operation} {request_model}")
+        if route is not None:
+            attributes[A.LLM_ROUTER_ROUTE] = bounded(route)
+        if caller is not None:
+            attributes.update(caller_attributes(caller))
+        opted_in = self._telemetry._metric_opt_in
+        for name in opted_in:
+            value = attributes.get(name)
+            if value is not None:
+                self._metric_attributes[name] = value
+
+    def set_attempt(self, attempt: int) -> None:
+        """This upstream call is attempt number ``attempt`` (1, 2, ...) of one router request."""
+        self._attributes[A.LLM_ROUTER_ATTEMPT] = attempt
+
+    def set_attempts(self, attempts: int) -> None:
+        """The router request this span stands for made ``attempts`` upstream calls."""
+        self._attributes[A.LLM_ROUTER_ATTEMPTS] = attempts
+
+    def set_caller_identities(
+        self,
+        *,
+        name: Optional[str] = None,
+        team_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        org_id: Optional[str] = None,
+        end_user_id: Optional[str] = None,
+        budget_owner: Optional[str] = None,
+    ) -> None:
+        """The identities a gateway knows besides the account (key) itself; ``None`` is left out.
+
+        ``budget_owner`` says whose budget ``llm_router.budget.*`` describes (key, team, ...).
+        """
+        for attribute, value in (
+            (A.LLM_ROUTER_ACCOUNT_NAME, name),
+            (A.LLM_ROUTER_ACCOUNT_TEAM_ID, team_id),
+            (A.LLM_ROUTER_ACCOUNT_USER_ID, user_id),
+            (A.LLM_ROUTER_ACCOUNT_ORG_ID, org_id),
+            (A.LLM_ROUTER_ACCOUNT_END_USER_ID, end_user_id),
+            (A.LLM_ROUTER_BUDGET_OWNER, budget_owner),
+        ):
+            if value is not None:
+                self._attributes[attribute] = bounded(value)
+
+    def set_cost(self, usd: Optional[float]) -> None:
+        """The call's cost as the router computed it; wins over the pricing table."""
+        if usd is not None and 0 <= usd < float("inf"):  # NaN fails the comparison too
+            self._cost = float(usd)
+
     def set_inside_sdk_span(self, sdk_span_name: str) -> None:
         """Say that an SDK's own GenAI span encloses this one (see the coexistence docs)."""
         self._attributes[A.LLM_ROUTER_INSIDE_SDK_SPAN] = bounded(sdk_span_name)
@@ -431,17 +506,30 @@ class GenAICall:
             self._attributes[A.GEN_AI_SYSTEM_INSTRUCTIONS] = system_instructions
 
     def chunk_received(self, now_ns: int) -> None:
-        """A streamed chunk arrived. The first one sets time to first chunk."""
+        """One output event of a stream arrived (see :meth:`output_events`)."""
+        self.output_events(now_ns, 1)
+
+    def output_events(self, now_ns: int, count: int = 1) -> None:
+        """``count`` events carrying output arrived together at ``now_ns``.
+
+        The first output event of the call sets time to first chunk; each later one is one
+        ``time_per_output_chunk`` interval (when that metric is on): the first of a group is the
+        time since the previous output event, the others arrived with it (0 s). So a stream
+        yields the same number of points however its bytes were split into reads.
+        """
         if self._first_chunk_ns is None:
-            self._first_chunk_ns = now_ns
-        elif (
-            self._telemetry.settings.record_time_per_output_chunk
-            and self._telemetry.settings.record_metrics
-        ):
-            last = self._last_chunk_ns or self._first_chunk_ns
-            self._telemetry.instruments.time_per_output_chunk.record(
-                (now_ns - last) / 1e9, self._metric_attributes_with_response()
-            )
+            self._first_chunk_ns = self._last_chunk_ns = now_ns
+            count -= 1
+            if count <= 0:
+                return
+        settings = self._telemetry.settings
+        if settings.record_time_per_output_chunk and settings.record_metrics:
+            record = self._telemetry.instruments.time_per_output_chunk.record
+            attributes = self._metric_attributes_with_response()
+            last = self._last_chunk_ns if self._last_chunk_ns is not None else now_ns
+            record(max(now_ns - last, 0) / 1e9, attributes)
+            for _ in range(count - 1):
+                record(0.0, attributes)
         self._last_chunk_ns = now_ns
 
     def fail(

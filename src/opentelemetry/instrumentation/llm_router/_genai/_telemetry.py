@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Sequence
 from weakref import WeakKeyDictionary
 
+from opentelemetry._logs import Logger, LoggerProvider, SeverityNumber, get_logger
 from opentelemetry.context import Context
 from opentelemetry.metrics import Counter, Histogram, Meter, MeterProvider, get_meter
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer, TracerProvider
@@ -99,12 +101,19 @@ _PARAMETER_ATTRIBUTES: tuple[tuple[str, str], ...] = (
     ("seed", A.GEN_AI_REQUEST_SEED),
     ("choice_count", A.GEN_AI_REQUEST_CHOICE_COUNT),
     ("encoding_formats", A.GEN_AI_REQUEST_ENCODING_FORMATS),
+    ("output_type", A.GEN_AI_OUTPUT_TYPE),
+    ("embeddings_dimension_count", A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT),
+    ("conversation_id", A.GEN_AI_CONVERSATION_ID),
+    ("openai_api_type", A.OPENAI_API_TYPE),
+    ("openai_service_tier", A.OPENAI_REQUEST_SERVICE_TIER),
 )
 
 
 @dataclass(init=False, eq=True)
 class RequestParameters:
-    """The recommended ``gen_ai.request.*`` parameters, as far as the request said them.
+    """What the request says: the ``gen_ai.request.*`` parameters, the requested output type,
+    embedding dimensions, conversation id and the ``openai.*`` request attributes, as far as the
+    request said them (``None`` = not said, left out).
 
     Built on every instrumented request, so it is a slotted class with a plain ``__init__``
     (a frozen dataclass costs several times more to build).
@@ -122,6 +131,14 @@ class RequestParameters:
     seed: Optional[int]
     choice_count: Optional[int]
     encoding_formats: Optional[Sequence[str]]
+    output_type: Optional[str]
+    """``text`` / ``json`` / ``image`` / ``speech``: the output format the request asked for."""
+    embeddings_dimension_count: Optional[int]
+    conversation_id: Optional[str]
+    openai_api_type: Optional[str]
+    """``chat_completions`` / ``responses`` (OpenAI wire format only)."""
+    openai_service_tier: Optional[str]
+    """The requested service tier; the wire formats leave ``auto`` out, as the conventions ask."""
 
     def __init__(
         self,
@@ -135,6 +152,11 @@ class RequestParameters:
         seed: Optional[int] = None,
         choice_count: Optional[int] = None,
         encoding_formats: Optional[Sequence[str]] = None,
+        output_type: Optional[str] = None,
+        embeddings_dimension_count: Optional[int] = None,
+        conversation_id: Optional[str] = None,
+        openai_api_type: Optional[str] = None,
+        openai_service_tier: Optional[str] = None,
     ) -> None:
         self.max_tokens = max_tokens
         self.temperature = temperature
@@ -146,6 +168,11 @@ class RequestParameters:
         self.seed = seed
         self.choice_count = choice_count
         self.encoding_formats = encoding_formats
+        self.output_type = output_type
+        self.embeddings_dimension_count = embeddings_dimension_count
+        self.conversation_id = conversation_id
+        self.openai_api_type = openai_api_type
+        self.openai_service_tier = openai_service_tier
 
     def attributes(self) -> dict[str, Any]:
         """The ``gen_ai.request.*`` attributes of the parameters that are set."""
@@ -167,8 +194,9 @@ class TelemetrySettings:
 
     metric_opt_in: frozenset[str] = frozenset()
     """Keys of :data:`METRIC_OPT_IN_ATTRIBUTES` to put on metrics as well as spans."""
-    record_time_per_output_chunk: bool = False
-    """Record ``gen_ai.client.operation.time_per_output_chunk`` (one histogram record a chunk)."""
+    record_time_per_output_chunk: bool = True
+    """Record ``gen_ai.client.operation.time_per_output_chunk`` (one histogram record per output
+    chunk after the first), as the conventions ask of streaming calls."""
     record_metrics: bool = True
     """Record the GenAI metrics. A router that reports its requests through ``OTelObserver`` and
     also runs the httpx hook on its upstream calls can turn metrics off for one of the two
@@ -217,9 +245,15 @@ class GenAITelemetry:
         tracer_provider: Optional[TracerProvider] = None,
         meter_provider: Optional[MeterProvider] = None,
         settings: Optional[TelemetrySettings] = None,
+        logger_provider: Optional[LoggerProvider] = None,
     ) -> None:
         self.tracer: Tracer = trace.get_tracer(
             SCOPE_NAME, __version__, tracer_provider, schema_url=SCHEMA_URL
+        )
+        # The global provider is a proxy until the application sets one: an event emitted
+        # before that is dropped by the API at no cost to us (it is only used on failures).
+        self.logger: Logger = get_logger(
+            SCOPE_NAME, __version__, logger_provider, schema_url=SCHEMA_URL
         )
         meter = get_meter(SCOPE_NAME, __version__, meter_provider, schema_url=SCHEMA_URL)
         self.instruments = instruments_for(meter)
@@ -321,12 +355,14 @@ class GenAICall:
     __slots__ = (
         "_attributes",
         "_budget_exceeded",
+        "_chunk_attributes",
         "_cost",
         "_ended",
         "_error_type",
         "_first_chunk_ns",
         "_last_chunk_ns",
         "_metric_attributes",
+        "_openai_metric_attributes",
         "_telemetry",
         "provider",
         "request_model",
@@ -360,6 +396,8 @@ class GenAICall:
         self.usage: Optional[TokenCounts] = None
         self._cost: Optional[float] = None
         self._budget_exceeded: Optional[dict[str, Any]] = None
+        self._openai_metric_attributes: Optional[dict[str, Any]] = None
+        self._chunk_attributes: Optional[dict[str, Any]] = None
 
     @property
     def ended(self) -> bool:
@@ -370,14 +408,35 @@ class GenAICall:
         model: Optional[str] = None,
         response_id: Optional[str] = None,
         finish_reasons: Optional[Iterable[str]] = None,
+        *,
+        service_tier: Optional[str] = None,
+        system_fingerprint: Optional[str] = None,
+        conversation_id: Optional[str] = None,
     ) -> None:
+        """What the response said. May be called early (e.g. with the model as soon as a stream
+        names it, so per-chunk points carry it) and again at the end."""
         if model:
+            if model != self.response_model:
+                self._chunk_attributes = None
             self.response_model = model
             self._attributes[A.GEN_AI_RESPONSE_MODEL] = model
         if response_id:
             self._attributes[A.GEN_AI_RESPONSE_ID] = response_id
         if finish_reasons:
             self._attributes[A.GEN_AI_RESPONSE_FINISH_REASONS] = list(finish_reasons)
+        if conversation_id:
+            self._attributes[A.GEN_AI_CONVERSATION_ID] = conversation_id
+        if service_tier or system_fingerprint:
+            # The conventions put these two on the duration and token usage metrics as well.
+            extra = self._openai_metric_attributes
+            if extra is None:
+                extra = self._openai_metric_attributes = {}
+            if service_tier:
+                self._attributes[A.OPENAI_RESPONSE_SERVICE_TIER] = service_tier
+                extra[A.OPENAI_RESPONSE_SERVICE_TIER] = service_tier
+            if system_fingerprint:
+                self._attributes[A.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = system_fingerprint
+                extra[A.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = system_fingerprint
 
     def set_usage(self, usage: Optional[TokenCounts]) -> None:
         if usage is not None and not usage.is_empty():
@@ -416,8 +475,11 @@ class GenAICall:
             and self._telemetry.settings.record_metrics
         ):
             last = self._last_chunk_ns or self._first_chunk_ns
+            attributes = self._chunk_attributes
+            if attributes is None:
+                attributes = self._chunk_attributes = self._base_metric_attributes()
             self._telemetry.instruments.time_per_output_chunk.record(
-                (now_ns - last) / 1e9, self._metric_attributes_with_response()
+                (now_ns - last) / 1e9, attributes
             )
         self._last_chunk_ns = now_ns
 
@@ -427,11 +489,57 @@ class GenAICall:
         description: Optional[str] = None,
         exception: Optional[BaseException] = None,
     ) -> None:
-        """Mark the call failed. ``error_type`` is a provider code, an error kind or a class name."""
+        """Mark the call failed. ``error_type`` is a provider code, an error kind or a class name.
+
+        Besides the span status and ``error.type``, a failure is reported as the conventions'
+        ``gen_ai.client.operation.exception`` log event (severity WARN) through the Logs API.
+        """
         self._error_type = error_type or "_OTHER"
         if exception is not None and self.span.is_recording():
             self.span.record_exception(exception)
-        self.span.set_status(Status(StatusCode.ERROR, description or self._error_type))
+        message = description or self._error_type
+        self.span.set_status(Status(StatusCode.ERROR, message))
+        self._emit_exception_event(message, exception)
+
+    def _emit_exception_event(self, message: str, exception: Optional[BaseException]) -> None:
+        """The ``gen_ai.client.operation.exception`` event, in the span's context.
+
+        ``exception.type`` is the exception's qualified class name, or for a provider error
+        (no exception) the provider's error code. ``message`` comes from an exception or a
+        provider body: :func:`_exception_text` is the one place it is redacted for export.
+        """
+        try:
+            logger = self._telemetry.logger
+            if exception is not None:
+                kind = type(exception)
+                module = kind.__module__
+                attributes: dict[str, Any] = {
+                    A.EXCEPTION_TYPE: kind.__qualname__
+                    if module in ("builtins", "__main__")
+                    else f"{module}.{kind.__qualname__}",
+                    A.EXCEPTION_MESSAGE: _exception_text(message),
+                }
+                if exception.__traceback__ is not None:
+                    attributes[A.EXCEPTION_STACKTRACE] = _exception_text(
+                        "".join(
+                            traceback.format_exception(kind, exception, exception.__traceback__)
+                        )
+                    )
+            else:
+                attributes = {
+                    A.EXCEPTION_TYPE: self._error_type or "_OTHER",
+                    A.EXCEPTION_MESSAGE: _exception_text(message),
+                }
+            logger.emit(
+                timestamp=time.time_ns(),
+                context=trace.set_span_in_context(self.span),
+                severity_number=SeverityNumber.WARN,
+                severity_text="WARN",
+                attributes=attributes,
+                event_name=A.GEN_AI_CLIENT_OPERATION_EXCEPTION,
+            )
+        except Exception:  # an old Logs API or a broken provider must not lose the span
+            _logger.debug("could not emit the exception event", exc_info=True)
 
     def end(self, end_time_ns: Optional[int] = None) -> None:
         """End the span and record the metrics. Safe to call more than once: only the first counts."""
@@ -445,14 +553,12 @@ class GenAICall:
         finally:
             self.span.end(end_time_ns)
 
-    def _metric_attributes_with_response(self) -> dict[str, Any]:
+    def _base_metric_attributes(self) -> dict[str, Any]:
+        """The attributes every GenAI metric shares: those of the start, the response model."""
         attributes = self._metric_attributes
-        if self.response_model or self._error_type:
+        if self.response_model:
             attributes = attributes.copy()
-            if self.response_model:
-                attributes[A.GEN_AI_RESPONSE_MODEL] = self.response_model
-            if self._error_type:
-                attributes[A.ERROR_TYPE] = self._error_type
+            attributes[A.GEN_AI_RESPONSE_MODEL] = self.response_model
         return attributes
 
     def _finish(self, end_time_ns: int) -> None:
@@ -481,27 +587,38 @@ class GenAICall:
         ttfc: Optional[float],
         usd: Optional[float],
     ) -> None:
+        # Each metric carries the attribute set the conventions give it: all share the base;
+        # the OpenAI response attributes go on duration and token usage; error.type on duration
+        # (and on our own cost counters, which are not the conventions').
         instruments = self._telemetry.instruments
-        metric_attributes = self._metric_attributes_with_response()
+        base = self._base_metric_attributes()
+        with_openai = base
+        if self._openai_metric_attributes:
+            with_openai = {**base, **self._openai_metric_attributes}
+        duration_attributes = with_openai
+        router_attributes = base
+        if self._error_type:
+            duration_attributes = {**with_openai, A.ERROR_TYPE: self._error_type}
+            router_attributes = {**base, A.ERROR_TYPE: self._error_type}
         instruments.duration.record(
-            max(end_time_ns - self.start_time_ns, 0) / 1e9, metric_attributes
+            max(end_time_ns - self.start_time_ns, 0) / 1e9, duration_attributes
         )
         if usage is not None:
             token_usage = instruments.token_usage
             if usage.input_tokens is not None:
                 token_usage.record(
-                    usage.input_tokens, {**metric_attributes, A.GEN_AI_TOKEN_TYPE: "input"}
+                    usage.input_tokens, {**with_openai, A.GEN_AI_TOKEN_TYPE: "input"}
                 )
             if usage.output_tokens is not None:
                 token_usage.record(
-                    usage.output_tokens, {**metric_attributes, A.GEN_AI_TOKEN_TYPE: "output"}
+                    usage.output_tokens, {**with_openai, A.GEN_AI_TOKEN_TYPE: "output"}
                 )
         if ttfc is not None:
-            instruments.time_to_first_chunk.record(ttfc, metric_attributes)
+            instruments.time_to_first_chunk.record(ttfc, base)
         if usd is not None:
-            instruments.cost.add(usd, metric_attributes)
+            instruments.cost.add(usd, router_attributes)
         if self._budget_exceeded is not None:
-            instruments.budget_exceeded.add(1, {**metric_attributes, **self._budget_exceeded})
+            instruments.budget_exceeded.add(1, {**router_attributes, **self._budget_exceeded})
 
     def price(self) -> Optional[float]:
         """The call's cost in USD from the pricing table, or ``None`` (no table, no price, no usage).
@@ -555,3 +672,20 @@ def _usage_attributes(usage: TokenCounts, attributes: dict[str, Any]) -> None:
         attributes[A.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cache_creation_input_tokens
     if usage.reasoning_output_tokens is not None:
         attributes[A.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoning_output_tokens
+
+
+def _exception_text(text: str) -> str:
+    """The one redaction call site for exception and provider-error text on the log event.
+
+    Key-shaped tokens are masked (the hook has already masked the request's own credentials in
+    provider error text); long text keeps its end (for a stack trace, the frames nearest the
+    error).
+    """
+    from opentelemetry.instrumentation.llm_router._wire._values import _SECRET
+
+    if len(text) > _MAX_EXCEPTION_TEXT:
+        text = text[-_MAX_EXCEPTION_TEXT:]
+    return _SECRET.sub("[REDACTED]", text)
+
+
+_MAX_EXCEPTION_TEXT = 8192

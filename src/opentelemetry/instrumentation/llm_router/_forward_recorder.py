@@ -17,6 +17,7 @@ import time
 from collections import OrderedDict
 from typing import Callable, Optional
 
+from opentelemetry._logs import LoggerProvider
 from opentelemetry.context import Context
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, TracerProvider
@@ -104,6 +105,7 @@ class ForwardEventRecorder:
         max_open: int = 10_000,
         max_age_s: float = 600.0,
         clock: Callable[[], float] = time.monotonic,
+        logger_provider: Optional[LoggerProvider] = None,
     ) -> None:
         if max_open < 1:
             raise ValueError(f"max_open must be at least 1, got {max_open!r}")
@@ -111,7 +113,9 @@ class ForwardEventRecorder:
             raise ValueError(f"max_age_s must be positive, got {max_age_s!r}")
         if settings is None:  # the OTEL_PYTHON_LLM_ROUTER_* choices (metric opt-ins, pricing)
             settings = settings_from_env()
-        self._telemetry = GenAITelemetry(tracer_provider, meter_provider, settings)
+        self._telemetry = GenAITelemetry(
+            tracer_provider, meter_provider, settings, logger_provider=logger_provider
+        )
         self._max_open = max_open
         self._max_age_s = max_age_s
         self._clock = clock

@@ -20,7 +20,7 @@ from typing import Any, Callable, Optional
 import httpx2
 import pytest
 from opentelemetry.sdk._logs import LoggerProvider
-from opentelemetry.sdk._logs.export import InMemoryLogExporter, SimpleLogRecordProcessor
+from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
@@ -45,6 +45,11 @@ from opentelemetry.instrumentation.llm_router import (
     TokenUsage,
 )
 from tests.support import semconv
+
+try:  # the SDK renamed it; the old name warns
+    from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter as InMemoryLogExporter
+except ImportError:  # pragma: no cover - older SDKs
+    from opentelemetry.sdk._logs.export import InMemoryLogExporter  # type: ignore[no-redef]
 from tests.support.scripted_server import CORPUS, Reply, ScriptedServer, corpus_reply
 from tests.support.semconv_collector import COLLECTOR, metrics_deviations, span_deviations
 from tests.support.wire_corpus import FORMAT_OF, entry_paths

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import time
-import traceback
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Sequence
 from weakref import WeakKeyDictionary
@@ -24,8 +23,17 @@ from opentelemetry.metrics import Counter, Histogram, Meter, MeterProvider, get_
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer, TracerProvider
 
 from opentelemetry import trace
+from opentelemetry.instrumentation.llm_router._bounds import (
+    INT64_MAX,
+    bounded,
+    clamp_int,
+    clamp_time_ns,
+    safe_attribute,
+)
 from opentelemetry.instrumentation.llm_router._genai import _attributes as A
 from opentelemetry.instrumentation.llm_router._genai import _instruments
+from opentelemetry.instrumentation.llm_router._redact import DEFAULT as DEFAULT_REDACTOR
+from opentelemetry.instrumentation.llm_router._redact import MAX_MESSAGE, MAX_TEXT, Redactor
 from opentelemetry.instrumentation.llm_router.version import __version__
 
 if TYPE_CHECKING:
@@ -281,7 +289,15 @@ class GenAITelemetry:
         start_time_ns: Optional[int] = None,
         parent: Optional[Context] = None,
     ) -> GenAICall:
-        """Start the span of one call, with the attributes samplers must see already on it."""
+        """Start the span of one call, with the attributes samplers must see already on it.
+
+        Every value is made export-safe here, for every source alike (see ``_bounds``): strings
+        cleaned and cut, integers within int64, the start time within 0 .. 2**63 ns.
+        """
+        operation = bounded(operation)
+        provider = bounded(provider)
+        if request_model:
+            request_model = bounded(request_model)
         attributes: dict[str, Any] = {
             A.GEN_AI_OPERATION_NAME: operation,
             A.GEN_AI_PROVIDER_NAME: provider,
@@ -289,28 +305,29 @@ class GenAITelemetry:
         if request_model:
             attributes[A.GEN_AI_REQUEST_MODEL] = request_model
         if server_address:
-            attributes[A.SERVER_ADDRESS] = server_address
+            attributes[A.SERVER_ADDRESS] = bounded(server_address)
             if server_port:
-                attributes[A.SERVER_PORT] = server_port
+                attributes[A.SERVER_PORT] = clamp_int(server_port)
         metric_attributes = attributes.copy()
         if stream:
             attributes[A.GEN_AI_REQUEST_STREAM] = True
         if parameters is not None:
-            attributes.update(parameters.attributes())
+            for name, value in parameters.attributes().items():
+                attributes[name] = safe_attribute(value)
         if route is not None:
-            attributes[A.LLM_ROUTER_ROUTE] = route
+            attributes[A.LLM_ROUTER_ROUTE] = bounded(route)
         if request_id is not None:
-            attributes[A.LLM_ROUTER_REQUEST_ID] = request_id
+            attributes[A.LLM_ROUTER_REQUEST_ID] = bounded(request_id)
         if endpoint is not None:
-            attributes[A.LLM_ROUTER_ENDPOINT] = endpoint
+            attributes[A.LLM_ROUTER_ENDPOINT] = bounded(endpoint)
         if caller is not None:
-            attributes.update(caller_attributes(caller))
+            for name, value in caller_attributes(caller).items():
+                attributes[name] = safe_attribute(value)
         for name in self._metric_opt_in:
             value = attributes.get(name)
             if value is not None:
                 metric_attributes[name] = value
-        if start_time_ns is None:
-            start_time_ns = time.time_ns()
+        start_time_ns = time.time_ns() if start_time_ns is None else clamp_time_ns(start_time_ns)
         span_name = f"{operation} {request_model}" if request_model else operation
         span = self.tracer.start_span(
             span_name,
@@ -418,39 +435,46 @@ class GenAICall:
         if model:
             if model != self.response_model:
                 self._chunk_attributes = None
-            self.response_model = model
+            self.response_model = model = bounded(model)
             self._attributes[A.GEN_AI_RESPONSE_MODEL] = model
         if response_id:
-            self._attributes[A.GEN_AI_RESPONSE_ID] = response_id
+            self._attributes[A.GEN_AI_RESPONSE_ID] = bounded(response_id)
         if finish_reasons:
-            self._attributes[A.GEN_AI_RESPONSE_FINISH_REASONS] = list(finish_reasons)
+            self._attributes[A.GEN_AI_RESPONSE_FINISH_REASONS] = [
+                bounded(reason) for reason in finish_reasons
+            ]
         if conversation_id:
-            self._attributes[A.GEN_AI_CONVERSATION_ID] = conversation_id
+            self._attributes[A.GEN_AI_CONVERSATION_ID] = bounded(conversation_id)
         if service_tier or system_fingerprint:
             # The conventions put these two on the duration and token usage metrics as well.
             extra = self._openai_metric_attributes
             if extra is None:
                 extra = self._openai_metric_attributes = {}
             if service_tier:
+                service_tier = bounded(service_tier)
                 self._attributes[A.OPENAI_RESPONSE_SERVICE_TIER] = service_tier
                 extra[A.OPENAI_RESPONSE_SERVICE_TIER] = service_tier
             if system_fingerprint:
+                system_fingerprint = bounded(system_fingerprint)
                 self._attributes[A.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = system_fingerprint
                 extra[A.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = system_fingerprint
 
     def set_usage(self, usage: Optional[TokenCounts]) -> None:
-        if usage is not None and not usage.is_empty():
-            self.usage = usage
+        """The call's token counts, made export-safe (:func:`safe_counts`)."""
+        if usage is not None:
+            usage = safe_counts(usage)
+            if not usage.is_empty():
+                self.usage = usage
 
     def set_status_code(self, status_code: int) -> None:
-        self._attributes[A.HTTP_RESPONSE_STATUS_CODE] = status_code
+        self._attributes[A.HTTP_RESPONSE_STATUS_CODE] = clamp_int(status_code)
 
     def set_forward_status(self, status: str) -> None:
-        self._attributes[A.LLM_ROUTER_FORWARD_STATUS] = status
+        self._attributes[A.LLM_ROUTER_FORWARD_STATUS] = bounded(status)
 
     def set_inside_sdk_span(self, sdk_span_name: str) -> None:
         """Say that an SDK's own GenAI span encloses this one (see the coexistence docs)."""
-        self._attributes[A.LLM_ROUTER_INSIDE_SDK_SPAN] = sdk_span_name
+        self._attributes[A.LLM_ROUTER_INSIDE_SDK_SPAN] = bounded(sdk_span_name)
 
     def set_content(
         self,
@@ -467,20 +491,32 @@ class GenAICall:
             self._attributes[A.GEN_AI_SYSTEM_INSTRUCTIONS] = system_instructions
 
     def chunk_received(self, now_ns: int) -> None:
-        """A streamed chunk arrived. The first one sets time to first chunk."""
+        """One output event of a stream arrived (see :meth:`output_events`)."""
+        self.output_events(now_ns, 1)
+
+    def output_events(self, now_ns: int, count: int = 1) -> None:
+        """``count`` events carrying output arrived together at ``now_ns``.
+
+        The first output event of the call sets time to first chunk; each later one is one
+        ``time_per_output_chunk`` interval (when that metric is on): the first of a group is the
+        time since the previous output event, the others arrived with it (0 s). So a stream
+        yields the same number of points however its bytes were split into reads.
+        """
         if self._first_chunk_ns is None:
-            self._first_chunk_ns = now_ns
-        elif (
-            self._telemetry.settings.record_time_per_output_chunk
-            and self._telemetry.settings.record_metrics
-        ):
-            last = self._last_chunk_ns or self._first_chunk_ns
+            self._first_chunk_ns = self._last_chunk_ns = now_ns
+            count -= 1
+            if count <= 0:
+                return
+        settings = self._telemetry.settings
+        if settings.record_time_per_output_chunk and settings.record_metrics:
+            record = self._telemetry.instruments.time_per_output_chunk.record
             attributes = self._chunk_attributes
-            if attributes is None:
+            if attributes is None:  # rebuilt when the response model becomes known
                 attributes = self._chunk_attributes = self._base_metric_attributes()
-            self._telemetry.instruments.time_per_output_chunk.record(
-                (now_ns - last) / 1e9, attributes
-            )
+            last = self._last_chunk_ns if self._last_chunk_ns is not None else now_ns
+            record(max(now_ns - last, 0) / 1e9, attributes)
+            for _ in range(count - 1):
+                record(0.0, attributes)
         self._last_chunk_ns = now_ns
 
     def fail(
@@ -488,49 +524,53 @@ class GenAICall:
         error_type: str,
         description: Optional[str] = None,
         exception: Optional[BaseException] = None,
+        redactor: Optional[Redactor] = None,
     ) -> None:
         """Mark the call failed. ``error_type`` is a provider code, an error kind or a class name.
 
-        Besides the span status and ``error.type``, a failure is reported as the conventions'
-        ``gen_ai.client.operation.exception`` log event (severity WARN) through the Logs API.
-        """
-        self._error_type = error_type or "_OTHER"
-        if exception is not None and self.span.is_recording():
-            self.span.record_exception(exception)
-        message = description or self._error_type
-        self.span.set_status(Status(StatusCode.ERROR, message))
-        self._emit_exception_event(message, exception)
+        Every text here comes from an exception or a provider body, so all of it goes through
+        the one redaction step (``redactor``: the request's credentials and, with content
+        capture off, its message text; key-shaped tokens always), then is cut to its bound.
+        The exception event is built here rather than by ``span.record_exception``, whose
+        message and stack trace would carry the exception's text unredacted.
 
-    def _emit_exception_event(self, message: str, exception: Optional[BaseException]) -> None:
+        Besides the span status and ``error.type``, a failure is reported as the conventions'
+        ``gen_ai.client.operation.exception`` log event (severity WARN) through the Logs API,
+        built from the same redacted text.
+        """
+        redact = redactor or DEFAULT_REDACTOR
+        self._error_type = redact(error_type, MAX_TEXT) or "_OTHER"
+        exception_attributes = None
+        if exception is not None:
+            exception_attributes = redact.exception_attributes(exception)
+            if self.span.is_recording():
+                self.span.add_event("exception", exception_attributes)
+        message = redact(description, MAX_MESSAGE) or self._error_type
+        self.span.set_status(Status(StatusCode.ERROR, message))
+        self._emit_exception_event(message, exception_attributes)
+
+    def _emit_exception_event(
+        self, message: str, exception_attributes: Optional[dict[str, str]]
+    ) -> None:
         """The ``gen_ai.client.operation.exception`` event, in the span's context.
 
-        ``exception.type`` is the exception's qualified class name, or for a provider error
-        (no exception) the provider's error code. ``message`` comes from an exception or a
-        provider body: :func:`_exception_text` is the one place it is redacted for export.
+        For a raised exception: its class, redacted message and stack trace (the span event's
+        attributes, less the deprecated ``exception.escaped``); for a provider error (no
+        exception): the provider's error code as ``exception.type`` and its redacted message.
         """
         try:
-            logger = self._telemetry.logger
-            if exception is not None:
-                kind = type(exception)
-                module = kind.__module__
+            if exception_attributes is not None:
                 attributes: dict[str, Any] = {
-                    A.EXCEPTION_TYPE: kind.__qualname__
-                    if module in ("builtins", "__main__")
-                    else f"{module}.{kind.__qualname__}",
-                    A.EXCEPTION_MESSAGE: _exception_text(message),
+                    key: value
+                    for key, value in exception_attributes.items()
+                    if key != "exception.escaped"
                 }
-                if exception.__traceback__ is not None:
-                    attributes[A.EXCEPTION_STACKTRACE] = _exception_text(
-                        "".join(
-                            traceback.format_exception(kind, exception, exception.__traceback__)
-                        )
-                    )
             else:
                 attributes = {
                     A.EXCEPTION_TYPE: self._error_type or "_OTHER",
-                    A.EXCEPTION_MESSAGE: _exception_text(message),
+                    A.EXCEPTION_MESSAGE: message,
                 }
-            logger.emit(
+            self._telemetry.logger.emit(
                 timestamp=time.time_ns(),
                 context=trace.set_span_in_context(self.span),
                 severity_number=SeverityNumber.WARN,
@@ -548,6 +588,8 @@ class GenAICall:
         self._ended = True
         if end_time_ns is None:
             end_time_ns = time.time_ns()
+        # Never before the start, never outside what OTLP can carry (see ``_bounds``).
+        end_time_ns = max(clamp_time_ns(end_time_ns), self.start_time_ns)
         try:
             self._finish(end_time_ns)
         finally:
@@ -642,7 +684,7 @@ class GenAICall:
 
     def set_budget_use(self, spent_micro_usd: int, fraction_used: Optional[float]) -> None:
         """Spend of the caller in its budget window so far, and the fraction of the budget used."""
-        self._attributes[A.LLM_ROUTER_BUDGET_SPENT] = spent_micro_usd
+        self._attributes[A.LLM_ROUTER_BUDGET_SPENT] = clamp_int(spent_micro_usd)
         if fraction_used is not None:
             self._attributes[A.LLM_ROUTER_BUDGET_USED_FRACTION] = fraction_used
 
@@ -661,6 +703,29 @@ class GenAICall:
         self._attributes[A.LLM_ROUTER_BUDGET_EXCEEDED] = True
 
 
+def _count(value: Any) -> Optional[int]:
+    """A token count fit for export: a non-negative int (integral floats accepted), clamped to
+    int64 (``_bounds``: a ``u64`` count beyond 2**63 - 1 is reported as 2**63 - 1); anything else
+    (negative, fractional, ``bool``, not a number) is ``None``: left out, never reported."""
+    kind = type(value)
+    if kind is float and value.is_integer():
+        value, kind = int(value), int
+    if kind is not int or value < 0:
+        return None
+    return value if value <= INT64_MAX else INT64_MAX
+
+
+def safe_counts(usage: TokenCounts) -> TokenCounts:
+    """``usage`` with every count made export-safe by :func:`_count` (one rule, all sources)."""
+    return TokenCounts(
+        _count(usage.input_tokens),
+        _count(usage.output_tokens),
+        _count(usage.cache_read_input_tokens),
+        _count(usage.cache_creation_input_tokens),
+        _count(usage.reasoning_output_tokens),
+    )
+
+
 def _usage_attributes(usage: TokenCounts, attributes: dict[str, Any]) -> None:
     if usage.input_tokens is not None:
         attributes[A.GEN_AI_USAGE_INPUT_TOKENS] = usage.input_tokens
@@ -672,20 +737,3 @@ def _usage_attributes(usage: TokenCounts, attributes: dict[str, Any]) -> None:
         attributes[A.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cache_creation_input_tokens
     if usage.reasoning_output_tokens is not None:
         attributes[A.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoning_output_tokens
-
-
-def _exception_text(text: str) -> str:
-    """The one redaction call site for exception and provider-error text on the log event.
-
-    Key-shaped tokens are masked (the hook has already masked the request's own credentials in
-    provider error text); long text keeps its end (for a stack trace, the frames nearest the
-    error).
-    """
-    from opentelemetry.instrumentation.llm_router._wire._values import _SECRET
-
-    if len(text) > _MAX_EXCEPTION_TEXT:
-        text = text[-_MAX_EXCEPTION_TEXT:]
-    return _SECRET.sub("[REDACTED]", text)
-
-
-_MAX_EXCEPTION_TEXT = 8192

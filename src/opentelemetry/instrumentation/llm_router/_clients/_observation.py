@@ -14,7 +14,7 @@ import time
 from typing import Any, Callable, Optional
 
 from opentelemetry.instrumentation.llm_router._genai import GenAICall
-from opentelemetry.instrumentation.llm_router._httpx._request import redact_credentials
+from opentelemetry.instrumentation.llm_router._redact import Redactor
 from opentelemetry.instrumentation.llm_router._wire._base import (
     RequestInfo,
     ResponseSummary,
@@ -24,6 +24,9 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
 from opentelemetry.instrumentation.llm_router._wire._values import exportable
 
 _logger = logging.getLogger(__name__)
+
+RedactorFactory = Callable[[], Redactor]
+"""Makes the request's :class:`Redactor` (its credentials and content); called only on failure."""
 
 MAX_BUFFERED_BODY = 8 * 1024 * 1024
 """A non-streamed body read through a stream is kept (for parsing at its end) up to this size."""
@@ -80,11 +83,12 @@ class ResponseObservation:
         "_decode_error",
         "_decoder",
         "_done",
-        "_first",
         "_parser",
         "_per_chunk",
-        "_request",
+        "_redactor",
+        "_seen",
         "_status_code",
+        "_timed",
     )
 
     def __init__(
@@ -96,10 +100,10 @@ class ResponseObservation:
         content_max_length: int,
         decoder: Optional[Callable[[bytes], bytes]] = None,
         per_chunk_metric: bool = False,
-        request: Any = None,
+        redactor: Optional[RedactorFactory] = None,
     ) -> None:
         self._call = call
-        self._request = request  # for its credentials, masked out of provider error text
+        self._redactor = redactor  # the one redaction step for this request's error text
         self._parser = parser
         self._status_code = status_code
         self._capture = capture
@@ -107,8 +111,11 @@ class ResponseObservation:
         self._decoder = decoder
         self._decode_error: Optional[BaseException] = None
         self._done = False
-        self._first = True
         self._per_chunk = per_chunk_metric
+        # Stream timing: only a stream parser counts output events, and only a successful
+        # response has any (an error body sent where a stream was asked for is no first chunk).
+        self._timed = status_code < 400 and not isinstance(parser, _BodyBuffer)
+        self._seen = 0  # output events already timed
 
     @classmethod
     def for_response(
@@ -122,7 +129,7 @@ class ResponseObservation:
         content_max_length: int,
         decoder: Optional[Callable[[bytes], bytes]],
         per_chunk_metric: bool,
-        request: Any = None,
+        redactor: Optional[RedactorFactory] = None,
     ) -> ResponseObservation:
         """An observation with the parser the response calls for: the format's stream parser
         for an event stream (or a stream request that succeeded), else a JSON body buffer.
@@ -141,20 +148,19 @@ class ResponseObservation:
             capture,
             content_max_length,
             decoder,
-            per_chunk_metric and streamed,
-            request,
+            per_chunk_metric,
+            redactor,
         )
 
     def feed(self, chunk: bytes) -> None:
-        """A piece of the body as the caller receives it (raw, possibly compressed)."""
+        """A piece of the body as the caller receives it (raw, possibly compressed).
+
+        Timing is per output event, not per read: after the parser has seen the piece, the
+        events it completed that carry output are timed together (one clock read per piece).
+        Once the first is timed and no per-chunk metric is wanted, nothing more is timed."""
         if self._done or not chunk:
             return
         try:
-            if self._first:
-                self._first = False
-                self._call.chunk_received(time.time_ns())
-            elif self._per_chunk:
-                self._call.chunk_received(time.time_ns())
             if self._decoder is not None:
                 try:
                     chunk = self._decoder(chunk)
@@ -167,14 +173,22 @@ class ResponseObservation:
                     return
             parser = self._parser
             parser.feed(chunk)
-            if self._per_chunk and self._call.response_model is None:
-                # Per-chunk points carry the response model: take it as soon as an event names it.
-                model = parser.response_model()
-                if model is not None:
-                    self._call.set_response(model)
+            if self._timed and parser.output_events > self._seen:  # type: ignore[union-attr]
+                if self._per_chunk and self._call.response_model is None:
+                    # Per-chunk points carry the response model: take it once an event names it.
+                    model = parser.response_model()
+                    if model is not None:
+                        self._call.set_response(model)
+                self._time_outputs(parser.output_events)  # type: ignore[union-attr]
         except Exception:
             _logger.debug("could not parse a response chunk", exc_info=True)
             self._parser = _NullParser()
+
+    def _time_outputs(self, seen: int) -> None:
+        self._call.output_events(time.time_ns(), seen - self._seen)
+        self._seen = seen
+        if not self._per_chunk:
+            self._timed = False  # time to first chunk is known; nothing else is timed
 
     def complete(self, body: bytes) -> None:
         """The whole body, already read by httpx: parse it and end the call (no chunk timing)."""
@@ -209,7 +223,7 @@ class ResponseObservation:
         self._done = True
         try:
             self._apply_summary()
-            self._call.fail(type(exc).__qualname__, str(exc) or type(exc).__qualname__, exc)
+            self._call.fail(type(exc).__qualname__, exception_text(exc), exc, self._redaction())
         except Exception:
             _logger.debug("could not record a failed response", exc_info=True)
         finally:
@@ -234,13 +248,26 @@ class ResponseObservation:
         if summary.error_type is not None or self._status_code >= 400:
             error_type = summary.error_type or str(self._status_code)
             message = summary.error_message or error_type
-            if self._request is not None:
-                error_type, message = redact_credentials(self._request, error_type, message)
-            call.fail(error_type, message)
+            call.fail(error_type, message, None, self._redaction())
+
+    def _redaction(self) -> Optional[Redactor]:
+        """The request's redaction step (credentials, and its message text unless content is
+        captured), built only now that the call failed; ``None``: key shapes only."""
+        return None if self._redactor is None else self._redactor()
+
+
+def exception_text(exc: BaseException) -> str:
+    """The exception's text for the status description (redacted by ``GenAICall.fail``)."""
+    try:
+        return str(exc) or type(exc).__qualname__
+    except Exception:  # an exception whose __str__ fails
+        return type(exc).__qualname__
 
 
 class _NullParser:
     """Stands in for a parser that broke: the stream goes on, we just stop reading it."""
+
+    output_events = 0
 
     def feed(self, chunk: bytes) -> None:
         pass

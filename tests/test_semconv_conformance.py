@@ -349,6 +349,9 @@ async def test_router_callbacks_and_forward_events_conform(
     recorder.record(RequestCompleted(meta, "req-2", 429, "error", None, 20, "rate limited"))
     spans = span_exporter.get_finished_spans()
     assert len(spans) == 5
+    # The forward event's endpoint names the OpenAI API: openai.api.type (Recommended).
+    forwarded = next(s for s in spans if s.attributes.get("llm_router.request.id") == "req-1")
+    assert forwarded.attributes["openai.api.type"] == "chat_completions"
     problems = [str(d) for s in spans for d in span_deviations(s)]
     points, _, found = metrics_deviations(metric_reader.get_metrics_data())
     assert points >= 5

@@ -33,6 +33,7 @@ from opentelemetry.instrumentation.llm_router._forward import (
 from opentelemetry.instrumentation.llm_router._genai import (
     GenAICall,
     GenAITelemetry,
+    RequestParameters,
     TelemetrySettings,
     TokenCounts,
 )
@@ -60,6 +61,19 @@ _OPERATIONS: dict[str, str] = {
     "generatecontent": "generate_content",
     "streamgeneratecontent": "generate_content",
 }
+
+
+# OpenAI endpoints -> ``openai.api.type`` (the conventions name these two APIs).
+_OPENAI_API_TYPES: dict[str, str] = {
+    "openai.chat_completions": "chat_completions",
+    "openai.responses": "responses",
+}
+
+
+def endpoint_parameters(endpoint: str) -> Optional[RequestParameters]:
+    """What an endpoint string says about the request: ``openai.api.type`` for OpenAI's."""
+    api_type = _OPENAI_API_TYPES.get(endpoint.lower()) if type(endpoint) is str else None
+    return RequestParameters(openai_api_type=api_type) if api_type else None
 
 
 def endpoint_provider_and_operation(endpoint: str) -> tuple[str, str]:
@@ -176,6 +190,7 @@ class ForwardEventRecorder:
             provider,
             event.model,
             stream=event.is_stream,
+            parameters=endpoint_parameters(event.endpoint),
             request_id=request_id,
             endpoint=event.endpoint,
             start_time_ns=event.meta.occurred_at_ns,

@@ -380,6 +380,7 @@ class GenAICall:
         "_last_chunk_ns",
         "_metric_attributes",
         "_openai_metric_attributes",
+        "_settled_ns",
         "_telemetry",
         "provider",
         "request_model",
@@ -404,6 +405,7 @@ class GenAICall:
         self._metric_attributes = metric_attributes
         self._attributes: dict[str, Any] = {}
         self._ended = False
+        self._settled_ns: Optional[int] = None
         self._error_type: Optional[str] = None
         self._first_chunk_ns: Optional[int] = None
         self._last_chunk_ns: Optional[int] = None
@@ -471,6 +473,81 @@ class GenAICall:
 
     def set_forward_status(self, status: str) -> None:
         self._attributes[A.LLM_ROUTER_FORWARD_STATUS] = bounded(status)
+
+    def resolve(
+        self,
+        provider: str,
+        request_model: Optional[str],
+        *,
+        route: Optional[str] = None,
+        caller: Optional[CallerContext] = None,
+    ) -> None:
+        """Name provider and model of a call begun before the router chose them.
+
+        A router span has to exist before the upstream calls it parents, but which provider and
+        model serve the request is known only later. This renames the span, replaces the
+        sampling-time values (samplers saw the earlier ones) and what the metrics will carry.
+        """
+        provider = bounded(provider)
+        if request_model:
+            request_model = bounded(request_model)
+        self.provider = provider
+        self.request_model = request_model
+        self._metric_attributes[A.GEN_AI_PROVIDER_NAME] = provider
+        attributes = self._attributes
+        attributes[A.GEN_AI_PROVIDER_NAME] = provider
+        if request_model:
+            self._metric_attributes[A.GEN_AI_REQUEST_MODEL] = request_model
+            attributes[A.GEN_AI_REQUEST_MODEL] = request_model
+            operation = self._metric_attributes.get(A.GEN_AI_OPERATION_NAME, "chat")
+            self.span.update_name(f"{operation} {request_model}")
+        if route is not None:
+            attributes[A.LLM_ROUTER_ROUTE] = bounded(route)
+        if caller is not None:
+            attributes.update(caller_attributes(caller))
+        opted_in = self._telemetry._metric_opt_in
+        for name in opted_in:
+            value = attributes.get(name)
+            if value is not None:
+                self._metric_attributes[name] = value
+
+    def set_attempt(self, attempt: int) -> None:
+        """This upstream call is attempt number ``attempt`` (1, 2, ...) of one router request."""
+        self._attributes[A.LLM_ROUTER_ATTEMPT] = attempt
+
+    def set_attempts(self, attempts: int) -> None:
+        """The router request this span stands for made ``attempts`` upstream calls."""
+        self._attributes[A.LLM_ROUTER_ATTEMPTS] = attempts
+
+    def set_caller_identities(
+        self,
+        *,
+        name: Optional[str] = None,
+        team_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        org_id: Optional[str] = None,
+        end_user_id: Optional[str] = None,
+        budget_owner: Optional[str] = None,
+    ) -> None:
+        """The identities a gateway knows besides the account (key) itself; ``None`` is left out.
+
+        ``budget_owner`` says whose budget ``llm_router.budget.*`` describes (key, team, ...).
+        """
+        for attribute, value in (
+            (A.LLM_ROUTER_ACCOUNT_NAME, name),
+            (A.LLM_ROUTER_ACCOUNT_TEAM_ID, team_id),
+            (A.LLM_ROUTER_ACCOUNT_USER_ID, user_id),
+            (A.LLM_ROUTER_ACCOUNT_ORG_ID, org_id),
+            (A.LLM_ROUTER_ACCOUNT_END_USER_ID, end_user_id),
+            (A.LLM_ROUTER_BUDGET_OWNER, budget_owner),
+        ):
+            if value is not None:
+                self._attributes[attribute] = bounded(value)
+
+    def set_cost(self, usd: Optional[float]) -> None:
+        """The call's cost as the router computed it; wins over the pricing table."""
+        if usd is not None and 0 <= usd < float("inf"):  # NaN fails the comparison too
+            self._cost = float(usd)
 
     def set_inside_sdk_span(self, sdk_span_name: str) -> None:
         """Say that an SDK's own GenAI span encloses this one (see the coexistence docs)."""
@@ -586,6 +663,9 @@ class GenAICall:
         if self._ended:
             return
         self._ended = True
+        if self._settled_ns is not None:  # settle() did the rest; end at the time it took
+            self.span.end(self._settled_ns)
+            return
         if end_time_ns is None:
             end_time_ns = time.time_ns()
         # Never before the start, never outside what OTLP can carry (see ``_bounds``).
@@ -594,6 +674,15 @@ class GenAICall:
             self._finish(end_time_ns)
         finally:
             self.span.end(end_time_ns)
+
+    def settle(self, end_time_ns: Optional[int] = None) -> None:
+        """Put what was learnt on the span and record the metrics now, leaving the span open
+        until :meth:`end` (which then ends it at this time): a user's response hook runs in
+        between and sees our attributes, and its own run time is not the call's."""
+        if self._ended or self._settled_ns is not None:
+            return
+        self._settled_ns = end_time_ns = end_time_ns or time.time_ns()
+        self._finish(end_time_ns)
 
     def _base_metric_attributes(self) -> dict[str, Any]:
         """The attributes every GenAI metric shares: those of the start, the response model."""

@@ -89,6 +89,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     COLLECTOR.current_test = item.nodeid
+    marker = item.get_closest_marker("semconv_exempt")
+    COLLECTOR.exempt_reason = str(marker.args[0]) if marker is not None else None
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -53,7 +53,7 @@ except ImportError:  # pragma: no cover - older SDKs
 from tests.support.scripted_server import CORPUS, Reply, ScriptedServer, corpus_reply
 from tests.support.semconv_collector import COLLECTOR, metrics_deviations, span_deviations
 from tests.support.wire_corpus import FORMAT_OF, entry_paths
-from tests.support.wire_samples import FORMAT_OF_FAMILY, exchange
+from tests.support.wire_samples import FAMILIES, FORMAT_OF_FAMILY, STREAMING_FAMILIES, exchange
 
 ENTRIES = [p.name for p in entry_paths()]
 
@@ -317,6 +317,26 @@ def test_hook_over_every_wire_format_conforms(
         instrument(f"{server.host_port}={sample.provider}/{FORMAT_OF_FAMILY[family]}")
         status, body = _send(server.url, sample.path, request, stream)
     wire = semconv.facts_from_exchange(family, sample.path, request, status, body.decode())
+    assert _problems(span_exporter, metric_reader, wire) == []
+
+
+@pytest.mark.parametrize(
+    ("family", "stream"),
+    [(f, False) for f in FAMILIES] + [(f, True) for f in STREAMING_FAMILIES],
+)
+def test_hook_over_every_sample_family_conforms(
+    family: str,
+    stream: bool,
+    instrument: Any,
+    span_exporter: InMemorySpanExporter,
+    metric_reader: InMemoryMetricReader,
+) -> None:
+    """Every family of ``tests/support/wire_samples`` as it is (a format added there is covered)."""
+    sample = exchange(family, stream)
+    with ScriptedServer(sample.reply()) as server:
+        instrument(f"{server.host_port}={sample.provider}/{FORMAT_OF_FAMILY[family]}")
+        status, body = _send(server.url, sample.path, sample.request, stream)
+    wire = semconv.facts_from_exchange(family, sample.path, sample.request, status, body.decode())
     assert _problems(span_exporter, metric_reader, wire) == []
 
 

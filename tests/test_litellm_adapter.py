@@ -26,6 +26,7 @@ from litellm.proxy._types import ProxyException, UserAPIKeyAuth
 from opentelemetry.sdk.trace import ReadableSpan
 
 from examples.fake_provider import FakeProvider
+from opentelemetry.instrumentation.llm_router import TelemetrySettings
 from opentelemetry.instrumentation.llm_router._litellm import _payload
 from opentelemetry.instrumentation.llm_router._litellm._callback import (
     OTelLiteLLMCallback,
@@ -457,3 +458,29 @@ def test_error_text_is_redacted_of_keys_and_of_the_prompt() -> None:
     assert CLIENT_KEY not in str(error) and "secret plan" not in str(error)
     kept = _payload.router_error(echo, "openai", 1, _payload.request_redactor(data, True))
     assert "secret plan" in str(kept) and CLIENT_KEY not in str(kept)
+
+
+async def test_teams_can_be_put_on_metrics(
+    tracer_provider: Any,
+    meter_provider: Any,
+    instrument: Callable[..., Any],
+    provider: FakeProvider,
+    router: litellm.Router,
+    metric_points: Any,
+) -> None:
+    instrument(f"127.0.0.1:{provider.port}=openai")
+    adapter = OTelLiteLLMCallback(
+        tracer_provider, meter_provider, TelemetrySettings(metric_opt_in=frozenset({"team"}))
+    )
+    with registered(adapter):
+        caller = auth(team_id="team-c")
+        data = request("gpt-fake", "call-team-1")
+        await adapter.async_pre_call_hook(caller, None, data, "acompletion")
+        response = await router.acompletion(**data)
+        await adapter.async_post_call_success_hook(data, caller, response)
+        await wait_for(
+            lambda: any("server.address" not in p.attributes for p in metric_points(DURATION))
+        )
+    (routed,) = [p for p in metric_points(DURATION) if "server.address" not in p.attributes]
+    assert routed.attributes["llm_router.account.team.id"] == "team-c"
+    assert "llm_router.account.id" not in routed.attributes  # keys stay off unless asked for

@@ -484,3 +484,22 @@ async def test_teams_can_be_put_on_metrics(
     (routed,) = [p for p in metric_points(DURATION) if "server.address" not in p.attributes]
     assert routed.attributes["llm_router.account.team.id"] == "team-c"
     assert "llm_router.account.id" not in routed.attributes  # keys stay off unless asked for
+
+
+async def test_a_call_id_reused_by_the_client_is_a_new_request(
+    callback: OTelLiteLLMCallback, router: litellm.Router, span_exporter: Any
+) -> None:
+    for expected in (1, 2):  # x-litellm-call-id is the client's to choose, and may repeat
+
+        async def serve() -> None:
+            data = request("gpt-fake", "call-reused")
+            await callback.async_pre_call_hook(auth(), None, data, "acompletion")
+            response = await router.acompletion(**data)
+            await callback.async_post_call_success_hook(data, auth(), response)
+
+        await asyncio.create_task(serve())
+        await wait_for(
+            lambda n=expected: len(router_spans(span_exporter.get_finished_spans())) == n
+        )
+    assert all(s.status.is_ok for s in router_spans(span_exporter.get_finished_spans()))
+    assert callback._open == {}

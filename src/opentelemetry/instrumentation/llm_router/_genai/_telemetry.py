@@ -346,6 +346,7 @@ class GenAICall:
         "_first_chunk_ns",
         "_last_chunk_ns",
         "_metric_attributes",
+        "_settled_ns",
         "_telemetry",
         "provider",
         "request_model",
@@ -370,6 +371,7 @@ class GenAICall:
         self._metric_attributes = metric_attributes
         self._attributes: dict[str, Any] = {}
         self._ended = False
+        self._settled_ns: Optional[int] = None
         self._error_type: Optional[str] = None
         self._first_chunk_ns: Optional[int] = None
         self._last_chunk_ns: Optional[int] = None
@@ -561,6 +563,9 @@ class GenAICall:
         if self._ended:
             return
         self._ended = True
+        if self._settled_ns is not None:  # settle() did the rest; end at the time it took
+            self.span.end(self._settled_ns)
+            return
         if end_time_ns is None:
             end_time_ns = time.time_ns()
         # Never before the start, never outside what OTLP can carry (see ``_bounds``).
@@ -569,6 +574,15 @@ class GenAICall:
             self._finish(end_time_ns)
         finally:
             self.span.end(end_time_ns)
+
+    def settle(self, end_time_ns: Optional[int] = None) -> None:
+        """Put what was learnt on the span and record the metrics now, leaving the span open
+        until :meth:`end` (which then ends it at this time): a user's response hook runs in
+        between and sees our attributes, and its own run time is not the call's."""
+        if self._ended or self._settled_ns is not None:
+            return
+        self._settled_ns = end_time_ns = end_time_ns or time.time_ns()
+        self._finish(end_time_ns)
 
     def _metric_attributes_with_response(self) -> dict[str, Any]:
         attributes = self._metric_attributes

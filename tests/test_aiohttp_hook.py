@@ -649,3 +649,24 @@ def test_instrumented_before_aiohttp_is_imported(server: Any) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['chat test-model']"
+
+
+def test_aiohttp_is_declared_as_one_of_the_instrumented_libraries() -> None:
+    """``instruments-any``: any one of httpx, httpx2 and aiohttp satisfies the instrumentor (the
+    extra that opentelemetry-instrument's dependency check reads), and the code says the same."""
+    from importlib.metadata import distribution
+
+    from opentelemetry.instrumentation.dependencies import get_dist_dependency_conflicts
+    from packaging.requirements import Requirement
+
+    from opentelemetry.instrumentation.llm_router.package import _instruments_any
+
+    dist = distribution("opentelemetry-instrumentation-llm-router")
+    declared = {
+        str(Requirement(r).name) + str(Requirement(r).specifier)
+        for r in dist.requires or []
+        if "instruments-any" in r
+    }
+    assert declared == {r.replace(" ", "") for r in _instruments_any}
+    assert "aiohttp>=3.12" in declared
+    assert get_dist_dependency_conflicts(dist) is None

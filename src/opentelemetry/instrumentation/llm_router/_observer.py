@@ -105,12 +105,13 @@ class OTelObserver:
         self._operation = operation
         if spend_tracker is None:
             spend_tracker = spend_tracker_from_env()
-            if spend_tracker is not None and settings.cost is None:
+            if spend_tracker is not None and self._telemetry.pricer is None:
                 misuse(
                     "spend without prices",
-                    "OTEL_PYTHON_LLM_ROUTER_TRACK_SPEND=true but no pricing table is set "
-                    "(OTEL_PYTHON_LLM_ROUTER_PRICING_FILE): no request has a cost, so spend and "
-                    "budget use stay 0",
+                    "OTEL_PYTHON_LLM_ROUTER_TRACK_SPEND=true but nothing prices requests (no "
+                    "OTEL_PYTHON_LLM_ROUTER_PRICING_FILE, and the genai-prices database of the "
+                    "'prices' extra is not installed or OTEL_PYTHON_LLM_ROUTER_PRICING excludes "
+                    "it): no request has a cost, so spend and budget use stay 0",
                 )
         self._spend_tracker = spend_tracker
 

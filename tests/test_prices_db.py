@@ -679,3 +679,47 @@ def test_forward_events_are_priced_at_the_time_they_happened(
             library_price("deepseek", "deepseek-chat", TokenCounts(100_000, 20_000), when)
         )
     assert costs["peak"] != costs["off-peak"]
+
+
+def test_every_model_of_the_database_compiles_to_the_librarys_price() -> None:
+    """All of the bundled data (every provider, model, with and without a tier): the compiled
+    price of one usage equals the library's own ``ModelInfo.calc_price`` for the same model."""
+    from genai_prices import data_snapshot
+
+    from opentelemetry.instrumentation.llm_router._prices_db import _Entry
+
+    usage = TokenCounts(250_000, 3000, 40_000, 20_000, 1000)
+    checked = 0
+    for provider in data_snapshot.get_snapshot().providers:
+        for model in provider.models:
+            for tier in (None, "flex", "priority"):
+                context = {"service_tier": tier} if tier else None
+                got = _Entry(provider, model, context).usd(usage, ns(NOV_29))
+                want = model.calc_price(
+                    genai_usage(usage),
+                    provider,
+                    genai_request_timestamp=NOV_29,
+                    price_context=context,
+                ).total_price
+                assert got == pytest.approx(float(want), rel=1e-9, abs=1e-12), (
+                    provider.id,
+                    model.id,
+                    tier,
+                )
+                checked += 1
+    assert checked > 3000
+
+
+def test_a_price_that_cannot_be_computed_is_unpriced_and_not_retried() -> None:
+    database = PricesDatabase()
+    calls = []
+
+    class Broken:
+        def usd(self, usage: TokenCounts, time_ns: int) -> float:
+            calls.append(1)
+            raise ValueError("data the compiler cannot read")
+
+    database._entries[("openai", "gpt-4o", None)] = Broken()
+    for _ in range(3):
+        assert database.usd("openai", "gpt-4o", TokenCounts(10, 10), None, ns(NOV_29)) is None
+    assert calls == [1]

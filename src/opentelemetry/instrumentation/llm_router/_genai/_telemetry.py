@@ -48,6 +48,7 @@ METRIC_OPT_IN_ATTRIBUTES: dict[str, str] = {
     "route": A.LLM_ROUTER_ROUTE,
     "account": A.LLM_ROUTER_ACCOUNT_ID,
     "endpoint": A.LLM_ROUTER_ENDPOINT,
+    "team": A.LLM_ROUTER_ACCOUNT_TEAM_ID,  # a gateway's team (LiteLLM): fewer than keys
 }
 
 

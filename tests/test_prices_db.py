@@ -681,6 +681,49 @@ def test_forward_events_are_priced_at_the_time_they_happened(
     assert costs["peak"] != costs["off-peak"]
 
 
+@pytest.mark.parametrize("tier", ["flex", "priority", "default"])
+def test_the_hook_prices_at_the_service_tier_the_response_reports(
+    tier: str,
+    instrument: Callable[..., Any],
+    span_exporter: InMemorySpanExporter,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An OpenAI response saying ``service_tier`` (a real httpx2 client, a loopback server): the
+    span's cost is genai-prices' price at that tier, at the time the call started."""
+    import httpx2
+
+    from tests.support.openai_wire import chat_completion, chat_request
+    from tests.support.scripted_server import ScriptedServer, json_reply
+
+    monkeypatch.delenv(PRICING_FILE_ENV, raising=False)
+    monkeypatch.delenv(PRICING_ENV, raising=False)
+    answer = chat_completion(prompt_tokens=200_000, completion_tokens=100_000)
+    answer["model"] = "o3-2025-04-16"
+    answer["service_tier"] = tier
+    with ScriptedServer(json_reply(answer)) as server:
+        instrument(f"{server.host_port}=openai")
+        with httpx2.Client() as client:
+            body = json.dumps(chat_request(model="o3", service_tier="auto")).encode()
+            client.post(server.url + "/v1/chat/completions", content=body).raise_for_status()
+    (span,) = span_exporter.get_finished_spans()
+    assert span.attributes["openai.response.service_tier"] == tier
+    when = datetime.fromtimestamp(span.start_time / 1e9, timezone.utc)
+    usage = TokenCounts(
+        span.attributes["gen_ai.usage.input_tokens"],
+        span.attributes["gen_ai.usage.output_tokens"],
+        span.attributes.get("gen_ai.usage.cache_read.input_tokens"),
+        None,
+        span.attributes.get("gen_ai.usage.reasoning.output_tokens"),
+    )
+    expected = library_price("openai", "o3-2025-04-16", usage, when, tier)
+    assert span.attributes["llm_router.cost.usd"] == pytest.approx(expected, rel=1e-9)
+    standard = library_price("openai", "o3-2025-04-16", usage, when)
+    if tier == "default":
+        assert expected == pytest.approx(standard)
+    else:  # the rates of these tiers differ from standard ones from 2026-10-12 on
+        assert expected != pytest.approx(standard)
+
+
 def test_every_model_of_the_database_compiles_to_the_librarys_price() -> None:
     """All of the bundled data (every provider, model, with and without a tier): the compiled
     price of one usage equals the library's own ``ModelInfo.calc_price`` for the same model."""

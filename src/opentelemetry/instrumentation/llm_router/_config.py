@@ -23,6 +23,7 @@ STREAM_INCLUDE_USAGE = "OTEL_PYTHON_LLM_ROUTER_STREAM_INCLUDE_USAGE"
 SDK_SPANS = "OTEL_PYTHON_LLM_ROUTER_SDK_SPANS"
 CONTENT_MAX_LENGTH = "OTEL_PYTHON_LLM_ROUTER_CONTENT_MAX_LENGTH"
 RECORD_METRICS = "OTEL_PYTHON_LLM_ROUTER_RECORD_METRICS"
+LITELLM_ADAPTER = "OTEL_PYTHON_LLM_ROUTER_LITELLM"
 CAPTURE_MESSAGE_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 
 SDK_SPAN_MODES = ("nest", "exclusive")
@@ -132,7 +133,7 @@ def settings_from_env(env: Optional[Mapping[str, str]] = None) -> TelemetrySetti
 
     return TelemetrySettings(
         metric_opt_in=metric_opt_in_from_env(env),
-        record_time_per_output_chunk=env_flag(TIME_PER_OUTPUT_CHUNK, False, env),
+        record_time_per_output_chunk=env_flag(TIME_PER_OUTPUT_CHUNK, True, env),
         record_metrics=env_flag(RECORD_METRICS, True, env),
         pricer=pricer_from_env(env),
     )

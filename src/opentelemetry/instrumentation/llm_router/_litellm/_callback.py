@@ -226,6 +226,9 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
         route = data.get("model")
         if operation is None or not isinstance(call_id, str) or not isinstance(route, str):
             return
+        existing = self._open.get(call_id)
+        if existing is not None and existing.task is not None and existing.task is _current_task():
+            return  # the same request again: registered twice (config line and the env variable)
         caller = Caller(auth)
         start_ns = time.time_ns()
         call = self._observer(operation).begin_request(
@@ -248,6 +251,7 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
             self._expire(start_ns)
             previous = self._open.pop(call_id, None)
             self._open[call_id] = entry
+            self._finished.pop(call_id, None)  # a client may reuse its x-litellm-call-id
         if previous is not None:  # a client reused its x-litellm-call-id while one was open
             _end_incomplete(previous)
 

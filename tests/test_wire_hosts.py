@@ -27,14 +27,22 @@ from opentelemetry.instrumentation.llm_router._wire import (
         ("api.groq.com", 443, "groq", "openai"),
         ("api.deepseek.com", 443, "deepseek", "openai"),
         ("api.x.ai", 443, "x_ai", "openai"),
-        ("api.cohere.com", 443, "cohere", "openai"),
-        ("api.cohere.ai", 443, "cohere", "openai"),
+        ("api.eu.mistral.ai", 443, "mistral_ai", "openai"),
+        ("api.us.mistral.ai", 443, "mistral_ai", "openai"),
+        ("api.cohere.com", 443, "cohere", "cohere"),
+        ("api.cohere.ai", 443, "cohere", "cohere"),
+        ("api.together.ai", 443, "together", "openai"),
+        ("api-inference.together.ai", 443, "together", "openai"),
+        ("router.huggingface.co", 443, "huggingface", "huggingface"),
+        ("myproject.services.ai.azure.com", 443, "azure.ai.openai", "openai"),
+        ("myres.openai.azure.us", 443, "azure.ai.openai", "openai"),
         ("api.perplexity.ai", 443, "perplexity", "openai"),
         ("openrouter.ai", 443, "openrouter", "openai"),
         ("api.together.xyz", 443, "together", "openai"),
         ("api.fireworks.ai", 443, "fireworks", "openai"),
-        ("localhost", 11434, "ollama", "openai"),
-        ("127.0.0.1", 11434, "ollama", "openai"),
+        ("localhost", 11434, "ollama", "ollama"),
+        ("127.0.0.1", 11434, "ollama", "ollama"),
+        ("::1", 11434, "ollama", "ollama"),
     ],
 )
 def test_builtin_hosts(host: str, port: int, provider: str, fmt: str) -> None:
@@ -72,8 +80,9 @@ def test_parse_and_precedence() -> None:
     assert table.lookup("Gateway.Internal", 8443).provider == "my-gateway"  # any port
     route = table.lookup("127.0.0.1", 9000)
     assert (route.provider, route.format.name) == ("anthropic", "anthropic")
-    assert table.lookup("127.0.0.1", 9001) is None  # a port entry matches only that port
-    assert table.lookup("127.0.0.1", 11434).provider == "ollama"  # built-in still there
+    # A port entry matches only that port; here 127.0.0.1 is also `localhost` (any port).
+    assert table.lookup("127.0.0.1", 9001).provider == "lm-studio"
+    assert table.lookup("localhost", 9000).provider == "anthropic"  # the alias's port entry
     route = table.lookup("api.openai.com", 443)  # user entries win over built-ins
     assert (route.provider, route.format.name) == ("my-proxy", "anthropic")
     route = table.lookup("::1", 8080)
@@ -143,3 +152,34 @@ def test_default_port_reported_as_none() -> None:
     assert table.lookup("plain.example", None).provider == "p"
     assert table.lookup("odd.example", None) is None
     assert table.lookup("odd.example", 8443).provider == "o"
+
+
+@pytest.mark.parametrize("entry", ["127.0.0.1", "localhost", "[::1]"])
+@pytest.mark.parametrize("target", ["127.0.0.1", "localhost", "::1", "LOCALHOST"])
+def test_loopback_names_are_one_machine(entry: str, target: str) -> None:
+    """An entry for one name of this machine matches its other names (issue 10: a base URL
+    with ``localhost`` against an entry for ``127.0.0.1`` gave no span and no hint)."""
+    table = HostTable(parse_providers(f"{entry}:8000=gateway")[0])
+    assert table.lookup(target, 8000).provider == "gateway"
+    assert table.lookup(target, 8001) is None
+    table = HostTable(parse_providers(f"{entry}=gateway")[0])
+    assert table.lookup(target, 8001).provider == "gateway"
+
+
+def test_an_alias_named_itself_wins() -> None:
+    table = HostTable(parse_providers("127.0.0.1:8000=a,localhost:8000=b")[0])
+    assert table.lookup("127.0.0.1", 8000).provider == "a"
+    assert table.lookup("localhost", 8000).provider == "b"
+    assert table.lookup("::1", 8000).provider in ("a", "b")
+    assert table.lookup("127.0.0.2", 8000) is None  # only the names, not the whole 127/8
+
+
+@pytest.mark.parametrize(
+    ("provider", "fmt"),
+    [("ollama", "ollama"), ("cohere", "cohere"), ("huggingface", "huggingface"), ("x", "openai")],
+)
+def test_new_formats_by_provider_name(provider: str, fmt: str) -> None:
+    overrides, warnings = parse_providers(f"h.example={provider},g.example=p/{fmt}")
+    assert warnings == []
+    assert overrides[("h.example", None)].format is FORMATS[fmt]
+    assert overrides[("g.example", None)].format is FORMATS[fmt]

@@ -34,30 +34,47 @@ BUILTIN_HOSTS: dict[str, ProviderRoute] = {
     "generativelanguage.googleapis.com": _route("gcp.gemini", "gemini"),
     "aiplatform.googleapis.com": _route("gcp.vertex_ai", "gemini"),
     "api.mistral.ai": _route("mistral_ai", "openai"),
+    "api.eu.mistral.ai": _route("mistral_ai", "openai"),
+    "api.us.mistral.ai": _route("mistral_ai", "openai"),
     "api.groq.com": _route("groq", "openai"),
     "api.deepseek.com": _route("deepseek", "openai"),
     "api.x.ai": _route("x_ai", "openai"),
-    "api.cohere.com": _route("cohere", "openai"),
-    "api.cohere.ai": _route("cohere", "openai"),
+    "api.cohere.com": _route("cohere", "cohere"),
+    "api.cohere.ai": _route("cohere", "cohere"),
     "api.perplexity.ai": _route("perplexity", "openai"),
     "openrouter.ai": _route("openrouter", "openai"),
     "api.together.xyz": _route("together", "openai"),
+    "api.together.ai": _route("together", "openai"),
+    "api-inference.together.ai": _route("together", "openai"),
     "api.fireworks.ai": _route("fireworks", "openai"),
+    "router.huggingface.co": _route("huggingface", "huggingface"),
+    "api-inference.huggingface.co": _route("huggingface", "huggingface"),
 }
-"""Exact host names (any port)."""
+"""Exact host names (any port). Each route's format is everything that host speaks, chosen by
+path (see :mod:`._registry`): e.g. Gemini's host reads native, OpenAI-compatible and Vertex
+Anthropic calls."""
 
 BUILTIN_HOST_PORTS: dict[tuple[str, int], ProviderRoute] = {
-    ("localhost", 11434): _route("ollama", "openai"),
-    ("127.0.0.1", 11434): _route("ollama", "openai"),
+    ("localhost", 11434): _route("ollama", "ollama"),
+    ("127.0.0.1", 11434): _route("ollama", "ollama"),
+    ("::1", 11434): _route("ollama", "ollama"),
 }
 """Host and port pairs (a local Ollama is only Ollama on its own port)."""
 
 BUILTIN_SUFFIXES: tuple[tuple[str, ProviderRoute], ...] = (
     (".openai.azure.com", _route("azure.ai.openai", "openai")),
     (".cognitiveservices.azure.com", _route("azure.ai.openai", "openai")),
+    (".services.ai.azure.com", _route("azure.ai.openai", "openai")),
+    (".openai.azure.us", _route("azure.ai.openai", "openai")),
     ("-aiplatform.googleapis.com", _route("gcp.vertex_ai", "gemini")),
 )
-"""Host name suffixes (Azure resources, Vertex AI regional endpoints)."""
+"""Host name suffixes (Azure resources, Azure AI Foundry, Azure Government, Vertex AI regional
+endpoints)."""
+
+LOOPBACK_ALIASES = ("localhost", "127.0.0.1", "::1")
+"""Names of this machine: a user entry for one of them matches all of them (a base URL says
+``localhost`` where the entry says ``127.0.0.1``, or the other way round), unless another entry
+names that alias itself."""
 
 _SUFFIXES = tuple(suffix for suffix, _ in BUILTIN_SUFFIXES)
 
@@ -66,6 +83,9 @@ _DEFAULT_FORMATS = {
     "anthropic": "anthropic",
     "gcp.gemini": "gemini",
     "gcp.vertex_ai": "gemini",
+    "ollama": "ollama",
+    "cohere": "cohere",
+    "huggingface": "huggingface",
 }
 """The format of a known provider name when the user gives none (others: ``openai``)."""
 
@@ -87,11 +107,21 @@ class HostTable:
     def __init__(self, overrides: Optional[dict[tuple[str, Optional[int]], ProviderRoute]] = None):
         self._user_hosts: dict[str, ProviderRoute] = {}
         self._user_ports: dict[tuple[str, int], ProviderRoute] = {}
+        aliased: list[tuple[str, Optional[int], ProviderRoute]] = []
         for (host, port), route in (overrides or {}).items():
+            host = host.lower()
+            if host in LOOPBACK_ALIASES:
+                aliased.append((host, port, route))
             if port is None:
-                self._user_hosts[host.lower()] = route
+                self._user_hosts[host] = route
             else:
-                self._user_ports[(host.lower(), port)] = route
+                self._user_ports[(host, port)] = route
+        for _host, port, route in aliased:
+            for alias in LOOPBACK_ALIASES:
+                if port is None:
+                    self._user_hosts.setdefault(alias, route)
+                else:
+                    self._user_ports.setdefault((alias, port), route)
         # Built-in host:port entries, unless the user claimed that host for every port.
         self._ports = {
             key: route
@@ -178,9 +208,11 @@ def parse_providers(
 
     Returns ``({(host, port or None): route}, warnings)``, one warning per malformed entry naming
     the entry and what is wrong; malformed entries are skipped, never fatal. ``format`` is one of
-    ``openai``, ``anthropic``, ``gemini``; without it a provider we know keeps its own format
-    (``anthropic`` -> anthropic, ``gcp.gemini``/``gcp.vertex_ai`` -> gemini) and any other gets
-    ``openai``. The provider name is kept as written (use the GenAI conventions' names).
+    ``openai``, ``anthropic``, ``gemini``, ``ollama``, ``cohere``, ``huggingface``; without it a
+    provider we know keeps its own format (``anthropic`` -> anthropic, ``gcp.gemini``/
+    ``gcp.vertex_ai`` -> gemini, ``ollama``, ``cohere``, ``huggingface``) and any other gets
+    ``openai``. A host that is a name of this machine (``localhost``, ``127.0.0.1``, ``::1``)
+    matches its other names too. The provider name is kept as written (use the GenAI conventions' names).
     """
     overrides: dict[tuple[str, Optional[int]], ProviderRoute] = {}
     warnings: list[str] = []

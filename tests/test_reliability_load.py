@@ -39,9 +39,9 @@ from opentelemetry.instrumentation.llm_router import (
     LLMRouterInstrumentor,
     RequestStarted,
 )
+from opentelemetry.instrumentation.llm_router._clients._observation import ResponseObservation
 from opentelemetry.instrumentation.llm_router._genai import _attributes as A
 from opentelemetry.instrumentation.llm_router._genai._telemetry import SCOPE_NAME, GenAICall
-from opentelemetry.instrumentation.llm_router._httpx._observation import ResponseObservation
 from tests.support.async_provider import AsyncProvider, response_id_for, usage_for
 from tests.support.span_audit import CountingSpanProcessor
 

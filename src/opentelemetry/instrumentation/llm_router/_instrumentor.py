@@ -72,6 +72,7 @@ class LLMRouterInstrumentor(BaseInstrumentor):
             self._uninstrument()
 
     def _wrap(self, modules: list[Any], kwargs: dict[str, Any]) -> None:
+        from opentelemetry.instrumentation.llm_router._clients._core import CallCore
         from opentelemetry.instrumentation.llm_router._httpx._hook import HttpxModuleHook
 
         config = _config(kwargs)
@@ -83,9 +84,9 @@ class LLMRouterInstrumentor(BaseInstrumentor):
         telemetry = GenAITelemetry(
             kwargs.get("tracer_provider"), kwargs.get("meter_provider"), config.settings
         )
-        url_excluded = _excluded_urls()
+        core = CallCore(telemetry, config, _excluded_urls())
         for module in modules:
-            hook = HttpxModuleHook(module, telemetry, config, url_excluded)
+            hook = HttpxModuleHook(module, core)
             wrap_function_wrapper(module, "Client.send", hook.send)
             wrap_function_wrapper(module, "AsyncClient.send", hook.send_async)
 

@@ -1,1 +1,1 @@
-"""The httpx / httpx2 hook: wrapped ``send`` methods, response observation, stream wrappers."""
+"""The httpx / httpx2 hook: wrapped ``send`` methods and stream wrappers over the shared ``_clients`` core."""

@@ -1,9 +1,11 @@
 """The per-request logic behind the wrapped ``Client.send`` / ``AsyncClient.send``.
 
 For a request to a host that is no known LLM provider the hook costs one table lookup and calls
-through. For a provider it reads what the request asks for, starts the GenAI span as the current
-span (so an httpx-level span nests under it), sends, and then either parses the body that ``send``
-already read or wraps the response's byte stream so the body is observed as the caller reads it.
+through. For a provider it hands the request's parts to the shared core (``_clients._core``), which
+reads what the request asks for and starts the GenAI span as the current span (so an httpx-level
+span nests under it); after ``send`` it either parses the body that ``send`` already read or wraps
+the response's byte stream so the body is observed as the caller reads it. Only what is particular
+to httpx lives here: reading its request and response objects, its decoders, its stream classes.
 
 Whatever goes wrong in here is logged at debug level and the request goes on as if we were not
 there; what the network raises reaches the caller unchanged.
@@ -16,63 +18,26 @@ import time
 from types import ModuleType
 from typing import Any, Callable, Optional
 
-from opentelemetry import context, trace
-from opentelemetry.instrumentation.llm_router._config import HookConfig
-from opentelemetry.instrumentation.llm_router._genai import GenAICall, GenAITelemetry
-from opentelemetry.instrumentation.llm_router._genai._telemetry import SCOPE_NAME
-from opentelemetry.instrumentation.llm_router._httpx._observation import (
-    ResponseObservation,
-    content_json,
-)
+from opentelemetry import context
+from opentelemetry.instrumentation.llm_router._clients._core import CallCore, Started
 from opentelemetry.instrumentation.llm_router._httpx._request import (
     add_stream_include_usage,
+    redact_credentials,
     request_body,
 )
 from opentelemetry.instrumentation.llm_router._httpx._streams import stream_classes
-from opentelemetry.instrumentation.llm_router._wire._base import RequestInfo, WireFormat
-from opentelemetry.instrumentation.llm_router._wire._hosts import ProviderRoute
 
 _logger = logging.getLogger(__name__)
-
-_DEFAULT_PORTS = {"https": 443, "http": 80}
-_GENAI_MARKER = "gen_ai.provider.name"
-
-
-class _Started:
-    """A request we are tracing: its call, format and what it asked for."""
-
-    __slots__ = ("call", "format", "info", "request", "token")
-
-    def __init__(
-        self,
-        call: GenAICall,
-        wire_format: WireFormat,
-        info: RequestInfo,
-        token: object,
-        request: Any,
-    ):
-        self.call = call
-        self.format = wire_format
-        self.info = info
-        self.token = token
-        self.request = request
 
 
 class HttpxModuleHook:
     """The hook for one httpx module (``httpx`` or ``httpx2``): wrappers for both send methods."""
 
-    def __init__(
-        self,
-        module: ModuleType,
-        telemetry: GenAITelemetry,
-        config: HookConfig,
-        url_excluded: Optional[Callable[[str], bool]],
-    ) -> None:
+    def __init__(self, module: ModuleType, core: CallCore) -> None:
         self._module = module
-        self._telemetry = telemetry
-        self._config = config
-        self._url_excluded = url_excluded
-        self._lookup: Callable[[str, Optional[int]], Optional[ProviderRoute]] = config.hosts.lookup
+        self._core = core
+        self._config = core.config
+        self._lookup = core.lookup
         self._sync_stream, self._async_stream = stream_classes(
             module.SyncByteStream, module.AsyncByteStream
         )
@@ -90,7 +55,7 @@ class HttpxModuleHook:
         try:
             response = wrapped(*args, **kwargs)
         except BaseException as exc:
-            self._raised(started, exc)
+            self._core.raised(started, exc)
             raise
         finally:
             context.detach(started.token)
@@ -106,7 +71,7 @@ class HttpxModuleHook:
         try:
             response = await wrapped(*args, **kwargs)
         except BaseException as exc:
-            self._raised(started, exc)
+            self._core.raised(started, exc)
             raise
         finally:
             context.detach(started.token)
@@ -115,7 +80,7 @@ class HttpxModuleHook:
 
     # -- before sending ---------------------------------------------------------------------------
 
-    def _start(self, args: Any, kwargs: Any) -> Optional[_Started]:
+    def _start(self, args: Any, kwargs: Any) -> Optional[Started]:
         """Start the call for an LLM request, or ``None`` to let the request pass untouched."""
         try:
             request = args[0] if args else kwargs["request"]
@@ -128,59 +93,30 @@ class HttpxModuleHook:
             _logger.debug("llm_router: not tracing a request", exc_info=True)
             return None
 
-    def _start_call(self, request: Any, url: Any, route: ProviderRoute) -> Optional[_Started]:
-        if self._url_excluded is not None and self._url_excluded(str(url)):
-            return None
-        config = self._config
-        wire_format = route.format
+    def _start_call(self, request: Any, url: Any, route: Any) -> Optional[Started]:
         body = request_body(request)
-        info = wire_format.request_info(request.method, url.path, body, config.capture_content)
-        if info is None:
-            return None
-        if config.stream_include_usage and info.stream:
-            add_stream_include_usage(request, info, body, self._byte_stream)
-        parent_span = trace.get_current_span()
-        port = url.port or _DEFAULT_PORTS.get(url.scheme)
-        call = self._telemetry.start_call(
-            info.operation,
-            route.provider,
-            info.request_model,
-            server_address=url.host,
-            server_port=port,
-            stream=info.stream,
-            parameters=info.parameters,
+        started = self._core.start(
+            route,
+            request,
+            url,
+            request.method,
+            url.scheme,
+            url.host,
+            url.port,
+            url.path,
+            body,
+            redact_credentials,
         )
-        sdk_span_name = _enclosing_sdk_span(parent_span)
-        if sdk_span_name is not None:
-            call.set_inside_sdk_span(sdk_span_name)
-        if config.capture_content:
-            self._capture_input(call, wire_format, info)
-        token = context.attach(trace.set_span_in_context(call.span))
-        return _Started(call, wire_format, info, token, request)
-
-    def _capture_input(self, call: GenAICall, wire_format: WireFormat, info: RequestInfo) -> None:
-        try:
-            messages, system = wire_format.input_messages(info)
-        except Exception:
-            _logger.debug("llm_router: could not read input messages", exc_info=True)
-            return
-        limit = self._config.content_max_length
-        call.set_content(
-            input_messages=content_json(messages, limit),
-            system_instructions=content_json(system, limit),
-        )
+        if started is not None and self._config.stream_include_usage and started.info.stream:
+            try:
+                add_stream_include_usage(request, started.info, body, self._byte_stream)
+            except Exception:
+                _logger.debug("llm_router: could not ask for stream usage", exc_info=True)
+        return started
 
     # -- after sending ----------------------------------------------------------------------------
 
-    def _raised(self, started: _Started, exc: BaseException) -> None:
-        """``send`` raised (connect error, timeout, cancellation): the call failed."""
-        try:
-            started.call.fail(type(exc).__qualname__, str(exc) or type(exc).__qualname__, exc)
-            started.call.end()
-        except Exception:
-            _logger.debug("llm_router: could not record a failed request", exc_info=True)
-
-    def _responded(self, started: _Started, response: Any, stream_class: type) -> None:
+    def _responded(self, started: Started, response: Any, stream_class: type) -> None:
         """``send`` returned: parse the body it read, or watch the stream the caller will read."""
         call = started.call
         try:
@@ -189,13 +125,15 @@ class HttpxModuleHook:
             headers = response.headers
             body = _read_body(response)
             if body is not None:  # already read and decoded by httpx (``stream=False``)
-                observation = self._observe(started, status_code, headers, None, False)
+                observation = self._core.observation(
+                    started, status_code, headers.get("content-type", ""), None, False
+                )
                 observation.complete(body)
                 return
-            observation = self._observe(
+            observation = self._core.observation(
                 started,
                 status_code,
-                headers,
+                headers.get("content-type", ""),
                 self._decoder(headers.get("content-encoding")),
                 self._config.settings.record_time_per_output_chunk,
             )
@@ -203,28 +141,6 @@ class HttpxModuleHook:
         except Exception:
             _logger.debug("llm_router: could not observe a response", exc_info=True)
             call.end(time.time_ns())
-
-    def _observe(
-        self,
-        started: _Started,
-        status_code: int,
-        headers: Any,
-        decoder: Optional[Callable[[bytes], bytes]],
-        per_chunk_metric: bool,
-    ) -> ResponseObservation:
-        config = self._config
-        return ResponseObservation.for_response(
-            started.call,
-            started.format,
-            started.info,
-            status_code,
-            headers.get("content-type", ""),
-            config.capture_content,
-            config.content_max_length,
-            decoder,
-            per_chunk_metric,
-            started.request,
-        )
 
     def _decoder(self, content_encoding: Optional[str]) -> Optional[Callable[[bytes], bytes]]:
         """A decoder for a compressed body (the stream carries raw bytes); ``None`` for identity."""
@@ -259,14 +175,3 @@ def _read_body(response: Any) -> Optional[bytes]:
         return response.content
     except Exception:  # ResponseNotRead: the caller will stream it
         return None
-
-
-def _enclosing_sdk_span(span: Any) -> Optional[str]:
-    """The name of an SDK's own GenAI span around this request (e.g. anthropic's), if any."""
-    attributes = getattr(span, "attributes", None)
-    if not attributes or _GENAI_MARKER not in attributes:
-        return None
-    scope = getattr(span, "instrumentation_scope", None)
-    if scope is not None and scope.name == SCOPE_NAME:
-        return None
-    return getattr(span, "name", None)

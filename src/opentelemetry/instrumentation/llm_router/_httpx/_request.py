@@ -5,23 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional
 
+from opentelemetry.instrumentation.llm_router._clients._credentials import (
+    CREDENTIAL_HEADERS,
+    CREDENTIAL_PARAMS,
+    header_secrets,
+    mask,
+)
 from opentelemetry.instrumentation.llm_router._wire._base import RequestInfo
 
 _logger = logging.getLogger(__name__)
 
 _INCLUDE_USAGE = b'"stream_options":{"include_usage":true}'
-
-_CREDENTIAL_HEADERS = (
-    "authorization",
-    "proxy-authorization",
-    "x-api-key",
-    "api-key",
-    "x-goog-api-key",
-)
-_CREDENTIAL_PARAMS = frozenset(("key", "api_key", "api-key", "apikey", "access_token"))
-_MIN_SECRET = 8
-"""Shorter values are not redacted: they would also cut ordinary words out of a message."""
-REDACTED = "[REDACTED]"
 
 
 def request_body(request: Any) -> Optional[bytes]:
@@ -55,30 +49,19 @@ def add_stream_include_usage(
 
 
 def redact_credentials(request: Any, *texts: str) -> list[str]:
-    """``texts`` with the request's own credentials masked.
+    """``texts`` with the httpx request's own credentials masked (see ``_clients._credentials``).
 
-    Providers echo the key they were sent in their auth errors (OpenAI quotes part of it, some
-    gateways all of it), and the error message and code go on the span. Only called for a failed
-    response, so a successful call pays nothing. The credentials are the values of the usual
-    auth headers (and the credential after ``Bearer``) and of ``key=``-style query parameters.
+    Only called for a failed response, so a successful call pays nothing. The credentials are the
+    values of the usual auth headers and of ``key=``-style query parameters.
     """
     secrets: list[str] = []
     try:
         headers = request.headers
-        for name in _CREDENTIAL_HEADERS:
-            for value in headers.get_list(name):
-                secrets.append(value.strip())
-                secrets.append(value.partition(" ")[2].strip())
+        for name in CREDENTIAL_HEADERS:
+            secrets.extend(header_secrets(headers.get_list(name)))
         for name, value in request.url.params.multi_items():
-            if name.lower() in _CREDENTIAL_PARAMS:
+            if name.lower() in CREDENTIAL_PARAMS:
                 secrets.append(value)
     except Exception:
         _logger.debug("llm_router: could not read the request's credentials", exc_info=True)
-    secrets = sorted({s for s in secrets if len(s) >= _MIN_SECRET}, key=len, reverse=True)
-    out = []
-    for text in texts:
-        for secret in secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        out.append(text)
-    return out
+    return mask(secrets, texts)

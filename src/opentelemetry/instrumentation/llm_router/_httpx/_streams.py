@@ -15,7 +15,7 @@ import logging
 from collections.abc import AsyncGenerator
 from typing import Any, AsyncIterator, Iterator
 
-from opentelemetry.instrumentation.llm_router._httpx._observation import ResponseObservation
+from opentelemetry.instrumentation.llm_router._clients._observation import ResponseObservation
 
 _logger = logging.getLogger(__name__)
 

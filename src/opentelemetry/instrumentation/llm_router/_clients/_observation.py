@@ -14,7 +14,6 @@ import time
 from typing import Any, Callable, Optional
 
 from opentelemetry.instrumentation.llm_router._genai import GenAICall
-from opentelemetry.instrumentation.llm_router._httpx._request import redact_credentials
 from opentelemetry.instrumentation.llm_router._wire._base import (
     RequestInfo,
     ResponseSummary,
@@ -24,6 +23,9 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
 from opentelemetry.instrumentation.llm_router._wire._values import exportable
 
 _logger = logging.getLogger(__name__)
+
+Redactor = Callable[..., "list[str]"]
+"""``redact(*texts)``: the texts with the request's credentials masked (see ``_credentials``)."""
 
 MAX_BUFFERED_BODY = 8 * 1024 * 1024
 """A non-streamed body read through a stream is kept (for parsing at its end) up to this size."""
@@ -80,7 +82,7 @@ class ResponseObservation:
         "_first",
         "_parser",
         "_per_chunk",
-        "_request",
+        "_redact",
         "_status_code",
     )
 
@@ -93,10 +95,10 @@ class ResponseObservation:
         content_max_length: int,
         decoder: Optional[Callable[[bytes], bytes]] = None,
         per_chunk_metric: bool = False,
-        request: Any = None,
+        redact: Optional[Redactor] = None,
     ) -> None:
         self._call = call
-        self._request = request  # for its credentials, masked out of provider error text
+        self._redact = redact  # masks the request's credentials out of provider error text
         self._parser = parser
         self._status_code = status_code
         self._capture = capture
@@ -119,7 +121,7 @@ class ResponseObservation:
         content_max_length: int,
         decoder: Optional[Callable[[bytes], bytes]],
         per_chunk_metric: bool,
-        request: Any = None,
+        redact: Optional[Redactor] = None,
     ) -> ResponseObservation:
         """An observation with the parser the response calls for: the format's stream parser
         for an event stream (or a stream request that succeeded), else a JSON body buffer.
@@ -139,7 +141,7 @@ class ResponseObservation:
             content_max_length,
             decoder,
             per_chunk_metric and streamed,
-            request,
+            redact,
         )
 
     def feed(self, chunk: bytes) -> None:
@@ -218,8 +220,8 @@ class ResponseObservation:
         if summary.error_type is not None or self._status_code >= 400:
             error_type = summary.error_type or str(self._status_code)
             message = summary.error_message or error_type
-            if self._request is not None:
-                error_type, message = redact_credentials(self._request, error_type, message)
+            if self._redact is not None:
+                error_type, message = self._redact(error_type, message)
             call.fail(error_type, message)
 
 

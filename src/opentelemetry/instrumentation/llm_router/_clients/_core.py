@@ -1,0 +1,171 @@
+"""Starting, failing and observing one traced call: the part of a hook no client library changes.
+
+A client library hook looks the host up (:attr:`CallCore.lookup`, one dictionary lookup for
+unrelated traffic), and for a provider host hands the request's method, URL parts and in-memory body
+to :meth:`CallCore.start`, which reads what the request asks for, starts the GenAI span and makes it
+current while the request is sent. What the library's ``send`` raises goes to :meth:`CallCore.raised`;
+a response gets a :class:`ResponseObservation` from :meth:`CallCore.observation`, fed by the
+library's own body reader.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Optional
+
+from opentelemetry import context, trace
+from opentelemetry.instrumentation.llm_router._clients._observation import (
+    ResponseObservation,
+    content_json,
+)
+from opentelemetry.instrumentation.llm_router._config import HookConfig
+from opentelemetry.instrumentation.llm_router._genai import GenAICall, GenAITelemetry
+from opentelemetry.instrumentation.llm_router._genai._telemetry import SCOPE_NAME
+from opentelemetry.instrumentation.llm_router._wire._base import RequestInfo, WireFormat
+from opentelemetry.instrumentation.llm_router._wire._hosts import ProviderRoute
+
+_logger = logging.getLogger(__name__)
+
+DEFAULT_PORTS = {"https": 443, "http": 80}
+_GENAI_MARKER = "gen_ai.provider.name"
+
+CredentialRedactor = Callable[..., "list[str]"]
+"""``redact(request, *texts)``: the texts with that request's credentials masked."""
+
+
+class Started:
+    """A request we are tracing: its call, format, what it asked for, and the context token."""
+
+    __slots__ = ("_redactor", "call", "format", "info", "request", "token")
+
+    def __init__(
+        self,
+        call: GenAICall,
+        wire_format: WireFormat,
+        info: RequestInfo,
+        token: object,
+        request: Any,
+        redactor: CredentialRedactor,
+    ):
+        self.call = call
+        self.format = wire_format
+        self.info = info
+        self.token = token
+        self.request = request
+        self._redactor = redactor
+
+    def redact(self, *texts: str) -> list[str]:
+        """``texts`` with this request's credentials masked."""
+        return self._redactor(self.request, *texts)
+
+
+class CallCore:
+    """Per-instrumentation state shared by the hooks of every client library."""
+
+    def __init__(
+        self,
+        telemetry: GenAITelemetry,
+        config: HookConfig,
+        url_excluded: Optional[Callable[[str], bool]],
+    ) -> None:
+        self.telemetry = telemetry
+        self.config = config
+        self.url_excluded = url_excluded
+        self.lookup: Callable[[str, Optional[int]], Optional[ProviderRoute]] = config.hosts.lookup
+
+    def start(
+        self,
+        route: ProviderRoute,
+        request: Any,
+        url: Any,
+        method: str,
+        scheme: str,
+        host: str,
+        port: Optional[int],
+        path: str,
+        body: Optional[bytes],
+        redactor: CredentialRedactor,
+    ) -> Optional[Started]:
+        """Start the call for a GenAI request to a provider host (``None``: not one of ours).
+
+        ``url`` is only turned into a string when excluded URLs are configured; ``port`` is
+        ``None`` for the scheme's default port; ``body`` is ``None`` when it is not in memory.
+        """
+        if self.url_excluded is not None and self.url_excluded(str(url)):
+            return None
+        config = self.config
+        wire_format = route.format
+        info = wire_format.request_info(method, path, body, config.capture_content)
+        if info is None:
+            return None
+        parent_span = trace.get_current_span()
+        call = self.telemetry.start_call(
+            info.operation,
+            route.provider,
+            info.request_model,
+            server_address=host,
+            server_port=port or DEFAULT_PORTS.get(scheme),
+            stream=info.stream,
+            parameters=info.parameters,
+        )
+        sdk_span_name = _enclosing_sdk_span(parent_span)
+        if sdk_span_name is not None:
+            call.set_inside_sdk_span(sdk_span_name)
+        if config.capture_content:
+            self._capture_input(call, wire_format, info)
+        token = context.attach(trace.set_span_in_context(call.span))
+        return Started(call, wire_format, info, token, request, redactor)
+
+    def _capture_input(self, call: GenAICall, wire_format: WireFormat, info: RequestInfo) -> None:
+        try:
+            messages, system = wire_format.input_messages(info)
+        except Exception:
+            _logger.debug("llm_router: could not read input messages", exc_info=True)
+            return
+        limit = self.config.content_max_length
+        call.set_content(
+            input_messages=content_json(messages, limit),
+            system_instructions=content_json(system, limit),
+        )
+
+    def raised(self, started: Started, exc: BaseException) -> None:
+        """Sending raised (connect error, timeout, cancellation): the call failed."""
+        try:
+            started.call.fail(type(exc).__qualname__, str(exc) or type(exc).__qualname__, exc)
+            started.call.end()
+        except Exception:
+            _logger.debug("llm_router: could not record a failed request", exc_info=True)
+
+    def observation(
+        self,
+        started: Started,
+        status_code: int,
+        content_type: str,
+        decoder: Optional[Callable[[bytes], bytes]],
+        per_chunk_metric: bool,
+    ) -> ResponseObservation:
+        """The observation of the response to ``started``, to be fed its body."""
+        config = self.config
+        return ResponseObservation.for_response(
+            started.call,
+            started.format,
+            started.info,
+            status_code,
+            content_type,
+            config.capture_content,
+            config.content_max_length,
+            decoder,
+            per_chunk_metric,
+            started.redact,
+        )
+
+
+def _enclosing_sdk_span(span: Any) -> Optional[str]:
+    """The name of an SDK's own GenAI span around this request (e.g. anthropic's), if any."""
+    attributes = getattr(span, "attributes", None)
+    if not attributes or _GENAI_MARKER not in attributes:
+        return None
+    scope = getattr(span, "instrumentation_scope", None)
+    if scope is not None and scope.name == SCOPE_NAME:
+        return None
+    return getattr(span, "name", None)

@@ -22,6 +22,7 @@ import httpx
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace import TracerProvider
 
+from opentelemetry.instrumentation.llm_router._clients._core import CallCore
 from opentelemetry.instrumentation.llm_router._config import hook_config_from_env
 from opentelemetry.instrumentation.llm_router._genai import GenAITelemetry
 from opentelemetry.instrumentation.llm_router._httpx._hook import HttpxModuleHook
@@ -41,7 +42,7 @@ def main() -> None:
     number = parser.parse_args().number
 
     telemetry = GenAITelemetry(TracerProvider(), MeterProvider())
-    hook = HttpxModuleHook(httpx, telemetry, hook_config_from_env({}), None)
+    hook = HttpxModuleHook(httpx, CallCore(telemetry, hook_config_from_env({}), None))
     start = hook._start
     unknown = ((httpx.Request("POST", "https://internal.example.com/api/orders"),), {})
     models = (

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from opentelemetry.instrumentation.llm_router._redact import DEFAULT as DEFAULT_REDACTOR
 from opentelemetry.instrumentation.llm_router._wire import get_format
 from opentelemetry.instrumentation.llm_router._wire._values import count, scrub
 from tests.support.wire_corpus import at_event_boundaries, entries
@@ -223,10 +224,12 @@ def test_responses_stream_failure_and_incomplete() -> None:
     assert parser.summary().error_type == "rate_limit_exceeded"
 
 
-def test_scrub_masks_keys() -> None:
+def test_key_shaped_tokens_are_masked_by_the_redaction_step() -> None:
+    """``scrub`` only reads the message; the one redaction step masks keys (then cuts)."""
     message = (
         "Incorrect API key provided: sk-proj-abc***************************xyz1. Bearer abc.def"
     )
-    cleaned = scrub(message)
+    assert scrub(message) == message
+    cleaned = DEFAULT_REDACTOR(scrub(message))
     assert "sk-proj" not in cleaned and "abc.def" not in cleaned
-    assert scrub("AIzaSyA-1234567890abcdef is invalid") == "[REDACTED] is invalid"
+    assert DEFAULT_REDACTOR("AIzaSyA-1234567890abcdef is invalid") == "[REDACTED] is invalid"

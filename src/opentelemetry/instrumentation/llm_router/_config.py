@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 from opentelemetry.instrumentation.llm_router._genai import TelemetrySettings
 from opentelemetry.instrumentation.llm_router._genai._telemetry import METRIC_OPT_IN_ATTRIBUTES
@@ -35,8 +35,10 @@ _CONTENT_ON = _TRUE | {"span_only", "span_and_event"}
 _CONTENT_OFF = _FALSE | {"no_content", "event_only"}
 
 
-def env_flag(name: str, default: bool, env: Mapping[str, str] = os.environ) -> bool:
+def env_flag(name: str, default: bool, env: Optional[Mapping[str, str]] = None) -> bool:
     """A boolean environment variable; anything unrecognised warns and gives ``default``."""
+    if env is None:  # not a default argument: help() would render the environment
+        env = os.environ
     raw = env.get(name)
     if raw is None:
         return default
@@ -49,7 +51,9 @@ def env_flag(name: str, default: bool, env: Mapping[str, str] = os.environ) -> b
     return default
 
 
-def capture_content_from_env(env: Mapping[str, str] = os.environ) -> bool:
+def capture_content_from_env(env: Optional[Mapping[str, str]] = None) -> bool:
+    if env is None:  # not a default argument: help() would render the environment
+        env = os.environ
     raw = env.get(CAPTURE_MESSAGE_CONTENT)
     if raw is None:
         return False
@@ -65,7 +69,9 @@ def capture_content_from_env(env: Mapping[str, str] = os.environ) -> bool:
     return False
 
 
-def metric_opt_in_from_env(env: Mapping[str, str] = os.environ) -> frozenset[str]:
+def metric_opt_in_from_env(env: Optional[Mapping[str, str]] = None) -> frozenset[str]:
+    if env is None:  # not a default argument: help() would render the environment
+        env = os.environ
     raw = env.get(METRIC_ATTRIBUTES)
     if not raw:
         return frozenset()
@@ -87,7 +93,9 @@ def metric_opt_in_from_env(env: Mapping[str, str] = os.environ) -> frozenset[str
     return frozenset(chosen)
 
 
-def positive_int_from_env(name: str, default: int, env: Mapping[str, str] = os.environ) -> int:
+def positive_int_from_env(name: str, default: int, env: Optional[Mapping[str, str]] = None) -> int:
+    if env is None:  # not a default argument: help() would render the environment
+        env = os.environ
     raw = env.get(name)
     if raw is None or not raw.strip():
         return default
@@ -102,8 +110,10 @@ def positive_int_from_env(name: str, default: int, env: Mapping[str, str] = os.e
 
 
 def choice_from_env(
-    name: str, choices: tuple[str, ...], env: Mapping[str, str] = os.environ
+    name: str, choices: tuple[str, ...], env: Optional[Mapping[str, str]] = None
 ) -> str:
+    if env is None:  # not a default argument: help() would render the environment
+        env = os.environ
     raw = env.get(name)
     if raw is None or not raw.strip():
         return choices[0]
@@ -114,8 +124,10 @@ def choice_from_env(
     return choices[0]
 
 
-def settings_from_env(env: Mapping[str, str] = os.environ) -> TelemetrySettings:
+def settings_from_env(env: Optional[Mapping[str, str]] = None) -> TelemetrySettings:
     """The mapping settings the environment asks for (metric opt-ins, chunk timing, pricing)."""
+    if env is None:  # not a default argument: help() would render the environment
+        env = os.environ
     from opentelemetry.instrumentation.llm_router._pricing import pricing_from_env
 
     pricing = pricing_from_env(env)
@@ -140,7 +152,9 @@ class HookConfig:
     sdk_spans: str = "nest"
 
 
-def hook_config_from_env(env: Mapping[str, str] = os.environ) -> HookConfig:
+def hook_config_from_env(env: Optional[Mapping[str, str]] = None) -> HookConfig:
+    if env is None:  # not a default argument: help() would render the environment
+        env = os.environ
     from opentelemetry.instrumentation.llm_router._wire._hosts import parse_providers
 
     overrides: dict[Any, Any] = {}

@@ -27,6 +27,7 @@ from opentelemetry.instrumentation.llm_router._forward import (
     ForwardEvent,
     RequestCompleted,
     RequestStarted,
+    TokenUsage,
 )
 from opentelemetry.instrumentation.llm_router._genai import (
     GenAICall,
@@ -34,6 +35,7 @@ from opentelemetry.instrumentation.llm_router._genai import (
     TelemetrySettings,
     TokenCounts,
 )
+from opentelemetry.instrumentation.llm_router._misuse import misuse
 from opentelemetry.instrumentation.llm_router._provider_names import provider_name
 
 _logger = logging.getLogger(__name__)
@@ -138,8 +140,9 @@ class ForwardEventRecorder:
                     self._completed(event)
                 else:
                     self.ignored_events += 1
-        except Exception:
-            _logger.debug("ForwardEventRecorder failed to record %r", event, exc_info=True)
+                    misuse("forward event type", f"not a ForwardEvent: {type(event).__name__}")
+        except Exception as exc:  # never into the router (an interrupt is no Exception)
+            misuse("forward event", f"a ForwardEvent could not be fully recorded ({exc!r})")
 
     def expire(self) -> int:
         """End the requests that are older than ``max_age_s``; returns how many were ended."""
@@ -190,23 +193,30 @@ class ForwardEventRecorder:
             call = self._orphan_call(event)
         else:
             call = entry[0]
-        if event.usage is not None:
-            call.set_usage(
-                TokenCounts(
-                    input_tokens=event.usage.prompt_tokens,
-                    output_tokens=event.usage.completion_tokens,
+        end_ns = None
+        try:
+            usage = event.usage
+            if usage is not None:
+                if isinstance(usage, dict):  # the serde form, from in-process callers
+                    usage = TokenUsage(**usage)
+                call.set_usage(
+                    TokenCounts(
+                        input_tokens=usage.prompt_tokens, output_tokens=usage.completion_tokens
+                    )
                 )
-            )
-        call.set_forward_status(event.status)
-        if event.status_code:
-            call.set_status_code(event.status_code)
-        error_type = _error_type(event)
-        if error_type is not None:
-            call.fail(error_type, event.error or f"upstream call ended with status {event.status}")
-        end_ns = max(event.meta.occurred_at_ns, call.start_time_ns)
-        call.end(end_ns)
-        self.spans_ended += 1
-        self._remember_finished(request_id)
+            call.set_forward_status(event.status)
+            if event.status_code:
+                call.set_status_code(event.status_code)
+            error_type = _error_type(event)
+            if error_type is not None:
+                call.fail(
+                    error_type, event.error or f"upstream call ended with status {event.status}"
+                )
+            end_ns = event.meta.occurred_at_ns  # clamped to the start (and to OTLP) by end()
+        finally:  # every span started is ended, whatever the event held
+            call.end(end_ns)
+            self.spans_ended += 1
+            self._remember_finished(request_id)
 
     def _orphan_call(self, event: RequestCompleted) -> GenAICall:
         """A completion whose start we never saw: a span over its ``latency_ms``."""
@@ -217,7 +227,7 @@ class ForwardEventRecorder:
             "unknown",
             None,
             request_id=event.request_id,
-            start_time_ns=end_ns - event.latency_ms * 1_000_000,
+            start_time_ns=end_ns - event.latency_ms * 1_000_000,  # clamped by start_call
             parent=parent_from_trace_id(event.meta.trace_id),
         )
 

@@ -49,6 +49,7 @@ class BudgetRange:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BudgetRange:
+        """The serde form: ``{"type": "rounds", "count": N}`` / ``{"type": "duration", ...}``."""
         kind = data.get("type")
         if kind == "rounds":
             return cls("rounds", count=data.get("count"))
@@ -82,12 +83,25 @@ class CallerContext:
 
     def __post_init__(self) -> None:
         if self.models is not None and not isinstance(self.models, tuple):
-            object.__setattr__(self, "models", tuple(self.models))
+            models = (self.models,) if isinstance(self.models, str) else tuple(self.models)
+            object.__setattr__(self, "models", models)
+        if isinstance(self.budget_range, Mapping):  # the serde form, as users write it
+            try:
+                object.__setattr__(self, "budget_range", BudgetRange.from_dict(self.budget_range))
+            except (ValueError, TypeError):
+                pass  # left as given: the observer reports it (once) and ignores it
         if self.budget_scope is not None and self.budget_scope not in BUDGET_SCOPES:
             raise ValueError(
                 f"CallerContext.budget_scope must be 'session' or 'account', "
                 f"got {self.budget_scope!r}"
             )
+
+
+def _fields_of(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries of ``data`` that are fields of the dataclass ``cls`` (others are ignored, as
+    serde ignores unknown fields)."""
+    names = cls.__dataclass_fields__  # type: ignore[attr-defined]
+    return {k: v for k, v in data.items() if k in names}
 
 
 @dataclass(frozen=True)
@@ -117,6 +131,20 @@ class LanguageModelUsage:
     output_tokens: OutputTokens = field(default_factory=OutputTokens)
     raw: Optional[Mapping[str, Any]] = None
 
+    def __post_init__(self) -> None:
+        # The serde form of the breakdowns (``{"total": 12, ...}``), as users write it.
+        if isinstance(self.input_tokens, Mapping):
+            value = InputTokens(**_fields_of(InputTokens, self.input_tokens))
+            object.__setattr__(self, "input_tokens", value)
+        if isinstance(self.output_tokens, Mapping):
+            value = OutputTokens(**_fields_of(OutputTokens, self.output_tokens))
+            object.__setattr__(self, "output_tokens", value)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LanguageModelUsage:
+        """The serde form: ``{"input_tokens": {...}, "output_tokens": {...}, "raw": ...}``."""
+        return cls(**_fields_of(cls, data))
+
 
 @dataclass(frozen=True)
 class RequestContext:
@@ -128,17 +156,49 @@ class RequestContext:
     caller: CallerContext = field(default_factory=CallerContext)
     latency_ms: int = 0
 
+    def __post_init__(self) -> None:
+        if isinstance(self.caller, Mapping):  # the serde form, as users write it
+            caller = CallerContext(**_fields_of(CallerContext, self.caller))
+            object.__setattr__(self, "caller", caller)
+        elif self.caller is None:
+            object.__setattr__(self, "caller", CallerContext())
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RequestContext:
+        """The serde form: ``{"route": ..., "provider": ..., "model": ..., "caller": {...}}``."""
+        return cls(**_fields_of(cls, data))
+
 
 @dataclass(frozen=True)
 class RequestSuccessEvent:
     ctx: RequestContext
     usage: LanguageModelUsage = field(default_factory=LanguageModelUsage)
 
+    def __post_init__(self) -> None:
+        _context_from_dict(self)
+        if self.usage is None:  # "no usage reported"
+            object.__setattr__(self, "usage", LanguageModelUsage())
+        elif isinstance(self.usage, Mapping):
+            object.__setattr__(self, "usage", LanguageModelUsage.from_dict(self.usage))
+
 
 @dataclass(frozen=True)
 class RequestFailureEvent:
     ctx: RequestContext
     error: RouterError
+    """A :class:`RouterError`; any other exception (or a message string) is recorded too, with
+    its class name as ``error.type``."""
+
+    def __post_init__(self) -> None:
+        _context_from_dict(self)
+
+
+def _context_from_dict(event: Any) -> None:
+    if isinstance(event.ctx, Mapping):
+        try:
+            object.__setattr__(event, "ctx", RequestContext.from_dict(event.ctx))
+        except (TypeError, ValueError):
+            pass  # left as given: the observer reports it (once)
 
 
 RequestEvent = Union[RequestSuccessEvent, RequestFailureEvent]

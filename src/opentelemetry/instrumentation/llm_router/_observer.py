@@ -7,9 +7,10 @@ into a failed request.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
-from typing import Optional
+from typing import Any, Mapping, Optional
 
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import TracerProvider
@@ -21,14 +22,19 @@ from opentelemetry.instrumentation.llm_router._genai import (
     TelemetrySettings,
     TokenCounts,
 )
+from opentelemetry.instrumentation.llm_router._misuse import misuse
 from opentelemetry.instrumentation.llm_router._observe import (
+    BudgetRange,
+    CallerContext,
+    InputTokens,
     LanguageModelUsage,
+    OutputTokens,
     RequestContext,
     RequestFailureEvent,
     RequestSuccessEvent,
 )
 from opentelemetry.instrumentation.llm_router._provider_names import provider_name
-from opentelemetry.instrumentation.llm_router._router_error import ProviderError
+from opentelemetry.instrumentation.llm_router._router_error import ProviderError, RouterError
 from opentelemetry.instrumentation.llm_router._spend import SpendTracker, spend_tracker_from_env
 
 _logger = logging.getLogger(__name__)
@@ -40,19 +46,35 @@ def usage_to_token_counts(usage: LanguageModelUsage) -> TokenCounts:
     A total the router did not give is the sum of its parts when any part is known.
     """
     inp, out = usage.input_tokens, usage.output_tokens
-    input_total = inp.total
-    if input_total is None and (inp.no_cache, inp.cache_read, inp.cache_write) != (None,) * 3:
-        input_total = (inp.no_cache or 0) + (inp.cache_read or 0) + (inp.cache_write or 0)
-    output_total = out.total
-    if output_total is None and (out.text, out.reasoning) != (None, None):
-        output_total = (out.text or 0) + (out.reasoning or 0)
+    no_cache, cache_read, cache_write = _n(inp.no_cache), _n(inp.cache_read), _n(inp.cache_write)
+    text, reasoning = _n(out.text), _n(out.reasoning)
+    input_total = _n(inp.total)
+    if input_total is None and (no_cache, cache_read, cache_write) != (None,) * 3:
+        input_total = (no_cache or 0) + (cache_read or 0) + (cache_write or 0)
+    output_total = _n(out.total)
+    if output_total is None and (text, reasoning) != (None, None):
+        output_total = (text or 0) + (reasoning or 0)
     return TokenCounts(
         input_tokens=input_total,
         output_tokens=output_total,
-        cache_read_input_tokens=inp.cache_read,
-        cache_creation_input_tokens=inp.cache_write,
-        reasoning_output_tokens=out.reasoning,
+        cache_read_input_tokens=cache_read,
+        cache_creation_input_tokens=cache_write,
+        reasoning_output_tokens=reasoning,
     )
+
+
+def _n(value: Any) -> Optional[int]:
+    """A count the router gave: an int >= 0 (integral floats accepted); else left out, once
+    reported. Counts beyond int64 are clamped when the call is exported (``_bounds``)."""
+    if value is None:
+        return None
+    kind = type(value)
+    if kind is float and value.is_integer():
+        value, kind = int(value), int
+    if kind is int and value >= 0:
+        return value
+    misuse("token count", f"a token count is not an integer >= 0 but {value!r:.40}; left out")
+    return None
 
 
 class OTelObserver:
@@ -80,9 +102,16 @@ class OTelObserver:
             settings = settings_from_env()
         self._telemetry = GenAITelemetry(tracer_provider, meter_provider, settings)
         self._operation = operation
-        self._spend_tracker = (
-            spend_tracker if spend_tracker is not None else spend_tracker_from_env()
-        )
+        if spend_tracker is None:
+            spend_tracker = spend_tracker_from_env()
+            if spend_tracker is not None and settings.cost is None:
+                misuse(
+                    "spend without prices",
+                    "OTEL_PYTHON_LLM_ROUTER_TRACK_SPEND=true but no pricing table is set "
+                    "(OTEL_PYTHON_LLM_ROUTER_PRICING_FILE): no request has a cost, so spend and "
+                    "budget use stay 0",
+                )
+        self._spend_tracker = spend_tracker
 
     async def on_request_success(self, event: RequestSuccessEvent) -> None:
         self.record_success(event)
@@ -92,41 +121,142 @@ class OTelObserver:
 
     def record_success(self, event: RequestSuccessEvent) -> None:
         """The synchronous form, for routers without an event loop."""
+        call = None
         try:
-            call = self._start(event.ctx)
-            call.set_usage(usage_to_token_counts(event.usage))
-            self._track_spend(call, event.ctx)
-            call.end()
-        except Exception:
-            _logger.debug("OTelObserver failed to record a success event", exc_info=True)
+            ctx = _context(event)
+            caller = _caller(ctx.caller)
+            call = self._start(ctx, caller)
+            call.set_usage(usage_to_token_counts(_usage(getattr(event, "usage", None))))
+            self._track_spend(call, caller)
+        except Exception as exc:
+            misuse("success event", f"a success event could not be fully recorded ({exc!r})")
+        finally:
+            if call is not None:  # every span started is ended, whatever went wrong
+                call.end()
 
     def record_failure(self, event: RequestFailureEvent) -> None:
         """The synchronous form, for routers without an event loop."""
+        call = None
         try:
-            call = self._start(event.ctx)
-            error = event.error
-            if isinstance(error, ProviderError) and error.context.status_code is not None:
-                call.set_status_code(error.context.status_code)
-            call.fail(error.error_type(), str(error), error)
-            call.end()
-        except Exception:
-            _logger.debug("OTelObserver failed to record a failure event", exc_info=True)
+            ctx = _context(event)
+            call = self._start(ctx, _caller(ctx.caller))
+            error = getattr(event, "error", None)
+            if isinstance(error, RouterError):
+                if isinstance(error, ProviderError) and error.context.status_code is not None:
+                    call.set_status_code(error.context.status_code)
+                call.fail(error.error_type(), str(error), error)
+            elif isinstance(error, BaseException):
+                misuse("error type", f"error is not a RouterError but {type(error).__name__}")
+                call.fail(type(error).__qualname__, str(error) or type(error).__qualname__, error)
+            else:
+                misuse("error type", f"error is not a RouterError but {type(error).__name__}")
+                call.fail("_OTHER", None if error is None else str(error))
+        except Exception as exc:
+            misuse("failure event", f"a failure event could not be fully recorded ({exc!r})")
+        finally:
+            if call is not None:
+                call.end()
 
-    def _start(self, ctx: RequestContext) -> GenAICall:
+    def _start(self, ctx: RequestContext, caller: Optional[CallerContext]) -> GenAICall:
         now = time.time_ns()
-        latency_ns = max(int(ctx.latency_ms), 0) * 1_000_000
+        latency_ns = _latency_ms(ctx.latency_ms) * 1_000_000
         return self._telemetry.start_call(
             self._operation,
-            provider_name(ctx.provider),
-            ctx.model,
-            route=ctx.route,
-            caller=ctx.caller,
+            provider_name(_string(ctx.provider, "provider") or "unknown"),
+            _string(ctx.model, "model"),
+            route=_string(ctx.route, "route"),
+            caller=caller,
             start_time_ns=now - latency_ns,
         )
 
-    def _track_spend(self, call: GenAICall, ctx: RequestContext) -> None:
+    def _track_spend(self, call: GenAICall, caller: Optional[CallerContext]) -> None:
         tracker = self._spend_tracker
-        if tracker is None:
+        if tracker is None or caller is None:
             return
         usd = call.price()
-        tracker.record(call, ctx.caller, usd)
+        tracker.record(call, caller, usd)
+
+
+# -- misuse: accepted where the meaning is clear, reported once per kind, never raised ----------
+
+
+def _context(event: Any) -> RequestContext:
+    ctx = getattr(event, "ctx", None)
+    if isinstance(ctx, RequestContext):
+        return ctx
+    if isinstance(ctx, Mapping):
+        try:
+            return RequestContext.from_dict(ctx)
+        except (TypeError, ValueError) as exc:
+            misuse("ctx", f"ctx could not be read as a RequestContext ({exc})")
+    else:
+        misuse("ctx", f"ctx is not a RequestContext but {type(ctx).__name__}")
+    return RequestContext(
+        route=_field(ctx, "route"), provider=_field(ctx, "provider"), model=_field(ctx, "model")
+    )
+
+
+def _field(ctx: Any, name: str) -> Any:
+    return ctx.get(name) if isinstance(ctx, Mapping) else getattr(ctx, name, None)
+
+
+def _string(value: Any, name: str) -> Optional[str]:
+    if value is None or isinstance(value, str):
+        return value
+    misuse(f"{name} type", f"ctx.{name} is not a string but {type(value).__name__}")
+    return str(value)
+
+
+def _latency_ms(value: Any) -> int:
+    if type(value) is int or (type(value) is float and value == value):
+        return min(max(int(value), 0), _MAX_LATENCY_MS)
+    misuse("latency_ms", f"ctx.latency_ms is not a number but {type(value).__name__}")
+    return 0
+
+
+_MAX_LATENCY_MS = 10 * 365 * 86_400_000
+"""A latency beyond ten years is not one: the span is started at most that far back."""
+
+
+def _usage(usage: Any) -> LanguageModelUsage:
+    if isinstance(usage, LanguageModelUsage):
+        if isinstance(usage.input_tokens, InputTokens) and isinstance(
+            usage.output_tokens, OutputTokens
+        ):
+            return usage
+    elif usage is None:
+        return LanguageModelUsage()
+    elif isinstance(usage, Mapping):
+        try:
+            return LanguageModelUsage.from_dict(usage)
+        except (TypeError, ValueError) as exc:
+            misuse("usage", f"usage could not be read ({exc})")
+            return LanguageModelUsage()
+    misuse("usage", f"usage is not a LanguageModelUsage but {type(usage).__name__}")
+    return LanguageModelUsage()
+
+
+def _caller(caller: Any) -> Optional[CallerContext]:
+    if caller is None:
+        return None
+    if not isinstance(caller, CallerContext):
+        if not isinstance(caller, Mapping):
+            misuse("caller", f"ctx.caller is not a CallerContext but {type(caller).__name__}")
+            return None
+        try:
+            caller = CallerContext(**{k: v for k, v in caller.items() if k in _CALLER_FIELDS})
+        except (TypeError, ValueError) as exc:
+            misuse("caller", f"ctx.caller could not be read ({exc})")
+            return None
+    budget_range = caller.budget_range
+    if budget_range is not None and not isinstance(budget_range, BudgetRange):
+        misuse(
+            "budget_range",
+            f"caller.budget_range {budget_range!r:.80} is not a BudgetRange or its serde form "
+            '({"type": "rounds", "count": N} / {"type": "duration", "seconds": S}); ignored',
+        )
+        caller = dataclasses.replace(caller, budget_range=None)
+    return caller
+
+
+_CALLER_FIELDS = frozenset(f.name for f in dataclasses.fields(CallerContext))

@@ -267,12 +267,14 @@ def load_pricing(
     return PricingTable.from_dict(data, source=label, strict=strict)
 
 
-def pricing_from_env(env: Mapping[str, str] = os.environ) -> Optional[PricingTable]:
+def pricing_from_env(env: Optional[Mapping[str, str]] = None) -> Optional[PricingTable]:
     """The table named by ``OTEL_PYTHON_LLM_ROUTER_PRICING_FILE``, or ``None`` when it is unset.
 
     Never raises: a broken file is one warning, and whatever entries were good are used (``None``
     when none was).
     """
+    if env is None:  # not a default argument: help() would render the environment
+        env = os.environ
     path = env.get(PRICING_FILE_ENV, "").strip()
     if not path:
         return None

@@ -269,8 +269,10 @@ class SpendTracker:
         return before, window.total
 
 
-def spend_tracker_from_env(env: Mapping[str, str] = os.environ) -> Optional[SpendTracker]:
+def spend_tracker_from_env(env: Optional[Mapping[str, str]] = None) -> Optional[SpendTracker]:
     """A tracker when ``OTEL_PYTHON_LLM_ROUTER_TRACK_SPEND`` is true, else ``None``."""
+    if env is None:  # not a default argument: help() would render the environment
+        env = os.environ
     raw = env.get(TRACK_SPEND_ENV, "").strip().lower()
     if raw in ("", "false", "0", "no", "off"):
         return None

@@ -14,13 +14,16 @@ import logging
 from typing import Any, Callable, Optional
 
 from opentelemetry import context, trace
+from opentelemetry.instrumentation.llm_router._clients._credentials import CredentialReader
 from opentelemetry.instrumentation.llm_router._clients._observation import (
     ResponseObservation,
     content_json,
+    exception_text,
 )
 from opentelemetry.instrumentation.llm_router._config import HookConfig
 from opentelemetry.instrumentation.llm_router._genai import GenAICall, GenAITelemetry
 from opentelemetry.instrumentation.llm_router._genai._telemetry import SCOPE_NAME
+from opentelemetry.instrumentation.llm_router._redact import Redactor
 from opentelemetry.instrumentation.llm_router._wire._base import RequestInfo, WireFormat
 from opentelemetry.instrumentation.llm_router._wire._hosts import ProviderRoute
 
@@ -29,14 +32,11 @@ _logger = logging.getLogger(__name__)
 DEFAULT_PORTS = {"https": 443, "http": 80}
 _GENAI_MARKER = "gen_ai.provider.name"
 
-CredentialRedactor = Callable[..., "list[str]"]
-"""``redact(request, *texts)``: the texts with that request's credentials masked."""
-
 
 class Started:
     """A request we are tracing: its call, format, what it asked for, and the context token."""
 
-    __slots__ = ("_redactor", "call", "format", "info", "request", "token")
+    __slots__ = ("_body", "_capture", "_credentials", "call", "format", "info", "request", "token")
 
     def __init__(
         self,
@@ -45,18 +45,23 @@ class Started:
         info: RequestInfo,
         token: object,
         request: Any,
-        redactor: CredentialRedactor,
+        credentials: CredentialReader,
+        body: Optional[bytes],
+        capture_content: bool,
     ):
         self.call = call
         self.format = wire_format
         self.info = info
         self.token = token
         self.request = request
-        self._redactor = redactor
+        self._credentials = credentials
+        self._body = body  # the in-memory request body (already held by the request)
+        self._capture = capture_content
 
-    def redact(self, *texts: str) -> list[str]:
-        """``texts`` with this request's credentials masked."""
-        return self._redactor(self.request, *texts)
+    def redactor(self) -> Redactor:
+        """The one redaction step for this request's error text: its credentials and, with
+        content capture off, its message text. Built only when the call failed."""
+        return Redactor.for_call(self._credentials(self.request), self._body, self._capture)
 
 
 class CallCore:
@@ -84,12 +89,13 @@ class CallCore:
         port: Optional[int],
         path: str,
         body: Optional[bytes],
-        redactor: CredentialRedactor,
+        credentials: CredentialReader,
     ) -> Optional[Started]:
         """Start the call for a GenAI request to a provider host (``None``: not one of ours).
 
         ``url`` is only turned into a string when excluded URLs are configured; ``port`` is
         ``None`` for the scheme's default port; ``body`` is ``None`` when it is not in memory.
+        ``credentials`` reads the request's credential values (for redaction, on failure only).
         """
         if self.url_excluded is not None and self.url_excluded(str(url)):
             return None
@@ -114,7 +120,9 @@ class CallCore:
         if config.capture_content:
             self._capture_input(call, wire_format, info)
         token = context.attach(trace.set_span_in_context(call.span))
-        return Started(call, wire_format, info, token, request, redactor)
+        return Started(
+            call, wire_format, info, token, request, credentials, body, config.capture_content
+        )
 
     def _capture_input(self, call: GenAICall, wire_format: WireFormat, info: RequestInfo) -> None:
         try:
@@ -131,7 +139,7 @@ class CallCore:
     def raised(self, started: Started, exc: BaseException) -> None:
         """Sending raised (connect error, timeout, cancellation): the call failed."""
         try:
-            started.call.fail(type(exc).__qualname__, str(exc) or type(exc).__qualname__, exc)
+            started.call.fail(type(exc).__qualname__, exception_text(exc), exc, started.redactor())
             started.call.end()
         except Exception:
             _logger.debug("llm_router: could not record a failed request", exc_info=True)
@@ -156,7 +164,7 @@ class CallCore:
             config.content_max_length,
             decoder,
             per_chunk_metric,
-            started.redact,
+            started.redactor,
         )
 
 

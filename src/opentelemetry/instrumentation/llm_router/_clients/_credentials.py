@@ -1,45 +1,37 @@
-"""The caller's credentials, masked out of provider error text before it goes on a span.
+"""Which of a request's values are credentials: the part of redaction each client library shares.
 
-Providers echo the key they were sent in their auth errors (OpenAI quotes part of it, some gateways
-all of it), and the error message and code go on the span. Each client library hook collects the
-credential values from its own request type; the masking rule is the same for all of them.
+Each client library hook reads its own request type (headers, query) and hands the name/value
+pairs here; the rule for what counts as a credential is the same for all of them. The values then
+go to the one redaction step (:class:`.._redact.Redactor`), which masks them (in every form and
+prefix) out of the error text that reaches telemetry.
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+import re
+from typing import Any, Callable, Iterable
 
-CREDENTIAL_HEADERS = (
-    "authorization",
-    "proxy-authorization",
-    "x-api-key",
-    "api-key",
-    "x-goog-api-key",
-)
-"""Header names whose values are credentials (lower case)."""
-CREDENTIAL_PARAMS = frozenset(("key", "api_key", "api-key", "apikey", "access_token"))
-"""Query parameter names whose values are credentials (lower case)."""
-_MIN_SECRET = 8
-"""Shorter values are not redacted: they would also cut ordinary words out of a message."""
-REDACTED = "[REDACTED]"
+CREDENTIAL_NAME = re.compile(r"auth|key|token|secret|cookie|passw|credential|signature", re.I)
+"""A header or query parameter whose name matches holds a credential: ``Authorization``,
+``Proxy-Authorization``, ``x-api-key``, ``api-key``, ``x-goog-api-key``, ``X-Custom-Token``,
+``Cookie``, ``?key=``, ``?access_token=``, ``?sig=``..."""
+
+CredentialReader = Callable[[Any], "list[str]"]
+"""``credentials(request)``: the credential values a client library's request carries; called only
+when the call failed (a successful call pays nothing)."""
 
 
-def header_secrets(values: Iterable[str]) -> list[str]:
-    """The secrets in credential header values: each whole value and what follows ``Bearer``."""
-    secrets = []
-    for value in values:
-        secrets.append(value.strip())
-        secrets.append(value.partition(" ")[2].strip())
-    return secrets
-
-
-def mask(secrets: Iterable[str], texts: Iterable[str]) -> list[str]:
-    """``texts`` with every secret (long enough to be one) replaced by :data:`REDACTED`."""
-    ordered = sorted({s for s in secrets if len(s) >= _MIN_SECRET}, key=len, reverse=True)
-    out = []
-    for text in texts:
-        for secret in ordered:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        out.append(text)
-    return out
+def credential_values(
+    headers: Iterable[tuple[str, str]], params: Iterable[tuple[str, str]]
+) -> list[str]:
+    """The values of credential headers (whole, and each word: the key after ``Bearer``) and of
+    credential query parameters (give them both decoded and as sent)."""
+    values: list[str] = []
+    for name, value in headers:
+        if CREDENTIAL_NAME.search(name):
+            values.append(value)
+            values.extend(value.split())
+    for name, value in params:
+        if CREDENTIAL_NAME.search(name):
+            values.append(value)
+    return values

@@ -14,6 +14,7 @@ import time
 from typing import Any, Callable, Optional
 
 from opentelemetry.instrumentation.llm_router._genai import GenAICall
+from opentelemetry.instrumentation.llm_router._redact import Redactor
 from opentelemetry.instrumentation.llm_router._wire._base import (
     RequestInfo,
     ResponseSummary,
@@ -24,8 +25,8 @@ from opentelemetry.instrumentation.llm_router._wire._values import exportable
 
 _logger = logging.getLogger(__name__)
 
-Redactor = Callable[..., "list[str]"]
-"""``redact(*texts)``: the texts with the request's credentials masked (see ``_credentials``)."""
+RedactorFactory = Callable[[], Redactor]
+"""Makes the request's :class:`Redactor` (its credentials and content); called only on failure."""
 
 MAX_BUFFERED_BODY = 8 * 1024 * 1024
 """A non-streamed body read through a stream is kept (for parsing at its end) up to this size."""
@@ -82,7 +83,7 @@ class ResponseObservation:
         "_first",
         "_parser",
         "_per_chunk",
-        "_redact",
+        "_redactor",
         "_status_code",
     )
 
@@ -95,10 +96,10 @@ class ResponseObservation:
         content_max_length: int,
         decoder: Optional[Callable[[bytes], bytes]] = None,
         per_chunk_metric: bool = False,
-        redact: Optional[Redactor] = None,
+        redactor: Optional[RedactorFactory] = None,
     ) -> None:
         self._call = call
-        self._redact = redact  # masks the request's credentials out of provider error text
+        self._redactor = redactor  # the one redaction step for this request's error text
         self._parser = parser
         self._status_code = status_code
         self._capture = capture
@@ -121,7 +122,7 @@ class ResponseObservation:
         content_max_length: int,
         decoder: Optional[Callable[[bytes], bytes]],
         per_chunk_metric: bool,
-        redact: Optional[Redactor] = None,
+        redactor: Optional[RedactorFactory] = None,
     ) -> ResponseObservation:
         """An observation with the parser the response calls for: the format's stream parser
         for an event stream (or a stream request that succeeded), else a JSON body buffer.
@@ -141,7 +142,7 @@ class ResponseObservation:
             content_max_length,
             decoder,
             per_chunk_metric and streamed,
-            redact,
+            redactor,
         )
 
     def feed(self, chunk: bytes) -> None:
@@ -202,7 +203,7 @@ class ResponseObservation:
         self._done = True
         try:
             self._apply_summary()
-            self._call.fail(type(exc).__qualname__, str(exc) or type(exc).__qualname__, exc)
+            self._call.fail(type(exc).__qualname__, exception_text(exc), exc, self._redaction())
         except Exception:
             _logger.debug("could not record a failed response", exc_info=True)
         finally:
@@ -220,9 +221,20 @@ class ResponseObservation:
         if summary.error_type is not None or self._status_code >= 400:
             error_type = summary.error_type or str(self._status_code)
             message = summary.error_message or error_type
-            if self._redact is not None:
-                error_type, message = self._redact(error_type, message)
-            call.fail(error_type, message)
+            call.fail(error_type, message, None, self._redaction())
+
+    def _redaction(self) -> Optional[Redactor]:
+        """The request's redaction step (credentials, and its message text unless content is
+        captured), built only now that the call failed; ``None``: key shapes only."""
+        return None if self._redactor is None else self._redactor()
+
+
+def exception_text(exc: BaseException) -> str:
+    """The exception's text for the status description (redacted by ``GenAICall.fail``)."""
+    try:
+        return str(exc) or type(exc).__qualname__
+    except Exception:  # an exception whose __str__ fails
+        return type(exc).__qualname__
 
 
 class _NullParser:

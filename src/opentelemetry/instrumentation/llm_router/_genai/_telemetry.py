@@ -22,8 +22,17 @@ from opentelemetry.metrics import Counter, Histogram, Meter, MeterProvider, get_
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer, TracerProvider
 
 from opentelemetry import trace
+from opentelemetry.instrumentation.llm_router._bounds import (
+    INT64_MAX,
+    bounded,
+    clamp_int,
+    clamp_time_ns,
+    safe_attribute,
+)
 from opentelemetry.instrumentation.llm_router._genai import _attributes as A
 from opentelemetry.instrumentation.llm_router._genai import _instruments
+from opentelemetry.instrumentation.llm_router._redact import DEFAULT as DEFAULT_REDACTOR
+from opentelemetry.instrumentation.llm_router._redact import MAX_MESSAGE, MAX_TEXT, Redactor
 from opentelemetry.instrumentation.llm_router.version import __version__
 
 if TYPE_CHECKING:
@@ -247,7 +256,15 @@ class GenAITelemetry:
         start_time_ns: Optional[int] = None,
         parent: Optional[Context] = None,
     ) -> GenAICall:
-        """Start the span of one call, with the attributes samplers must see already on it."""
+        """Start the span of one call, with the attributes samplers must see already on it.
+
+        Every value is made export-safe here, for every source alike (see ``_bounds``): strings
+        cleaned and cut, integers within int64, the start time within 0 .. 2**63 ns.
+        """
+        operation = bounded(operation)
+        provider = bounded(provider)
+        if request_model:
+            request_model = bounded(request_model)
         attributes: dict[str, Any] = {
             A.GEN_AI_OPERATION_NAME: operation,
             A.GEN_AI_PROVIDER_NAME: provider,
@@ -255,28 +272,29 @@ class GenAITelemetry:
         if request_model:
             attributes[A.GEN_AI_REQUEST_MODEL] = request_model
         if server_address:
-            attributes[A.SERVER_ADDRESS] = server_address
+            attributes[A.SERVER_ADDRESS] = bounded(server_address)
             if server_port:
-                attributes[A.SERVER_PORT] = server_port
+                attributes[A.SERVER_PORT] = clamp_int(server_port)
         metric_attributes = attributes.copy()
         if stream:
             attributes[A.GEN_AI_REQUEST_STREAM] = True
         if parameters is not None:
-            attributes.update(parameters.attributes())
+            for name, value in parameters.attributes().items():
+                attributes[name] = safe_attribute(value)
         if route is not None:
-            attributes[A.LLM_ROUTER_ROUTE] = route
+            attributes[A.LLM_ROUTER_ROUTE] = bounded(route)
         if request_id is not None:
-            attributes[A.LLM_ROUTER_REQUEST_ID] = request_id
+            attributes[A.LLM_ROUTER_REQUEST_ID] = bounded(request_id)
         if endpoint is not None:
-            attributes[A.LLM_ROUTER_ENDPOINT] = endpoint
+            attributes[A.LLM_ROUTER_ENDPOINT] = bounded(endpoint)
         if caller is not None:
-            attributes.update(caller_attributes(caller))
+            for name, value in caller_attributes(caller).items():
+                attributes[name] = safe_attribute(value)
         for name in self._metric_opt_in:
             value = attributes.get(name)
             if value is not None:
                 metric_attributes[name] = value
-        if start_time_ns is None:
-            start_time_ns = time.time_ns()
+        start_time_ns = time.time_ns() if start_time_ns is None else clamp_time_ns(start_time_ns)
         span_name = f"{operation} {request_model}" if request_model else operation
         span = self.tracer.start_span(
             span_name,
@@ -372,26 +390,31 @@ class GenAICall:
         finish_reasons: Optional[Iterable[str]] = None,
     ) -> None:
         if model:
-            self.response_model = model
+            self.response_model = model = bounded(model)
             self._attributes[A.GEN_AI_RESPONSE_MODEL] = model
         if response_id:
-            self._attributes[A.GEN_AI_RESPONSE_ID] = response_id
+            self._attributes[A.GEN_AI_RESPONSE_ID] = bounded(response_id)
         if finish_reasons:
-            self._attributes[A.GEN_AI_RESPONSE_FINISH_REASONS] = list(finish_reasons)
+            self._attributes[A.GEN_AI_RESPONSE_FINISH_REASONS] = [
+                bounded(reason) for reason in finish_reasons
+            ]
 
     def set_usage(self, usage: Optional[TokenCounts]) -> None:
-        if usage is not None and not usage.is_empty():
-            self.usage = usage
+        """The call's token counts, made export-safe (:func:`safe_counts`)."""
+        if usage is not None:
+            usage = safe_counts(usage)
+            if not usage.is_empty():
+                self.usage = usage
 
     def set_status_code(self, status_code: int) -> None:
-        self._attributes[A.HTTP_RESPONSE_STATUS_CODE] = status_code
+        self._attributes[A.HTTP_RESPONSE_STATUS_CODE] = clamp_int(status_code)
 
     def set_forward_status(self, status: str) -> None:
-        self._attributes[A.LLM_ROUTER_FORWARD_STATUS] = status
+        self._attributes[A.LLM_ROUTER_FORWARD_STATUS] = bounded(status)
 
     def set_inside_sdk_span(self, sdk_span_name: str) -> None:
         """Say that an SDK's own GenAI span encloses this one (see the coexistence docs)."""
-        self._attributes[A.LLM_ROUTER_INSIDE_SDK_SPAN] = sdk_span_name
+        self._attributes[A.LLM_ROUTER_INSIDE_SDK_SPAN] = bounded(sdk_span_name)
 
     def set_content(
         self,
@@ -426,12 +449,23 @@ class GenAICall:
         error_type: str,
         description: Optional[str] = None,
         exception: Optional[BaseException] = None,
+        redactor: Optional[Redactor] = None,
     ) -> None:
-        """Mark the call failed. ``error_type`` is a provider code, an error kind or a class name."""
-        self._error_type = error_type or "_OTHER"
+        """Mark the call failed. ``error_type`` is a provider code, an error kind or a class name.
+
+        Every text here comes from an exception or a provider body, so all of it goes through
+        the one redaction step (``redactor``: the request's credentials and, with content
+        capture off, its message text; key-shaped tokens always), then is cut to its bound.
+        The exception event is built here rather than by ``span.record_exception``, whose
+        message and stack trace would carry the exception's text unredacted.
+        """
+        redact = redactor or DEFAULT_REDACTOR
+        self._error_type = redact(error_type, MAX_TEXT) or "_OTHER"
         if exception is not None and self.span.is_recording():
-            self.span.record_exception(exception)
-        self.span.set_status(Status(StatusCode.ERROR, description or self._error_type))
+            self.span.add_event("exception", redact.exception_attributes(exception))
+        self.span.set_status(
+            Status(StatusCode.ERROR, redact(description, MAX_MESSAGE) or self._error_type)
+        )
 
     def end(self, end_time_ns: Optional[int] = None) -> None:
         """End the span and record the metrics. Safe to call more than once: only the first counts."""
@@ -440,6 +474,8 @@ class GenAICall:
         self._ended = True
         if end_time_ns is None:
             end_time_ns = time.time_ns()
+        # Never before the start, never outside what OTLP can carry (see ``_bounds``).
+        end_time_ns = max(clamp_time_ns(end_time_ns), self.start_time_ns)
         try:
             self._finish(end_time_ns)
         finally:
@@ -525,7 +561,7 @@ class GenAICall:
 
     def set_budget_use(self, spent_micro_usd: int, fraction_used: Optional[float]) -> None:
         """Spend of the caller in its budget window so far, and the fraction of the budget used."""
-        self._attributes[A.LLM_ROUTER_BUDGET_SPENT] = spent_micro_usd
+        self._attributes[A.LLM_ROUTER_BUDGET_SPENT] = clamp_int(spent_micro_usd)
         if fraction_used is not None:
             self._attributes[A.LLM_ROUTER_BUDGET_USED_FRACTION] = fraction_used
 
@@ -542,6 +578,29 @@ class GenAICall:
             extra[A.LLM_ROUTER_BUDGET_RANGE_TYPE] = range_type
         self._budget_exceeded = extra
         self._attributes[A.LLM_ROUTER_BUDGET_EXCEEDED] = True
+
+
+def _count(value: Any) -> Optional[int]:
+    """A token count fit for export: a non-negative int (integral floats accepted), clamped to
+    int64 (``_bounds``: a ``u64`` count beyond 2**63 - 1 is reported as 2**63 - 1); anything else
+    (negative, fractional, ``bool``, not a number) is ``None``: left out, never reported."""
+    kind = type(value)
+    if kind is float and value.is_integer():
+        value, kind = int(value), int
+    if kind is not int or value < 0:
+        return None
+    return value if value <= INT64_MAX else INT64_MAX
+
+
+def safe_counts(usage: TokenCounts) -> TokenCounts:
+    """``usage`` with every count made export-safe by :func:`_count` (one rule, all sources)."""
+    return TokenCounts(
+        _count(usage.input_tokens),
+        _count(usage.output_tokens),
+        _count(usage.cache_read_input_tokens),
+        _count(usage.cache_creation_input_tokens),
+        _count(usage.reasoning_output_tokens),
+    )
 
 
 def _usage_attributes(usage: TokenCounts, attributes: dict[str, Any]) -> None:

@@ -22,8 +22,8 @@ from opentelemetry import context
 from opentelemetry.instrumentation.llm_router._clients._core import CallCore, Started
 from opentelemetry.instrumentation.llm_router._httpx._request import (
     add_stream_include_usage,
-    redact_credentials,
     request_body,
+    request_credentials,
 )
 from opentelemetry.instrumentation.llm_router._httpx._streams import stream_classes
 
@@ -105,7 +105,7 @@ class HttpxModuleHook:
             url.port,
             url.path,
             body,
-            redact_credentials,
+            request_credentials,
         )
         if started is not None and self._config.stream_include_usage and started.info.stream:
             try:

@@ -5,12 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional
 
-from opentelemetry.instrumentation.llm_router._clients._credentials import (
-    CREDENTIAL_HEADERS,
-    CREDENTIAL_PARAMS,
-    header_secrets,
-    mask,
-)
+from opentelemetry.instrumentation.llm_router._clients._credentials import credential_values
 from opentelemetry.instrumentation.llm_router._wire._base import RequestInfo
 
 _logger = logging.getLogger(__name__)
@@ -48,20 +43,16 @@ def add_stream_include_usage(
     request.headers["Content-Length"] = str(len(amended))
 
 
-def redact_credentials(request: Any, *texts: str) -> list[str]:
-    """``texts`` with the httpx request's own credentials masked (see ``_clients._credentials``).
-
-    Only called for a failed response, so a successful call pays nothing. The credentials are the
-    values of the usual auth headers and of ``key=``-style query parameters.
-    """
-    secrets: list[str] = []
+def request_credentials(request: Any) -> list[str]:
+    """The credential values an httpx request carries (see ``_clients._credentials``): its
+    credential headers and query parameters, the latter decoded and as sent."""
     try:
-        headers = request.headers
-        for name in CREDENTIAL_HEADERS:
-            secrets.extend(header_secrets(headers.get_list(name)))
-        for name, value in request.url.params.multi_items():
-            if name.lower() in CREDENTIAL_PARAMS:
-                secrets.append(value)
+        url = request.url
+        query = url.query
+        if isinstance(query, bytes):
+            query = query.decode("ascii", "replace")
+        raw = [pair.partition("=")[::2] for pair in query.split("&")]
+        return credential_values(request.headers.multi_items(), [*url.params.multi_items(), *raw])
     except Exception:
         _logger.debug("llm_router: could not read the request's credentials", exc_info=True)
-    return mask(secrets, texts)
+        return []

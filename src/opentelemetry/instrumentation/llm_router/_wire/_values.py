@@ -10,17 +10,20 @@ malformed body can raise.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Optional
+
+# The string rule is the project's one rule (``_bounds``), re-exported for the wire formats.
+from opentelemetry.instrumentation.llm_router._bounds import MAX_MESSAGE as MAX_MESSAGE
+from opentelemetry.instrumentation.llm_router._bounds import MAX_TEXT as MAX_TEXT
+from opentelemetry.instrumentation.llm_router._bounds import exportable as exportable
+from opentelemetry.instrumentation.llm_router._bounds import text as text
 
 MAX_TOKEN_COUNT = 1 << 40
 """Counts at or above this are absurd (a trillion tokens in one call) and are dropped."""
 
-MAX_TEXT = 512
-"""Longest model name / response id / finish reason / error code kept; longer ones are cut."""
-
-MAX_MESSAGE = 1024
-"""Longest provider error message kept."""
+MAX_RAW_MESSAGE = 16 * 1024
+"""Longest provider error message read from a body. It is cut to its telemetry bound
+(:data:`MAX_MESSAGE`) only after the redaction step, so a key at the cut is still found."""
 
 
 def count(value: Any) -> Optional[int]:
@@ -35,29 +38,6 @@ def count(value: Any) -> Optional[int]:
     if kind is float and value.is_integer() and 0 <= value < MAX_TOKEN_COUNT:
         return int(value)
     return None
-
-
-def text(value: Any, limit: int = MAX_TEXT) -> Optional[str]:
-    """A non-empty string, cut to ``limit`` characters; anything else is ``None``."""
-    if type(value) is str and value:
-        return exportable(value if len(value) <= limit else value[:limit])
-    return None
-
-
-def exportable(value: str) -> str:
-    """``value`` with lone surrogates replaced by U+FFFD.
-
-    JSON may escape a lone surrogate (``"\\ud800"``) and the json module decodes it into a
-    ``str`` that cannot be encoded as UTF-8: the OTLP exporter then drops the attribute (or the
-    metric point) with an error. ASCII text, nearly every value, is returned as is.
-    """
-    if value.isascii():
-        return value
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    return value
 
 
 def number(value: Any) -> Optional[float]:
@@ -150,22 +130,12 @@ def loads_exact(data: bytes) -> Any:
     return value if end == len(text) else None
 
 
-_SECRET = re.compile(
-    r"(?:sk-[A-Za-z0-9_*-]{6,}|AIza[0-9A-Za-z_-]{10,}|gsk_[A-Za-z0-9*]{6,}|xai-[A-Za-z0-9*]{6,}"
-    r"|Bearer\s+\S+)"
-)
-
-
 def scrub(message: Any) -> Optional[str]:
-    """A provider error message fit for telemetry: cut, and with anything key-like masked.
-
-    OpenAI's 401 message quotes (a masked form of) the key the caller sent; we never want even a
-    fragment of a key in an attribute.
-    """
-    value = text(message, MAX_MESSAGE)
-    if value is None:
-        return None
-    return _SECRET.sub("[REDACTED]", value)
+    """A provider error message as read from a body: a non-empty string up to
+    :data:`MAX_RAW_MESSAGE` characters. Redaction (keys, and prompt text with capture off) and the
+    final cut to :data:`MAX_MESSAGE` happen in one place, when the call is failed
+    (:mod:`.._redact`)."""
+    return text(message, MAX_RAW_MESSAGE)
 
 
 def error_code(error: dict[str, Any], *preferred: str) -> Optional[str]:

@@ -80,11 +80,12 @@ class ResponseObservation:
         "_decode_error",
         "_decoder",
         "_done",
-        "_first",
         "_parser",
         "_per_chunk",
         "_redactor",
+        "_seen",
         "_status_code",
+        "_timed",
     )
 
     def __init__(
@@ -107,8 +108,11 @@ class ResponseObservation:
         self._decoder = decoder
         self._decode_error: Optional[BaseException] = None
         self._done = False
-        self._first = True
         self._per_chunk = per_chunk_metric
+        # Stream timing: only a stream parser counts output events, and only a successful
+        # response has any (an error body sent where a stream was asked for is no first chunk).
+        self._timed = status_code < 400 and not isinstance(parser, _BodyBuffer)
+        self._seen = 0  # output events already timed
 
     @classmethod
     def for_response(
@@ -141,20 +145,19 @@ class ResponseObservation:
             capture,
             content_max_length,
             decoder,
-            per_chunk_metric and streamed,
+            per_chunk_metric,
             redactor,
         )
 
     def feed(self, chunk: bytes) -> None:
-        """A piece of the body as the caller receives it (raw, possibly compressed)."""
+        """A piece of the body as the caller receives it (raw, possibly compressed).
+
+        Timing is per output event, not per read: after the parser has seen the piece, the
+        events it completed that carry output are timed together (one clock read per piece).
+        Once the first is timed and no per-chunk metric is wanted, nothing more is timed."""
         if self._done or not chunk:
             return
         try:
-            if self._first:
-                self._first = False
-                self._call.chunk_received(time.time_ns())
-            elif self._per_chunk:
-                self._call.chunk_received(time.time_ns())
             if self._decoder is not None:
                 try:
                     chunk = self._decoder(chunk)
@@ -165,10 +168,19 @@ class ResponseObservation:
                     self._decoder = None
                     self._parser = _NullParser()
                     return
-            self._parser.feed(chunk)
+            parser = self._parser
+            parser.feed(chunk)
+            if self._timed and parser.output_events > self._seen:  # type: ignore[union-attr]
+                self._time_outputs(parser.output_events)  # type: ignore[union-attr]
         except Exception:
             _logger.debug("could not parse a response chunk", exc_info=True)
             self._parser = _NullParser()
+
+    def _time_outputs(self, seen: int) -> None:
+        self._call.output_events(time.time_ns(), seen - self._seen)
+        self._seen = seen
+        if not self._per_chunk:
+            self._timed = False  # time to first chunk is known; nothing else is timed
 
     def complete(self, body: bytes) -> None:
         """The whole body, already read by httpx: parse it and end the call (no chunk timing)."""
@@ -239,6 +251,8 @@ def exception_text(exc: BaseException) -> str:
 
 class _NullParser:
     """Stands in for a parser that broke: the stream goes on, we just stop reading it."""
+
+    output_events = 0
 
     def feed(self, chunk: bytes) -> None:
         pass

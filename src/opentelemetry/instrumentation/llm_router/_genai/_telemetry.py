@@ -431,17 +431,30 @@ class GenAICall:
             self._attributes[A.GEN_AI_SYSTEM_INSTRUCTIONS] = system_instructions
 
     def chunk_received(self, now_ns: int) -> None:
-        """A streamed chunk arrived. The first one sets time to first chunk."""
+        """One output event of a stream arrived (see :meth:`output_events`)."""
+        self.output_events(now_ns, 1)
+
+    def output_events(self, now_ns: int, count: int = 1) -> None:
+        """``count`` events carrying output arrived together at ``now_ns``.
+
+        The first output event of the call sets time to first chunk; each later one is one
+        ``time_per_output_chunk`` interval (when that metric is on): the first of a group is the
+        time since the previous output event, the others arrived with it (0 s). So a stream
+        yields the same number of points however its bytes were split into reads.
+        """
         if self._first_chunk_ns is None:
-            self._first_chunk_ns = now_ns
-        elif (
-            self._telemetry.settings.record_time_per_output_chunk
-            and self._telemetry.settings.record_metrics
-        ):
-            last = self._last_chunk_ns or self._first_chunk_ns
-            self._telemetry.instruments.time_per_output_chunk.record(
-                (now_ns - last) / 1e9, self._metric_attributes_with_response()
-            )
+            self._first_chunk_ns = self._last_chunk_ns = now_ns
+            count -= 1
+            if count <= 0:
+                return
+        settings = self._telemetry.settings
+        if settings.record_time_per_output_chunk and settings.record_metrics:
+            record = self._telemetry.instruments.time_per_output_chunk.record
+            attributes = self._metric_attributes_with_response()
+            last = self._last_chunk_ns if self._last_chunk_ns is not None else now_ns
+            record(max(now_ns - last, 0) / 1e9, attributes)
+            for _ in range(count - 1):
+                record(0.0, attributes)
         self._last_chunk_ns = now_ns
 
     def fail(

@@ -23,6 +23,7 @@ MAX_EVENT_BYTES = 1 << 20
 _SEP = b"\n\n"
 _LF = b"\n"
 _CR = b"\r"
+_CRLF2 = b"\r\n\r\n"
 
 
 class SSESplitter:
@@ -68,7 +69,24 @@ class SSESplitter:
         if self._mode:
             self._feed_other(chunk)
             return
-        if self._cr or 13 in chunk:  # b"\r"; an int membership test is a plain memchr
+        if not self._parts and not self._cr and chunk[-2:] == _SEP:
+            # Only complete events: the common case (servers flush per event). One event is
+            # handed over as is, without splitting or copying.
+            if 13 not in chunk:  # b"\r"; an int membership test is a plain memchr
+                if chunk.find(_SEP) == len(chunk) - 2:
+                    self._event(chunk)
+                else:
+                    self._events(chunk)
+                return
+            if (
+                chunk[-4:] == _CRLF2
+                and len(chunk) > 4
+                and chunk.count(13) == 2
+                and chunk.count(10) == 2
+            ):
+                self._event(chunk[:-4])  # one single-line event ended by CRLF CRLF (Gemini)
+                return
+        if self._cr or 13 in chunk:
             chunk = self._normalise(chunk)
             if not chunk:
                 return
@@ -76,12 +94,10 @@ class SSESplitter:
             self._feed_joined(chunk)
             return
         if chunk[-2:] == _SEP:
-            # Only complete events. One single-line event (`data: {...}`) is the common case:
-            # hand it over as is, without searching for separators or splitting.
-            if 10 in chunk[:-2]:  # another line end inside: several lines or events
-                self._events(chunk)
-            else:
+            if chunk.find(_SEP) == len(chunk) - 2:
                 self._event(chunk)
+            else:
+                self._events(chunk)
             return
         cut = chunk.rfind(_SEP)
         if cut < 0:

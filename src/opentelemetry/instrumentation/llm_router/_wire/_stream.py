@@ -5,6 +5,13 @@ answered with a plain JSON error (Anthropic does this for a 404), and Gemini's
 ``:streamGenerateContent`` without ``alt=sse`` streams one JSON array. The first non-blank byte
 decides: ``{`` -> a whole JSON body (kept, bounded, and summarised at the end), ``[`` -> a JSON
 array whose elements are handed over one by one as they complete, anything else -> SSE.
+
+Every parser also counts its *output events* (:attr:`EventStreamParser.output_events`): the events
+that carry generated output, which is what stream timing is measured on (time to first chunk at
+the first of them, one ``time_per_output_chunk`` interval per further one). Each format says which
+of its events those are (see ``docs/benchmarks.md`` and the format modules); comments, keep-alives,
+role-only or empty deltas, usage-only and bookkeeping events are not output. The count depends on
+the events alone, never on how the bytes were split into reads.
 """
 
 from __future__ import annotations
@@ -30,10 +37,12 @@ class EventStreamParser(SSESplitter):
     JSON body).
     """
 
-    __slots__ = ("_array", "_body", "_body_size")
+    __slots__ = ("_array", "_body", "_body_size", "output_events")
 
     def __init__(self) -> None:
         SSESplitter.__init__(self)
+        self.output_events = 0
+        """How many events that carry output have been seen so far."""
         self._mode = _DETECT
         self._body: Optional[list[bytes]] = None
         self._body_size = 0

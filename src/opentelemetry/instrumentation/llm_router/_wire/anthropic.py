@@ -24,6 +24,7 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
     StreamParser,
 )
 from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
+from opentelemetry.instrumentation.llm_router._wire._scan import has_text
 from opentelemetry.instrumentation.llm_router._wire._sse import event_data, event_name
 from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
 from opentelemetry.instrumentation.llm_router._wire._values import (
@@ -136,12 +137,21 @@ def _summarise(obj: dict[str, Any], capture: bool, summary: ResponseSummary) -> 
 
 
 _WANTED = frozenset((b"message_start", b"message_delta", b"error"))
+_DELTA = b"content_block_delta"
+_DELTA_LINE = b"event: " + _DELTA
+_TEXT = b'"text"'
+_THINKING = b'"thinking"'
+_PARTIAL_JSON = b'"partial_json"'
 _CONTENT_EVENTS = frozenset((b"content_block_start", b"content_block_delta"))
 
 
 class MessagesStream(EventStreamParser):
     """A Messages SSE stream. Without capture only ``message_start``, ``message_delta`` and
-    ``error`` events are decoded; with capture the content block events too."""
+    ``error`` events are decoded; with capture the content block events too.
+
+    Output events: ``content_block_delta`` events whose delta has non-empty ``text``,
+    ``thinking`` or ``partial_json`` (a ``signature_delta`` is not output; nor are ``ping``,
+    ``message_start``, ``content_block_start``/``stop`` or ``message_delta``)."""
 
     __slots__ = ("_blocks", "_capture", "_counts", "_reason", "_summary_obj")
 
@@ -154,9 +164,16 @@ class MessagesStream(EventStreamParser):
         self._summary_obj = ResponseSummary()
 
     def _event(self, raw: bytes) -> None:
-        if raw[:20] == b"event: content_block" and not self._capture:
-            return  # the bulk of a stream: text, thinking and tool-input deltas
-        name = event_name(raw)
+        if raw[:26] == _DELTA_LINE:  # the bulk of a stream: text, thinking and tool-input deltas
+            name: Optional[bytes] = _DELTA
+            delta = True
+        else:
+            name = event_name(raw)
+            delta = name == _DELTA if name is not None else _DELTA in raw
+        if delta and (
+            has_text(raw, _TEXT) or has_text(raw, _THINKING) or has_text(raw, _PARTIAL_JSON)
+        ):
+            self.output_events += 1
         if name is not None:
             if name not in _WANTED and not (self._capture and name in _CONTENT_EVENTS):
                 return

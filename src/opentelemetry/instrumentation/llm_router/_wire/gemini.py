@@ -28,6 +28,7 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
 )
 from opentelemetry.instrumentation.llm_router._wire._body import SMALL_BODY, nested_object
 from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
+from opentelemetry.instrumentation.llm_router._wire._scan import has_live, has_text
 from opentelemetry.instrumentation.llm_router._wire._sse import event_data
 from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
 from opentelemetry.instrumentation.llm_router._wire._values import (
@@ -206,40 +207,66 @@ class _Accumulator:
         return summary
 
 
+_FINISH = b'"finishReason"'
+_ERROR = b'"error"'
+_COUNT = b'TokenCount"'
+_TEXT = b'"text"'
+_OTHER_PARTS = (
+    b'"functionCall"',
+    b'"inlineData"',
+    b'"fileData"',
+    b'"executableCode"',
+    b'"codeExecutionResult"',
+)
+
+
 class GenerateContentStream(EventStreamParser):
     """``:streamGenerateContent`` as SSE or as a streamed JSON array.
 
     Without capture, a chunk is decoded when it is the first (id, model), or its bytes show a
-    finish reason, a token count, or an error.
+    finish reason or an error. Gemini repeats ``usageMetadata`` in every chunk (cumulative
+    counts): of the chunks that carry only token counts, the latest is kept as bytes and decoded
+    when the next decoded chunk comes or the stream ends, so a stream costs a handful of decodes.
+
+    Output events: a chunk with a part of non-empty ``text`` (thoughts included), or a
+    ``functionCall``, ``inlineData``, ``fileData``, ``executableCode`` or ``codeExecutionResult``
+    part.
     """
 
-    __slots__ = ("_acc", "_ready")
+    __slots__ = ("_acc", "_pending", "_ready")
 
     def __init__(self, capture: bool) -> None:
         EventStreamParser.__init__(self)
         self._acc = _Accumulator(capture)
         self._ready = False
+        self._pending: Optional[bytes] = None  # the latest undecoded chunk with token counts
 
     def _event(self, raw: bytes) -> None:
-        if self._wanted(raw):
+        if raw[:5] != b"data:":  # comments, keep-alives, other fields: the data alone
             data = event_data(raw)
-            if data:
-                self._decode(data)
+            if not data:
+                return
+            raw = data
+        self._look(raw)
 
     def _element(self, raw: bytes) -> None:
-        if self._wanted(raw):
-            self._decode(raw)
+        self._look(raw)
 
-    def _wanted(self, raw: bytes) -> bool:
-        return (
-            not self._ready
-            or self._acc.capture
-            or raw.find(b'"finishReason"') >= 0
-            or raw.find(b'TokenCount"') >= 0
-            or raw.find(b'"error"') >= 0
-        )
+    def _look(self, data: bytes) -> None:
+        if not self._ready or self._acc.capture or has_live(data, _FINISH) or _ERROR in data:
+            if self._pending is not None:
+                pending = self._pending
+                self._pending = None
+                self._decode(pending)
+            self._decode(data)
+        elif _COUNT in data:
+            self._pending = data
+        if has_text(data, _TEXT) or any(key in data for key in _OTHER_PARTS):
+            self.output_events += 1
 
     def _decode(self, data: bytes) -> None:
+        if data[:5] == b"data:":
+            data = event_data(data) or b""
         obj = loads(data)
         if isinstance(obj, dict):
             self._acc.take(obj)
@@ -252,6 +279,10 @@ class GenerateContentStream(EventStreamParser):
             self._acc.take(obj)
 
     def _summary(self) -> ResponseSummary:
+        if self._pending is not None:
+            pending = self._pending
+            self._pending = None
+            self._decode(pending)
         return self._acc.result()
 
 

@@ -21,6 +21,7 @@ as themselves; nothing for a response still in progress.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
 
 from opentelemetry.instrumentation.llm_router._genai import RequestParameters, TokenCounts
@@ -32,11 +33,8 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
 )
 from opentelemetry.instrumentation.llm_router._wire._errors import first_object, read_error
 from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
-from opentelemetry.instrumentation.llm_router._wire._sse import (
-    SSESplitter,
-    event_data,
-    event_name,
-)
+from opentelemetry.instrumentation.llm_router._wire._scan import has_live, has_text, has_value
+from opentelemetry.instrumentation.llm_router._wire._sse import event_data, event_name
 from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
 from opentelemetry.instrumentation.llm_router._wire._values import (
     count,
@@ -286,52 +284,84 @@ class _Choice:
         return parts
 
 
+_FINISH = b'"finish_reason"'
+_USAGE = b'"usage"'
+_ERROR = b'"error"'
+_CONTENT = b'"content"'
+_TEXT = b'"text"'
+_OTHER_OUTPUT_TEXT = (b'"reasoning_content"', b'"reasoning"', b'"refusal"')
+_OTHER_OUTPUT_VALUE = (b'"tool_calls"', b'"function_call"')
+
+
+def _chat_output(data: bytes) -> bool:
+    """Whether a Chat Completions chunk carries output: a choice delta with non-empty
+    ``content``, ``reasoning_content``/``reasoning`` or ``refusal`` text, or ``tool_calls`` /
+    ``function_call``. A role-only first chunk (``"content":""``), a finish-only chunk
+    (``"delta":{}``) and the usage chunk (``"choices":[]``) are not output."""
+    if has_text(data, _CONTENT):
+        return True
+    for key in _OTHER_OUTPUT_TEXT:
+        if key in data and has_text(data, key):
+            return True
+    return any(key in data and has_value(data, key) for key in _OTHER_OUTPUT_VALUE)
+
+
 class ChoicesStream(EventStreamParser):
     """Chat Completions and legacy Completions streams: ``data: {chunk}`` ... ``data: [DONE]``.
 
     Without capture, a chunk is decoded only when it is the first with id and model, or its bytes
-    show a non-null finish reason, a usage object, or an error.
+    show a finish reason, usage or error that is not ``null`` (whatever the JSON spacing; see
+    :mod:`._scan`). Output events: see :func:`_chat_output`; for legacy Completions, a choice
+    with non-empty ``text``.
     """
 
-    __slots__ = ("_capture", "_choices", "_kind", "_ready", "_reasons", "_spaced", "_summary_obj")
+    __slots__ = (
+        "_capture",
+        "_choices",
+        "_completions",
+        "_kind",
+        "_ready",
+        "_reasons",
+        "_summary_obj",
+    )
 
     def __init__(self, kind: str, capture: bool) -> None:
         EventStreamParser.__init__(self)
         self._kind = kind
+        self._completions = kind == COMPLETIONS
         self._capture = capture
         self._ready = False  # id and model known: from now on, skip chunks that carry nothing
-        self._spaced: Optional[bool] = None  # the server writes `"key": value` with a space
         self._reasons: dict[int, str] = {}
         self._choices: dict[int, _Choice] = {}
         self._summary_obj = ResponseSummary()
 
     def _event(self, raw: bytes) -> None:
-        # A chunk with a null finish reason and no usage object is the common, empty-handed
-        # case. Two scans decide it; anything else (including a provider that writes JSON with
-        # spaces) falls through to a decode, which is slower but never wrong.
-        if self._ready and raw.rfind(b'"finish_reason":null') >= 0 and raw.find(b'"usage":{') < 0:
-            return
-        data = event_data(raw)
+        if raw[:5] != b"data:":  # comments, keep-alives, `event:`/`id:` lines: the data alone
+            data = event_data(raw)
+            if not data:
+                return
+            raw = data
+        if (
+            self._capture
+            or not self._ready
+            or has_live(raw, _FINISH)
+            or has_live(raw, _USAGE)
+            or _ERROR in raw
+        ):
+            self._decode(raw)
+        if self._completions:
+            if has_text(raw, _TEXT):
+                self.output_events += 1
+        elif _chat_output(raw):
+            self.output_events += 1
+
+    def _decode(self, raw: bytes) -> None:
+        data = event_data(raw) if raw[:5] == b"data:" else raw
         if not data or data[:1] != b"{":
-            return  # [DONE], comments, keep-alives
-        if self._spaced is None:
-            self._spaced = data.find(b'": ') >= 0
+            return  # [DONE]
         obj = loads(data)
         if isinstance(obj, dict):
             self._take(obj)
-
-    def _events(self, raw: bytes) -> None:
-        # Several events in one read: dismiss the batch if no event in it can carry a finish
-        # reason, usage or an error, else look at each.
-        if (
-            self._ready
-            and raw.find(b'_reason":"') < 0
-            and raw.find(b'"usage":{') < 0
-            and raw.find(b'"error"') < 0
-            and not (self._spaced and (raw.find(b'_reason": "') >= 0 or raw.find(b'": {') >= 0))
-        ):
-            return
-        SSESplitter._events(self, raw)
 
     def _take(self, obj: dict[str, Any]) -> None:
         summary = self._summary_obj
@@ -411,9 +441,17 @@ _RESPONSES_EVENTS = frozenset(
 _RESPONSES_FINAL = ("response.completed", "response.incomplete", "response.failed")
 
 
+_TEXT_DELTA = b"event: response.output_text.delta"
+_DELTA = b'"delta"'
+_TYPE = re.compile(rb'"type"[ \t\r\n]*:[ \t\r\n]*"([^"\\]*)"')
+
+
 class ResponsesStream(EventStreamParser):
     """Responses API streams: typed events; id and model from ``response.created``, everything
-    else from the final ``response.completed`` / ``incomplete`` / ``failed`` event."""
+    else from the final ``response.completed`` / ``incomplete`` / ``failed`` event.
+
+    Output events: every ``*.delta`` event (output text, refusal, reasoning text and summaries,
+    function-call arguments, audio, ...) whose ``delta`` is a non-empty string."""
 
     __slots__ = ("_capture", "_summary_obj")
 
@@ -423,14 +461,22 @@ class ResponsesStream(EventStreamParser):
         self._summary_obj = ResponseSummary()
 
     def _event(self, raw: bytes) -> None:
-        if raw[:33] == b"event: response.output_text.delta":
-            return  # by far the most frequent event, and one we never need
+        if raw[:33] == _TEXT_DELTA:  # by far the most frequent event, and one we never decode
+            if has_text(raw, _DELTA):
+                self.output_events += 1
+            return
         name = event_name(raw)
         if name is not None:
-            if name not in _RESPONSES_EVENTS:
-                return
-        elif raw.find(b'"type":"response.output_text.delta"') >= 0:
-            return  # the common event of a stream sent without `event:` lines
+            wanted = name in _RESPONSES_EVENTS
+            output = name[-6:] == b".delta"
+        else:  # a stream sent without `event:` lines: the `type` values tell
+            types = _TYPE.findall(raw)
+            wanted = not _RESPONSES_EVENTS.isdisjoint(types)
+            output = any(kind[-6:] == b".delta" for kind in types)
+        if output and has_text(raw, _DELTA):
+            self.output_events += 1
+        if not wanted:
+            return
         data = event_data(raw)
         if not data or data[:1] != b"{":
             return

@@ -1,0 +1,161 @@
+"""A fake provider that sends streams the way providers and gateways really deliver them.
+
+The main fake provider (:mod:`benchmarks.fake_provider`) answers a stream as one body with a
+``Content-Length``: the client reads it in a few large reads, so a hook's cost per event is then
+the cost of events that arrive together. Real providers write each SSE event as its own
+chunked-encoding chunk, spread over seconds, so the client does one read per event. This server
+does both, chosen per request by headers:
+
+- ``x-bench-format``: ``chat``, ``responses``, ``anthropic`` or ``gemini``;
+  ``x-bench-style``: ``compact`` or ``spaced`` JSON; ``x-bench-events``: output events;
+- ``x-bench-delivery``:
+
+  - ``per-event``: chunked transfer encoding, each event its own ``send`` followed by a gap
+    (``x-bench-gap-us``, default 150 µs) so that the client reads it alone;
+  - ``keepalive``: ``per-event`` after two ``: OPENROUTER PROCESSING`` comments, with a
+    ``: keep-alive`` comment (its own write) before every tenth event;
+  - ``coalesced``: the whole stream as one body with ``Content-Length``, written at once;
+  - ``burst``: chunked, one chunk per event, written without gaps (what a fast local upstream
+    does: the client reads many chunks at once, but httpx still hands them over one by one).
+
+A thread per connection with blocking sockets and ``TCP_NODELAY``: the gap is a ``time.sleep``
+(an asyncio timer cannot sleep less than a millisecond). It listens on one port per wire format
+(``openai`` serves chat and responses), since the instrumentation maps host:port to a format.
+
+``python -m benchmarks.delivery_server`` prints ``PORTS <openai> <anthropic> <gemini>`` once it
+listens and serves until stdin closes.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+import time
+from typing import Optional
+
+from benchmarks.stream_bodies import keepalive, processing, stream_events
+
+WIRE_PORTS = ("openai", "anthropic", "gemini")
+
+
+class Bodies:
+    """Prepared events per (format, style, events), built on first use and kept."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str, int], list[bytes]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, fmt: str, style: str, events: int) -> list[bytes]:
+        key = (fmt, style, events)
+        with self._lock:
+            found = self._cache.get(key)
+            if found is None:
+                found = self._cache[key] = stream_events(fmt, style, events)
+            return found
+
+
+def _chunk(data: bytes) -> bytes:
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+def _head(extra: str) -> bytes:
+    return (
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\n"
+        f"x-request-id: req_bench\r\ncache-control: no-cache\r\n{extra}\r\n"
+    ).encode()
+
+
+def _read_request(conn: socket.socket, buffer: bytearray) -> Optional[dict[str, str]]:
+    """Headers of the next request (body read and dropped); ``None`` when the peer closed."""
+    while b"\r\n\r\n" not in buffer:
+        data = conn.recv(65536)
+        if not data:
+            return None
+        buffer += data
+    end = buffer.index(b"\r\n\r\n")
+    head = bytes(buffer[:end]).decode("latin-1")
+    del buffer[: end + 4]
+    headers: dict[str, str] = {}
+    for line in head.split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", "0"))
+    while len(buffer) < length:
+        data = conn.recv(65536)
+        if not data:
+            return None
+        buffer += data
+    del buffer[:length]
+    return headers
+
+
+def _serve_connection(conn: socket.socket, bodies: Bodies) -> None:
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    buffer = bytearray()
+    sleep = time.sleep
+    try:
+        while True:
+            headers = _read_request(conn, buffer)
+            if headers is None:
+                return
+            fmt = headers.get("x-bench-format", "chat")
+            events = bodies.get(
+                fmt,
+                headers.get("x-bench-style", "compact"),
+                int(headers.get("x-bench-events", "50")),
+            )
+            delivery = headers.get("x-bench-delivery", "per-event")
+            if delivery == "coalesced":
+                body = b"".join(events)
+                conn.sendall(_head(f"content-length: {len(body)}\r\n") + body)
+                continue
+            conn.sendall(_head("transfer-encoding: chunked\r\n"))
+            if delivery == "burst":
+                conn.sendall(b"".join(_chunk(e) for e in events) + b"0\r\n\r\n")
+                continue
+            gap = int(headers.get("x-bench-gap-us", "150")) / 1e6
+            if delivery == "keepalive":
+                for _ in range(2):
+                    conn.sendall(_chunk(processing(fmt)))
+                    sleep(gap)
+            comment = _chunk(keepalive(fmt))
+            for number, event in enumerate(events):
+                if delivery == "keepalive" and number % 10 == 0:
+                    conn.sendall(comment)
+                    sleep(gap)
+                conn.sendall(_chunk(event))
+                sleep(gap)
+            conn.sendall(b"0\r\n\r\n")
+    except OSError:
+        return
+    finally:
+        conn.close()
+
+
+def _accept(listener: socket.socket, bodies: Bodies) -> None:
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        threading.Thread(target=_serve_connection, args=(conn, bodies), daemon=True).start()
+
+
+def main() -> None:
+    bodies = Bodies()
+    ports = []
+    for _ in WIRE_PORTS:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(128)
+        ports.append(listener.getsockname()[1])
+        threading.Thread(target=_accept, args=(listener, bodies), daemon=True).start()
+    sys.stdout.write("PORTS " + " ".join(str(p) for p in ports) + "\n")
+    sys.stdout.flush()
+    sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,326 @@
+"""Stream timing is measured on output events, and the fast path does not depend on formatting.
+
+For every stream format we parse, the same stream is fed as providers and gateways really send
+it: one event per read, coalesced into one read, byte by byte, with keep-alive comments between
+events, and with its JSON written compact, spaced (``json.dumps`` defaults), with odd whitespace,
+with keys in another order, and with or without ``\\u`` escapes. The parser must count the same
+output events, decode the same number of events and report the same summary every time. Then,
+through the hook against a real local server: time to first chunk is taken at the first event
+with output (not at a keep-alive comment), per-chunk intervals are one per output event whatever
+the split, and error bodies or non-stream bodies read through a stream get no chunk timing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable
+
+import httpx2
+import pytest
+
+from opentelemetry.instrumentation.llm_router._wire import anthropic, gemini, get_format, openai
+from tests.support.scripted_server import Reply, ScriptedServer, json_reply
+from tests.support.wire_samples import FORMAT_OF_FAMILY, STREAMING_FAMILIES, exchange
+
+# Content that looks like the keys the fast path searches for: inside a JSON string every quote
+# is escaped, so none of it may be taken for a finish reason, usage or an error.
+COMPLETION = 'Thïs "finish_reason":"stop" is "usage":{"x":1} ä "error" test'
+WORDS = len(COMPLETION.split(" "))
+
+
+def _reverse_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _reverse_keys(value[k]) for k in reversed(list(value))}
+    if isinstance(value, list):
+        return [_reverse_keys(v) for v in value]
+    return value
+
+
+STYLES: dict[str, Callable[[Any], str]] = {
+    "compact": lambda v: json.dumps(v, separators=(",", ":")),
+    "compact-utf8": lambda v: json.dumps(v, separators=(",", ":"), ensure_ascii=False),
+    "spaced": lambda v: json.dumps(v),
+    "odd-whitespace": lambda v: json.dumps(v, separators=(" ,\t", " \t:  ")),
+    "sorted-keys": lambda v: json.dumps(v, sort_keys=True),
+    "reversed-keys": lambda v: json.dumps(_reverse_keys(v), separators=(",", ":")),
+}
+
+_DATA_LINE = re.compile(rb"^data: ?(\{.*)$", re.MULTILINE)
+
+
+def restyle(pieces: list[bytes], style: str) -> list[bytes]:
+    """The same events with each ``data:`` JSON re-written in ``style``."""
+    dump = STYLES[style]
+
+    def one(match: re.Match[bytes]) -> bytes:
+        line = match.group(1)
+        ending = b"\r" if line.endswith(b"\r") else b""
+        value = json.loads(line.rstrip(b"\r"))
+        return b"data: " + dump(value).encode() + ending
+
+    return [_DATA_LINE.sub(one, piece) for piece in pieces]
+
+
+def with_keepalives(pieces: list[bytes]) -> list[bytes]:
+    """A processing comment first (as OpenRouter sends) and a keep-alive before every event."""
+    ending = b"\r\n" if pieces[0].endswith(b"\r\n\r\n") else b"\n"
+    out = [b": OPENROUTER PROCESSING" + ending + ending]
+    for piece in pieces:
+        out += [b": keep-alive" + ending + ending, piece]
+    return out
+
+
+DELIVERIES: dict[str, Callable[[list[bytes]], list[bytes]]] = {
+    "per-event": lambda pieces: pieces,
+    "coalesced": lambda pieces: [b"".join(pieces)],
+    "byte-by-byte": lambda pieces: [bytes([b]) for b in b"".join(pieces)],
+    "odd-cuts": lambda pieces: (lambda body: [body[i : i + 7] for i in range(0, len(body), 7)])(
+        b"".join(pieces)
+    ),
+    "keep-alives": with_keepalives,
+    "keep-alives-coalesced": lambda pieces: [b"".join(with_keepalives(pieces))],
+}
+
+FORMAT_MODULES = {"openai": openai, "anthropic": anthropic, "gemini": gemini}
+
+
+def _parse(family: str, pieces: list[bytes], monkeypatch: Any) -> tuple[Any, int, int]:
+    """Feed ``pieces`` to the family's stream parser: (summary, output events, JSON decodes)."""
+    sample = exchange(family, True, completion=COMPLETION)
+    fmt = get_format(FORMAT_OF_FAMILY[family])
+    info = fmt.request_info("POST", sample.path, sample.request_body)
+    module = FORMAT_MODULES[fmt.name]
+    decodes = []
+    real_loads = module.loads
+    monkeypatch.setattr(module, "loads", lambda data: decodes.append(1) or real_loads(data))
+    parser = fmt.stream_parser(info, False)
+    for piece in pieces:
+        parser.feed(piece)
+    summary = parser.summary()
+    monkeypatch.setattr(module, "loads", real_loads)
+    return summary, parser.output_events, len(decodes)
+
+
+@pytest.mark.parametrize("family", STREAMING_FAMILIES)
+def test_output_events_and_decodes_do_not_depend_on_split_or_formatting(
+    family: str, monkeypatch: Any
+) -> None:
+    pieces = exchange(family, True, completion=COMPLETION).pieces
+    reference, outputs, decodes = _parse(family, pieces, monkeypatch)
+    expect = exchange(family, True, completion=COMPLETION).expect
+    assert reference.response_id == expect["response_id"]
+    assert reference.finish_reasons == expect["finish"]
+    assert reference.usage.output_tokens == expect["output_tokens"]
+    assert outputs == WORDS  # one output event per word; role-only, finish, usage: none
+    assert decodes <= 4  # a stream costs a handful of decodes, not one per event
+    for style in STYLES:
+        styled = restyle(pieces, style)
+        for delivery, cut in DELIVERIES.items():
+            summary, got_outputs, got_decodes = _parse(family, cut(styled), monkeypatch)
+            where = f"{family} {style} {delivery}"
+            assert summary == reference, where
+            assert got_outputs == outputs, where
+            assert got_decodes == decodes, where
+
+
+def _chat_event(choices: list[dict[str, Any]], spaced: bool) -> bytes:
+    value = {"id": "c1", "model": "m", "choices": choices}
+    text = json.dumps(value) if spaced else json.dumps(value, separators=(",", ":"))
+    return b"data: " + text.encode() + b"\n\n"
+
+
+@pytest.mark.parametrize("spaced", [False, True], ids=["compact", "spaced"])
+def test_every_choice_keeps_its_finish_reason(spaced: bool) -> None:
+    """n>1: one event carries a null finish reason for one choice and "stop" for another."""
+    fmt = get_format("openai")
+    info = fmt.request_info("POST", "/v1/chat/completions", b'{"model":"m","stream":true,"n":3}')
+    parser = fmt.stream_parser(info, False)
+    events = [
+        _chat_event([{"index": i, "delta": {"content": "a"}} for i in range(3)], spaced),
+        _chat_event(
+            [
+                {"index": 0, "delta": {"content": "b"}, "finish_reason": None},
+                {"index": 1, "delta": {}, "finish_reason": "stop"},
+                {"index": 2, "delta": {"content": "c"}, "finish_reason": None},
+            ],
+            spaced,
+        ),
+        _chat_event(
+            [
+                {"index": 0, "delta": {}, "finish_reason": "length"},
+                {"index": 2, "delta": {}, "finish_reason": None},
+            ],
+            spaced,
+        ),
+        _chat_event([{"index": 2, "delta": {}, "finish_reason": "content_filter"}], spaced),
+    ]
+    for event in events:
+        parser.feed(event)
+    assert parser.summary().finish_reasons == ["length", "stop", "content_filter"]
+    assert parser.output_events == 2
+
+
+@pytest.mark.parametrize(
+    ("delta", "output"),
+    [
+        ({"role": "assistant", "content": ""}, False),
+        ({"role": "assistant", "content": None, "refusal": None}, False),
+        ({}, False),
+        ({"content": "x"}, True),
+        ({"content": None, "reasoning_content": "thinking"}, True),
+        ({"reasoning": "thinking"}, True),
+        ({"refusal": "no"}, True),
+        ({"tool_calls": [{"index": 0, "function": {"arguments": "{"}}]}, True),
+        ({"tool_calls": []}, False),
+        ({"function_call": {"name": "f"}}, True),
+    ],
+)
+def test_which_chat_chunks_are_output(delta: dict[str, Any], output: bool) -> None:
+    fmt = get_format("openai")
+    info = fmt.request_info("POST", "/v1/chat/completions", b'{"model":"m","stream":true}')
+    for spaced in (False, True):
+        parser = fmt.stream_parser(info, False)
+        parser.feed(_chat_event([{"index": 0, "delta": delta, "finish_reason": None}], spaced))
+        assert parser.output_events == int(output), (delta, spaced)
+
+
+# Through the hook, against a real server ---------------------------------------------------
+
+CHAT = "openai_chat"
+
+
+def _stream(server: Any, family: str = CHAT) -> None:
+    sample = exchange(family, True, completion=COMPLETION)
+    with (
+        httpx2.Client() as client,
+        client.stream("POST", server.url + sample.path, content=sample.request_body) as response,
+    ):
+        for _ in response.iter_bytes():
+            pass
+
+
+@pytest.mark.parametrize("family", STREAMING_FAMILIES)
+def test_per_chunk_points_are_one_per_output_event_however_the_bytes_arrive(
+    family: str, instrument: Any, metric_points: Any, span_exporter: Any
+) -> None:
+    pieces = exchange(family, True, completion=COMPLETION).pieces
+    sample = exchange(family, True, completion=COMPLETION)
+    with ScriptedServer(sample.reply()) as server:
+        instrument(
+            f"{server.host_port}={FORMAT_OF_FAMILY[family]}",
+            OTEL_PYTHON_LLM_ROUTER_TIME_PER_OUTPUT_CHUNK="true",
+        )
+        counts = {}
+        for delivery, cut in DELIVERIES.items():
+            server.responder = sample.reply(cut(restyle(pieces, "spaced")))
+            before = sum(p.count for p in metric_points(_PER_CHUNK))
+            _stream(server, family)
+            counts[delivery] = sum(p.count for p in metric_points(_PER_CHUNK)) - before
+    assert set(counts.values()) == {WORDS - 1}, counts
+    spans = span_exporter.get_finished_spans()
+    assert len(spans) == len(DELIVERIES)
+    assert all(s.attributes["gen_ai.response.time_to_first_chunk"] > 0 for s in spans)
+    ttfc = metric_points("gen_ai.client.operation.time_to_first_chunk")
+    assert sum(p.count for p in ttfc) == len(DELIVERIES)
+
+
+_PER_CHUNK = "gen_ai.client.operation.time_per_output_chunk"
+
+
+@pytest.mark.parametrize("family", STREAMING_FAMILIES)
+def test_time_to_first_chunk_waits_for_output_not_for_a_keepalive(
+    family: str, instrument: Any, span_exporter: Any
+) -> None:
+    """The processing comment comes at once; the first event with output 0.3 s later."""
+    sample = exchange(family, True, completion=COMPLETION)
+    pieces = with_keepalives(sample.pieces)
+    # comment, keep-alive, (role-only or start events), pause, then content
+    reply = sample.reply(pieces)
+    reply.pause_s = 0.0
+    first_output = 1 + next(i for i, piece in enumerate(pieces) if _carries_output(family, piece))
+    slow = _PausedReply(reply, pause_before=first_output - 1, pause_s=0.3)
+    with ScriptedServer(slow.reply) as server:
+        instrument(f"{server.host_port}={FORMAT_OF_FAMILY[family]}")
+        _stream(server, family)
+    (span,) = span_exporter.get_finished_spans()
+    assert span.attributes["gen_ai.response.time_to_first_chunk"] >= 0.3
+
+
+def _carries_output(family: str, piece: bytes) -> bool:
+    fmt = get_format(FORMAT_OF_FAMILY[family])
+    sample = exchange(family, True, completion=COMPLETION)
+    parser = fmt.stream_parser(fmt.request_info("POST", sample.path, sample.request_body), False)
+    parser.feed(piece)
+    return parser.output_events > 0
+
+
+class _PausedReply:
+    """A reply whose pieces come at once, except for one pause before piece ``pause_before``."""
+
+    def __init__(self, reply: Reply, pause_before: int, pause_s: float) -> None:
+        head = b"".join(reply.pieces[:pause_before])
+        tail = reply.pieces[pause_before:]
+        self._reply = Reply(
+            status=reply.status,
+            content_type=reply.content_type,
+            pieces=[head, b"".join(tail)],
+            chunked=True,
+            pause_s=pause_s,
+        )
+
+    def reply(self, received: Any) -> Reply:
+        return self._reply
+
+
+def test_no_chunk_timing_for_an_error_status(instrument: Any, span_exporter: Any) -> None:
+    """A 429 answering a stream request is no first chunk."""
+    sample = exchange(CHAT, True, completion=COMPLETION)
+    error = {"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit"}}
+    with ScriptedServer(json_reply(error, status=429)) as server:
+        instrument(f"{server.host_port}=openai")
+        with (
+            httpx2.Client() as client,
+            client.stream("POST", server.url + sample.path, content=sample.request_body) as r,
+        ):
+            r.read()
+    (span,) = span_exporter.get_finished_spans()
+    assert span.attributes["error.type"] == "rate_limit"
+    assert "gen_ai.response.time_to_first_chunk" not in span.attributes
+
+
+def test_no_chunk_timing_for_a_non_stream_call_read_through_a_stream(
+    instrument: Any, span_exporter: Any, metric_points: Any
+) -> None:
+    """huggingface_hub reads every answer through client.stream(): not a streamed response."""
+    sample = exchange(CHAT, False, completion=COMPLETION)
+    with ScriptedServer(sample.reply()) as server:
+        instrument(f"{server.host_port}=openai")
+        with (
+            httpx2.Client() as client,
+            client.stream("POST", server.url + sample.path, content=sample.request_body) as r,
+        ):
+            for _ in r.iter_bytes():
+                pass
+    (span,) = span_exporter.get_finished_spans()
+    assert span.attributes["gen_ai.usage.output_tokens"] == sample.expect["output_tokens"]
+    assert "gen_ai.response.time_to_first_chunk" not in span.attributes
+    assert metric_points("gen_ai.client.operation.time_to_first_chunk") == []
+
+
+def test_a_stream_with_no_output_has_no_time_to_first_chunk(
+    instrument: Any, span_exporter: Any
+) -> None:
+    """A stream that only says it failed (an error event, no content) has no first chunk."""
+    error = (
+        b'data: {"error":{"message":"overloaded","type":"server_error","code":"overloaded"}}\n\n'
+    )
+    reply = Reply(content_type="text/event-stream", pieces=[b": hi\n\n", error], chunked=True)
+    sample = exchange(CHAT, True)
+    with ScriptedServer(reply) as server:
+        instrument(f"{server.host_port}=openai")
+        _stream(server)
+    (span,) = span_exporter.get_finished_spans()
+    assert span.attributes["error.type"] == "overloaded"
+    assert "gen_ai.response.time_to_first_chunk" not in span.attributes
+    assert sample.path == "/v1/chat/completions"

@@ -526,3 +526,27 @@ def test_localhost_base_url_against_a_127_entry(instrument: Any, span_exporter: 
     (span,) = span_exporter.get_finished_spans()
     assert span.attributes["gen_ai.provider.name"] == "gateway"
     assert span.attributes["server.address"] == "localhost"
+
+
+@pytest.mark.parametrize("cut", [None, 1, 7, 40])
+def test_output_events_of_the_native_streams(cut: Optional[int]) -> None:
+    """Stream timing counts events with output: two text lines / deltas here, whatever the cuts
+    (the role-only start, the empty final line, message-end are no output)."""
+
+    def pieces(stream: bytes) -> list[bytes]:
+        if cut is None:
+            return [stream]
+        return [stream[i : i + cut] for i in range(0, len(stream), cut)]
+
+    route, info = _request("localhost", "/api/chat", {"model": "llama3.2", "messages": []})
+    parser = route.format.stream_parser(info, False)
+    for piece in pieces(OLLAMA_STREAM):
+        parser.feed(piece)
+    parser.summary()
+    assert parser.output_events == 2
+    route, info = _request("api.cohere.com", "/v2/chat", {"model": "m", "stream": True})
+    parser = route.format.stream_parser(info, False)
+    for piece in pieces(_sse(COHERE_EVENTS)):
+        parser.feed(piece)
+    parser.summary()
+    assert parser.output_events == 2

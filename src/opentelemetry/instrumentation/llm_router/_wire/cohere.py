@@ -29,6 +29,7 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
 )
 from opentelemetry.instrumentation.llm_router._wire._errors import read_error
 from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
+from opentelemetry.instrumentation.llm_router._wire._scan import has_text
 from opentelemetry.instrumentation.llm_router._wire._sse import event_data
 from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
 from opentelemetry.instrumentation.llm_router._wire._values import (
@@ -142,9 +143,18 @@ def _summarise(kind: str, obj: dict[str, Any], capture: bool, summary: ResponseS
         summary.output_messages = [C.output_message(parts, reason)] if parts else None
 
 
+_TEXT = b'"text"'
+_THINKING = b'"thinking"'
+_TOOL_PLAN = b'"tool_plan"'
+_ARGUMENTS = b'"arguments"'
+
+
 class ChatStream(EventStreamParser):
     """A ``/v2/chat`` stream. Without capture only ``message-start`` (id), ``message-end``
-    (finish reason, usage, error) and error events are decoded."""
+    (finish reason, usage, error) and error events are decoded.
+
+    Output events: ``content-delta`` with non-empty ``text`` or ``thinking``,
+    ``tool-plan-delta`` with a ``tool_plan``, ``tool-call-delta`` with ``arguments``."""
 
     __slots__ = ("_capture", "_reason", "_summary_obj", "_text", "_thinking", "_tools")
 
@@ -158,6 +168,12 @@ class ChatStream(EventStreamParser):
         self._tools: dict[int, list[Any]] = {}
 
     def _event(self, raw: bytes) -> None:
+        if raw.find(b"-delta") >= 0 and (
+            (b"content-delta" in raw and (has_text(raw, _TEXT) or has_text(raw, _THINKING)))
+            or (b"tool-plan-delta" in raw and has_text(raw, _TOOL_PLAN))
+            or (b"tool-call-delta" in raw and has_text(raw, _ARGUMENTS))
+        ):
+            self.output_events += 1
         if (
             not self._capture
             and raw.find(b"message-") < 0

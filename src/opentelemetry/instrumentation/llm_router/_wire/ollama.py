@@ -31,6 +31,7 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
 from opentelemetry.instrumentation.llm_router._wire._errors import read_error
 from opentelemetry.instrumentation.llm_router._wire._ndjson import LineSplitter
 from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
+from opentelemetry.instrumentation.llm_router._wire._scan import has_text, has_value
 from opentelemetry.instrumentation.llm_router._wire._values import (
     count,
     integer,
@@ -153,31 +154,48 @@ class _Reader:
         return summary
 
 
+_CONTENT = b'"content"'
+_RESPONSE = b'"response"'
+_THINKING = b'"thinking"'
+_TOOL_CALLS = b'"tool_calls"'
+
+
 class NDJSONStream(LineSplitter):
     """An Ollama stream. Without capture a line is decoded only when it is the first (the model),
-    the last (``"done": true``: usage, reason) or an error."""
+    the last (``"done": true``: usage, reason) or an error.
 
-    __slots__ = ("_capture", "_reader")
+    Output events: lines with non-empty ``content`` / ``thinking`` (generate: ``response`` /
+    ``thinking``) or ``tool_calls``; the final ``done`` line with empty content is not output."""
+
+    __slots__ = ("_capture", "_reader", "_text_key", "output_events")
 
     def __init__(self, kind: str, capture: bool) -> None:
         LineSplitter.__init__(self)
         self._capture = capture
         self._reader = _Reader(kind, capture)
+        self._text_key = _RESPONSE if kind == GENERATE else _CONTENT
+        self.output_events = 0
 
     def _lines(self, data: bytes) -> None:
-        if (
-            not self._capture
-            and self._reader.summary.response_model is not None
-            and data.find(b'"done":true') < 0
-            and data.find(b'"done": true') < 0
-            and data.find(b'"error"') < 0
-        ):
-            return
-        take = self._reader.take
-        for line in data.split(b"\n"):
+        reader = self._reader
+        for line in data.split(b"\n") if 10 in data else (data,):
+            if (
+                has_text(line, self._text_key)
+                or has_text(line, _THINKING)
+                or has_value(line, _TOOL_CALLS)
+            ):
+                self.output_events += 1
+            if (
+                not self._capture
+                and reader.summary.response_model is not None
+                and line.find(b'"done":true') < 0
+                and line.find(b'"done": true') < 0
+                and line.find(b'"error"') < 0
+            ):
+                continue
             obj = loads(line) if line.strip() else None
             if isinstance(obj, dict):
-                take(obj)
+                reader.take(obj)
 
     def summary(self) -> ResponseSummary:
         self.flush_lines()

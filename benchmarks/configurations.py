@@ -7,6 +7,7 @@ client installs first, so the SDK pipeline behind them is identical.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Callable
 
@@ -28,6 +29,20 @@ def _none() -> None:
 def _ours() -> None:
     from opentelemetry.instrumentation.llm_router import LLMRouterInstrumentor
 
+    # Pricing off: (b) is the hook alone, comparable with earlier runs; (f) adds the prices.
+    os.environ["OTEL_PYTHON_LLM_ROUTER_PRICING"] = "off"
+    LLMRouterInstrumentor().instrument()
+
+
+def _ours_prices() -> None:
+    import genai_prices  # noqa: F401  (not installed: the configuration is reported as skipped)
+
+    from opentelemetry.instrumentation.llm_router import LLMRouterInstrumentor
+
+    # Every call priced from the genai-prices database (no price file, no network updates).
+    os.environ["OTEL_PYTHON_LLM_ROUTER_PRICING"] = "auto"
+    os.environ.pop("OTEL_PYTHON_LLM_ROUTER_PRICING_FILE", None)
+    os.environ.pop("OTEL_PYTHON_LLM_ROUTER_PRICES_UPDATE", None)
     LLMRouterInstrumentor().instrument()
 
 
@@ -59,5 +74,6 @@ CONFIGURATIONS: dict[str, Configuration] = {
         Configuration("httpx", "c", "httpx2 instrumentation", "opentelemetry-instrumentation-httpx", _httpx),
         Configuration("openai_v2", "d", "official OpenAI (openai-v2)", "opentelemetry-instrumentation-openai-v2", _openai_v2),
         Configuration("openllmetry", "e", "OpenLLMetry", "opentelemetry-instrumentation-openai", _openllmetry),
+        Configuration("ours_prices", "f", "ours + prices (genai-prices)", "genai-prices", _ours_prices),
     )
 }  # fmt: skip

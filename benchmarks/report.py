@@ -73,6 +73,26 @@ def _ratio(numerator: Callable[[dict, dict], float], denominator: Callable[[dict
     return value
 
 
+def _pricing(rounds: list[dict[str, Any]]) -> dict[str, Stat]:
+    """What pricing every call (f) adds to the hook alone (b): paired in each round, µs and x."""
+    both = [r for r in rounds if "ours" in r and "ours_prices" in r and "none" in r]
+    result: dict[str, Stat] = {}
+    for prefix in ("", "raw_"):
+        metric = f"{prefix}nonstream_us"
+        result[f"{prefix}added_us"] = stat(
+            [r["ours_prices"][metric] - r["ours"][metric] for r in both]
+        )
+        result[f"{prefix}ratio"] = stat(
+            [
+                (r["ours_prices"][metric] - r["none"][metric])
+                / (r["ours"][metric] - r["none"][metric])
+                for r in both
+                if r["ours"][metric] > r["none"][metric]
+            ]
+        )
+    return result
+
+
 def summarise(data: dict[str, Any]) -> dict[str, Any]:
     rounds = data["rounds"]
     floors = stat([r["sdk"]["floor_http_us"] for r in rounds])
@@ -121,6 +141,7 @@ def summarise(data: dict[str, Any]) -> dict[str, Any]:
         entry["span_name"] = last["span_name"]
         entry["metrics"] = sorted(last["metrics"])
         summary["configs"][key] = entry
+    summary["pricing"] = _pricing(rounds)
     summary["rss_growth_kb"] = {key: value["rss_growth_kb"] for key, value in data["rss"].items()}
     summary["sdk_paths"] = _sdk_paths(rounds)
     summary["bridge"] = data.get("bridge", {})
@@ -195,7 +216,9 @@ def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
         "the same hook work with less noise around it",
     )
     others = [
-        entry["nonstream"]["median"] for key, entry in summary["configs"].items() if key != "ours"
+        entry["nonstream"]["median"]
+        for key, entry in summary["configs"].items()
+        if key not in ("ours", "ours_prices")
     ]
     add(
         "non-stream overhead below every other configuration",
@@ -240,6 +263,18 @@ def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
         "x",
         "noisy: the call itself takes ~8 ms",
     )
+    pricing = summary.get("pricing", {})
+    for prefix, where in (("", "openai SDK"), ("raw_", "plain httpx2")):
+        added, ratio = pricing.get(f"{prefix}added_us"), pricing.get(f"{prefix}ratio")
+        add(
+            f"pricing every call (genai-prices) adds <= 5 µs to the non-stream overhead ({where})",
+            added["median"] if added and added.get("n") else None,
+            5.0,
+            "µs",
+            f"(f) / (b) non-stream overhead: {_fmt(ratio['median'], 3)} x, paired per round"
+            if ratio and ratio.get("n")
+            else "(f) or (b) not measured",
+        )
     growth = summary["rss_growth_kb"].get("ours")
     add(
         "RSS growth over a 100,000-chunk stream < 1 MB",

@@ -74,7 +74,13 @@ def test_every_target_is_in_the_table_with_ours_measured(smoke_run: tuple[Path, 
     out, _ = smoke_run
     summary = json.loads((out / "results.json").read_text())["summary"]
     targets = {t["target"]: t for t in summary["targets"]}
-    assert len(targets) == 13
+    assert len(targets) == 15
+    pricing = [name for name in targets if name.startswith("pricing every call")]
+    assert len(pricing) == 2
+    if sys.version_info >= (3, 11):  # (f) needs genai-prices, installed with the test extras
+        data = json.loads((out / "results.json").read_text())
+        assert "ours_prices" in data["configs"] and "ours_prices" not in data["skipped"]
+        assert all("paired per round" in targets[name]["note"] for name in pricing)
     table = (out / "results.md").read_text()
     for name in targets:
         assert name in table

@@ -211,22 +211,24 @@ def test_later_add_replaces_and_clears_the_lookup_cache() -> None:
 # Files
 
 
-def test_example_file_loads_cleanly_and_prices_known_models(
+def test_example_file_loads_cleanly_and_prices_its_overrides(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """examples/pricing.json: your rates on top of the database (a negotiated rate, self-hosted
+    models at 0, a gateway's route names); it names nothing else."""
     with caplog.at_level(logging.WARNING, logger=PRICING_LOGGER):
         table = load_pricing(EXAMPLE)
     assert caplog.records == []
-    assert table.metadata["_date"]
-    assert set(table.metadata["_source"]) == {"openai", "anthropic", "gcp.gemini"}
+    assert table.metadata["_date"] and table.prices_label == table.metadata["_date"]
     usage = TokenCounts(1_000_000, 1_000_000, 400_000)
-    # 600k uncached x 2.50 + 400k cached x 1.25 + 1M output x 10
-    assert table.cost("openai", "gpt-4o", usage) == pytest.approx(1.5 + 0.5 + 10.0)
-    assert table.cost("openai", "gpt-5-2025-08-07", TokenCounts(1_000_000, 0)) == 1.25
-    assert table.cost("openai", "gpt-5.4", usage) is None  # narrow patterns: not gpt-5's price
-    sonnet = table.cost("anthropic", "claude-sonnet-4-5-20250929", TokenCounts(0, 0, 0, 1_000_000))
-    assert sonnet == pytest.approx(3.75)
-    assert table.cost("gcp.gemini", "gemini-2.5-flash", TokenCounts(0, 1_000_000)) == 2.5
+    # 600k uncached x 0.12 + 400k cached x 0.06 + 1M output x 0.48
+    assert table.cost("openai", "gpt-4o-mini", usage) == pytest.approx(0.072 + 0.024 + 0.48)
+    assert table.cost("ollama", "llama3.1:8b", usage) == 0.0
+    assert table.cost("vllm", "Qwen/Qwen2.5-7B-Instruct", usage) == 0.0
+    assert table.cost("openrouter", "acme-fast", TokenCounts(1_000_000, 0)) == pytest.approx(0.1)
+    # Everything else is left to the database (or unpriced without it).
+    assert table.cost("openai", "gpt-4o", usage) is None
+    assert table.cost("anthropic", "claude-sonnet-4-5", usage) is None
 
 
 def test_yaml_file(tmp_path: Path) -> None:
@@ -409,7 +411,7 @@ def test_pricing_from_env(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> N
     assert pricing_from_env({}) is None
     assert pricing_from_env({PRICING_FILE_ENV: "  "}) is None
     table = pricing_from_env({PRICING_FILE_ENV: str(EXAMPLE)})
-    assert table is not None and table.price_of("openai", "gpt-4o") is not None
+    assert table is not None and table.price_of("openai", "gpt-4o-mini") is not None
     broken = tmp_path / "broken.json"
     broken.write_text("{", encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger=PRICING_LOGGER):
@@ -663,10 +665,11 @@ def test_httpx_hook_prices_calls_from_the_pricing_file(
 
     spans = [s for s in span_exporter.get_finished_spans() if s.name == "chat gpt-4o-mini"]
     assert len(spans) == 2
-    # examples/pricing.json, gpt-4o-mini: input 0.15, cached input 0.075, output 0.60 per 1M.
-    # The response model (gpt-4o-mini-2024-07-18) has no entry: the request model's price is used.
-    plain = usd((200, 0.15), (1000, 0.075), (300, 0.6))
-    streamed = usd((12, 0.15), (7, 0.6))  # the stream's final usage chunk: 12 in, 7 out
+    # examples/pricing.json, gpt-4o-mini: input 0.12, cached input 0.06, output 0.48 per 1M.
+    # The response model (gpt-4o-mini-2024-07-18) has no entry: the request model's price is used
+    # (before the database is asked about either: the file wins where it has an entry).
+    plain = usd((200, 0.12), (1000, 0.06), (300, 0.48))
+    streamed = usd((12, 0.12), (7, 0.48))  # the stream's final usage chunk: 12 in, 7 out
     assert spans[0].attributes["llm_router.cost.usd"] == pytest.approx(plain)
     assert spans[1].attributes["llm_router.cost.usd"] == pytest.approx(streamed)
     (point,) = metric_points(COST)
@@ -676,62 +679,57 @@ def test_httpx_hook_prices_calls_from_the_pricing_file(
     assert point.attributes["gen_ai.response.model"] == "gpt-4o-mini-2024-07-18"
 
 
-def test_worked_example_in_the_docs(
-    tracer_provider: TracerProvider,
-    meter_provider: MeterProvider,
-    span_exporter: InMemorySpanExporter,
-    metric_points: Callable[[str], list[Any]],
-) -> None:
-    """docs/pricing.md's price file and its three requests give the numbers the docs show."""
-    from opentelemetry.instrumentation.llm_router import BudgetRange
-    from opentelemetry.instrumentation.llm_router._spend import SpendTracker
+def test_the_docs_price_file_example() -> None:
+    """docs/pricing.md's price file: your rates for gpt-4o, self-hosted at 0, a gateway's names.
 
+    (The worked example with budgets, priced from genai-prices, is in test_prices_db.py.)
+    """
     docs = (EXAMPLE.parent.parent / "docs" / "pricing.md").read_text(encoding="utf-8")
     block = docs.split("```json\n", 1)[1].split("```", 1)[0]
     table = PricingTable.from_dict(json.loads(block), strict=True)
-    observer = OTelObserver(
-        tracer_provider,
-        meter_provider,
-        TelemetrySettings(cost=table.cost),
-        spend_tracker=SpendTracker(),
+    assert table.prices_label == "2026-11-23"
+    first = TokenCounts(1200, 300, 1000, None, None)
+    assert table.cost("openai", "gpt-4o", first) == pytest.approx(0.0038)
+    assert "$0.0038 each" in docs
+    assert table.cost("ollama", "llama3.1:8b", TokenCounts(10_000, 1000)) == 0.0
+    assert table.cost("anything", "acme-fast", TokenCounts(1_000_000, 0)) == pytest.approx(0.1)
+    assert table.cost("openai", "gpt-4o-mini", first) is None
+
+
+def test_cost_counter_is_a_bounded_monotonic_sum_for_cumulative_and_delta_readers() -> None:
+    """llm_router.cost is summed in process and observed at collection: the same sums as a
+    Counter for cumulative and delta readers, and at most its limit of series plus overflow."""
+    from opentelemetry.sdk.metrics import ObservableCounter
+    from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMetricReader
+
+    from opentelemetry.instrumentation.llm_router._genai._instruments import CostSums
+    from tests.conftest import points_by_name
+
+    cumulative = InMemoryMetricReader()
+    delta = InMemoryMetricReader(
+        preferred_temporality={ObservableCounter: AggregationTemporality.DELTA}
     )
-    caller = CallerContext(
-        account_id="acct-42",
-        budget=20_000,
-        budget_scope="account",
-        budget_range=BudgetRange.duration(3600),
-    )
-    first = RequestSuccessEvent(
-        RequestContext("default", "openai", "gpt-4o", caller, 800),
-        LanguageModelUsage(InputTokens(total=1200, cache_read=1000), OutputTokens(total=300)),
-    )
-    second = RequestSuccessEvent(
-        RequestContext("smart", "anthropic", "claude-sonnet-4-5-20250929", caller, 2400),
-        LanguageModelUsage(
-            InputTokens(no_cache=500, cache_read=3000, cache_write=1500), OutputTokens(total=400)
-        ),
-    )
-    for event in (first, second, first):
-        observer.record_success(event)
-    rows = [
-        (
-            s.attributes["llm_router.cost.usd"],
-            s.attributes["llm_router.budget.spent.micro_usd"],
-            s.attributes["llm_router.budget.used_fraction"],
-            s.attributes.get("llm_router.budget.exceeded"),
-        )
-        for s in span_exporter.get_finished_spans()
-    ]
-    assert rows == [
-        (pytest.approx(0.00475), 4750, pytest.approx(0.2375), None),
-        (pytest.approx(0.014025), 18775, pytest.approx(0.93875), None),
-        (pytest.approx(0.00475), 23525, pytest.approx(1.17625), True),
-    ]
-    for row in ("| 1 | 0.00475 | 4750 | 0.2375 |", "| 3 | 0.00475 | 23525 | 1.17625 | true |"):
-        assert row in docs
-    assert _cost_sums(metric_points(COST)) == {
-        ("openai", "gpt-4o"): pytest.approx(0.0095),
-        ("anthropic", "claude-sonnet-4-5-20250929"): pytest.approx(0.014025),
+    provider = MeterProvider(metric_readers=[cumulative, delta])
+    sums = CostSums(provider.get_meter("test"), limit=3)
+    for i in range(5):
+        sums.add(0.25, {"gen_ai.request.model": f"m{i}"})
+    sums.add(0.5, {"gen_ai.request.model": "m0"})
+
+    def values(reader: InMemoryMetricReader) -> dict[Any, float]:
+        return {
+            tuple(sorted(p.attributes.items())): p.value
+            for p in points_by_name(reader.get_metrics_data(), COST)
+        }
+
+    first = {
+        (("gen_ai.request.model", "m0"),): 0.75,
+        (("gen_ai.request.model", "m1"),): 0.25,
+        (("gen_ai.request.model", "m2"),): 0.25,
+        (("otel.metric.overflow", True),): 0.5,
     }
-    (crossed,) = metric_points("llm_router.budget.exceeded")
-    assert crossed.value == 1
+    assert values(cumulative) == first
+    assert values(delta) == first
+    sums.add(1.0, {"gen_ai.request.model": "m1"})
+    assert values(cumulative)[(("gen_ai.request.model", "m1"),)] == 1.25
+    assert values(delta)[(("gen_ai.request.model", "m1"),)] == 1.0
+    provider.shutdown()

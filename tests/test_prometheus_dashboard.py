@@ -15,6 +15,7 @@ import math
 import re
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
@@ -253,3 +254,26 @@ def test_panels_use_the_provisioned_prometheus_datasource() -> None:
             continue
         uid = panel["datasource"]["uid"]
         assert f"uid: {uid}" in provisioned, f"{panel['title']}: datasource {uid} not provisioned"
+
+
+def test_spend_comes_from_the_price_file_and_the_database(prometheus: Prometheus) -> None:
+    """With examples/pricing.json (gpt-4o-mini at a negotiated rate) and genai-prices installed,
+    the example's spend is priced by both: the file for its entry, the database for the rest,
+    and the counter says which data priced it."""
+    if sys.version_info < (3, 11):
+        pytest.skip("genai-prices (the 'prices' extra) needs Python >= 3.11")
+    result = prometheus.query(
+        "sum by (llm_router_cost_source, llm_router_cost_prices, gen_ai_request_model)"
+        " (llm_router_cost_USD_total)"
+    )
+    by_source: Dict[str, set] = {}
+    for sample in result:
+        labels = sample["metric"]
+        by_source.setdefault(labels["llm_router_cost_source"], set()).add(
+            (labels["gen_ai_request_model"], labels.get("llm_router_cost_prices", ""))
+        )
+    assert {model for model, _ in by_source["file"]} == {"gpt-4o-mini"}
+    assert {prices for _, prices in by_source["file"]} == {"2026-11-29"}
+    database_models = {model for model, _ in by_source["genai-prices"]}
+    assert {"claude-sonnet-4-5", "gpt-4o"} <= database_models
+    assert all(prices.startswith("genai-prices ") for _, prices in by_source["genai-prices"])

@@ -23,7 +23,7 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, NamedTuple, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import grpc
 import httpx
@@ -62,12 +62,14 @@ from tests.support.otlp_faults import FailingHttpCollector, FaultyGrpcCollector,
 from tests.support.otlp_receiver import OTLPReceiver
 from tests.support.scripted_server import Reply, ScriptedServer
 from tests.support.span_audit import CountingSpanProcessor, span_problems
+from tests.support.upstream_faults import (
+    CHAT,
+    FAULTS,
+    SLOW_S,
+    TIMEOUT_S,
+)
+from tests.support.upstream_faults import stream_reply as _stream_reply
 from tests.support.wire_samples import STREAMING_FAMILIES, Exchange, exchange
-
-CHAT = exchange("openai_chat", True, completion="a b c d e f g h")
-ANTHROPIC = exchange("anthropic_messages", True, completion="a b c d")
-TIMEOUT_S = 0.3
-SLOW_S = 1.0
 
 
 @pytest.fixture
@@ -78,88 +80,7 @@ def counter(tracer_provider: TracerProvider) -> CountingSpanProcessor:
 
 
 # ---------------------------------------------------------------------------------------------
-# Upstream faults
-
-
-class Fault(NamedTuple):
-    """A fault the server (or the absence of one) inflicts on a call to ``exchange``."""
-
-    reply: Optional[Reply]
-    """What the server does; ``None``: nothing listens on the port (connection refused)."""
-    exchange: Exchange = CHAT
-    error_type: Optional[str] = None
-    """``error.type`` for a response that arrives (HTTP error, error event); for an exception it
-    is the exception's class, checked against what the caller got."""
-
-
-def _stream_reply(x: Exchange, **changes: Any) -> Reply:
-    reply = x.reply()
-    for name, value in changes.items():
-        setattr(reply, name, value)
-    return reply
-
-
-_ANTHROPIC_OVERLOADED = (
-    b'event: error\ndata: {"type":"error","error":{"type":"overloaded_error",'
-    b'"message":"Overloaded"}}\n\n'
-)
-
-FAULTS: dict[str, Fault] = {
-    "400-json": Fault(
-        Reply(
-            status=400,
-            pieces=[
-                b'{"error":{"message":"bad value","type":"invalid_request_error",'
-                b'"param":"temperature","code":"invalid_value"}}'
-            ],
-        ),
-        error_type="invalid_value",
-    ),
-    "401-no-body": Fault(Reply(status=401, pieces=[]), error_type="401"),
-    "429-text": Fault(
-        Reply(status=429, content_type="text/plain", pieces=[b"slow down"]), error_type="429"
-    ),
-    "500-json": Fault(
-        Reply(
-            status=500,
-            pieces=[b'{"error":{"message":"boom","type":"server_error","code":null}}'],
-        ),
-        error_type="server_error",
-    ),
-    "502-html": Fault(
-        Reply(status=502, content_type="text/html", pieces=[b"<html>bad gateway</html>"]),
-        error_type="502",
-    ),
-    "529-anthropic-json": Fault(
-        Reply(
-            status=529,
-            pieces=[b'{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'],
-        ),
-        exchange=ANTHROPIC,
-        error_type="overloaded_error",
-    ),
-    "error-event-mid-stream": Fault(
-        Reply(
-            content_type="text/event-stream",
-            pieces=[*ANTHROPIC.pieces[:3], _ANTHROPIC_OVERLOADED],
-            chunked=True,
-        ),
-        exchange=ANTHROPIC,
-        error_type="overloaded_error",
-    ),
-    "connection-refused": Fault(None),
-    "reset-before-headers": Fault(Reply(reset_before_headers=True)),
-    "reset-mid-stream": Fault(_stream_reply(CHAT, reset_after=3)),
-    "read-timeout-before-headers": Fault(_stream_reply(CHAT, delay_headers_s=SLOW_S)),
-    "read-timeout-mid-stream": Fault(_stream_reply(CHAT, pause_s=SLOW_S)),
-    "stream-without-final-event": Fault(_stream_reply(CHAT, pieces=CHAT.pieces[:-2])),
-    "corrupt-gzip-body": Fault(
-        Reply(headers={"Content-Encoding": "gzip"}, pieces=[b"this is not gzip at all"])
-    ),
-    "corrupt-gzip-stream": Fault(
-        _stream_reply(CHAT, headers={"Content-Encoding": "gzip"}, pieces=[b"\x1f\x8b\x08garbage"])
-    ),
-}
+# Upstream faults (tests.support.upstream_faults)
 
 
 @dataclass

@@ -8,6 +8,7 @@ and what was wrong is said once at WARNING (later times at DEBUG only).
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -170,11 +171,26 @@ def test_track_spend_without_prices_warns_once(
 ) -> None:
     monkeypatch.setenv("OTEL_PYTHON_LLM_ROUTER_TRACK_SPEND", "true")
     monkeypatch.delenv("OTEL_PYTHON_LLM_ROUTER_PRICING_FILE", raising=False)
+    # No file, and the price database (installed with the test extras) left out: nothing prices.
+    monkeypatch.setenv("OTEL_PYTHON_LLM_ROUTER_PRICING", "file")
     caplog.set_level(logging.DEBUG)
     for _ in range(REPEAT):
         OTelObserver(TracerProvider())
     (warning,) = _warnings(caplog)
-    assert "OTEL_PYTHON_LLM_ROUTER_TRACK_SPEND" in warning and "pricing" in warning
+    assert "OTEL_PYTHON_LLM_ROUTER_TRACK_SPEND" in warning and "PRICING" in warning
+
+
+def test_track_spend_with_the_price_database_does_not_warn(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    if sys.version_info < (3, 11):
+        pytest.skip("genai-prices (the 'prices' extra) needs Python >= 3.11")
+    monkeypatch.setenv("OTEL_PYTHON_LLM_ROUTER_TRACK_SPEND", "true")
+    monkeypatch.delenv("OTEL_PYTHON_LLM_ROUTER_PRICING_FILE", raising=False)
+    monkeypatch.delenv("OTEL_PYTHON_LLM_ROUTER_PRICING", raising=False)
+    caplog.set_level(logging.DEBUG)
+    OTelObserver(TracerProvider())
+    assert _warnings(caplog) == []
 
 
 def test_recorder_reports_foreign_events_once(spans: Any, caplog: pytest.LogCaptureFixture) -> None:

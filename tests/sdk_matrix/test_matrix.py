@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional
 
 import pytest
 
-from tests.sdk_matrix.sdks import AIOHTTP_ASYNC, CALLS, SDK, SDK_FACTORIES, error_of, plain
+from tests.sdk_matrix.sdks import CALLS, SDK, SDK_FACTORIES, error_of, plain
 from tests.sdk_matrix.wire import ERROR_MODEL
 from tests.support.scripted_server import ScriptedServer
 
@@ -27,7 +27,6 @@ _OPERATIONS = {
     ("gemini", "stream"): "generate_content",
     ("gemini", "error"): "generate_content",
 }
-AIOHTTP_XFAIL = pytest.mark.xfail(strict=True, reason="aiohttp hook (i13b)")
 
 
 def _cells() -> list[Any]:
@@ -35,7 +34,6 @@ def _cells() -> list[Any]:
     for name, calls in CALLS.items():
         for call in calls:
             for is_async in (False, True):
-                marks = [AIOHTTP_XFAIL] if is_async and name in AIOHTTP_ASYNC else []
                 mode = "async" if is_async else "sync"
                 cells.append(
                     pytest.param(

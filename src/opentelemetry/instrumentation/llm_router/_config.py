@@ -128,14 +128,13 @@ def settings_from_env(env: Optional[Mapping[str, str]] = None) -> TelemetrySetti
     """The mapping settings the environment asks for (metric opt-ins, chunk timing, pricing)."""
     if env is None:  # not a default argument: help() would render the environment
         env = os.environ
-    from opentelemetry.instrumentation.llm_router._pricing import pricing_from_env
+    from opentelemetry.instrumentation.llm_router._pricer import pricer_from_env
 
-    pricing = pricing_from_env(env)
     return TelemetrySettings(
         metric_opt_in=metric_opt_in_from_env(env),
         record_time_per_output_chunk=env_flag(TIME_PER_OUTPUT_CHUNK, False, env),
         record_metrics=env_flag(RECORD_METRICS, True, env),
-        cost=pricing.cost if pricing is not None else None,
+        pricer=pricer_from_env(env),
     )
 
 

@@ -1,4 +1,5 @@
-"""``LLMRouterInstrumentor``: GenAI spans and metrics for every httpx / httpx2 call to an LLM provider.
+"""``LLMRouterInstrumentor``: GenAI spans and metrics for every httpx / httpx2 / aiohttp call to an
+LLM provider.
 
 Usage::
 
@@ -7,7 +8,9 @@ Usage::
     LLMRouterInstrumentor().instrument()  # or: opentelemetry-instrument python app.py
 
 It wraps ``Client.send`` and ``AsyncClient.send`` of whichever of ``httpx`` and ``httpx2`` is
-installed (the current OpenAI and Anthropic SDKs use httpx2, older ones and most libraries httpx).
+installed (the current OpenAI and Anthropic SDKs use httpx2, older ones and most libraries httpx),
+and ``aiohttp.ClientSession._request`` when aiohttp (3.12+) is installed (google-genai's async
+client uses it whenever it can).
 ``send`` sees the finished request (after auth and client defaults) and returns the response
 before its body is streamed, which is exactly where a call starts and where a stream can be
 watched without buffering it.
@@ -15,12 +18,16 @@ watched without buffering it.
 Keyword arguments of :meth:`instrument`: ``tracer_provider``, ``meter_provider``, and overrides of
 the environment: ``settings`` (:class:`TelemetrySettings`), ``providers`` (a
 ``OTEL_PYTHON_LLM_ROUTER_PROVIDERS``-style string), ``capture_content`` (bool),
-``stream_include_usage`` (bool).
+``stream_include_usage`` (bool); the user's hooks ``request_hook(span, request)``,
+``response_hook(span, request, response, summary)`` and their async twins ``async_request_hook``
+/ ``async_response_hook`` (see docs/httpx-hook.md, "Your own attributes").
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import inspect
 import logging
 import os
 import sys
@@ -28,7 +35,7 @@ from typing import Any, Collection
 
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 from opentelemetry.instrumentation.utils import unwrap
-from wrapt import wrap_function_wrapper
+from wrapt import register_post_import_hook, wrap_function_wrapper
 
 from opentelemetry.instrumentation.llm_router._config import (
     PROVIDERS,
@@ -45,7 +52,8 @@ _ANTHROPIC_TRACING = "ANTHROPIC_OPEN_TELEMETRY"
 
 
 class LLMRouterInstrumentor(BaseInstrumentor):
-    """Instruments httpx and httpx2 for calls to known LLM providers (and hosts the user adds)."""
+    """Instruments httpx, httpx2 and aiohttp for calls to known LLM providers (and hosts the user
+    adds)."""
 
     # BaseInstrumentor is a singleton whose __init__ runs again on every construction, so the
     # instrumentor keeps no per-instance state: uninstrument() finds the wrappers on the classes.
@@ -61,18 +69,22 @@ class LLMRouterInstrumentor(BaseInstrumentor):
                 modules.append(importlib.import_module(name))
             except ImportError:
                 continue
-        if not modules:
-            raise ImportError("llm_router instruments httpx or httpx2; neither is installed")
+        aiohttp = importlib.util.find_spec("aiohttp") is not None
+        if not modules and not aiohttp:
+            raise ImportError(
+                "llm_router instruments httpx, httpx2 or aiohttp; none of them is installed"
+            )
         try:
-            self._wrap(modules, kwargs)
+            self._wrap(modules, aiohttp, kwargs)
         except Exception:  # anything but ImportError here would abort the user's program
             _logger.warning(
                 "llm_router: instrumentation failed; LLM calls are not traced", exc_info=True
             )
             self._uninstrument()
 
-    def _wrap(self, modules: list[Any], kwargs: dict[str, Any]) -> None:
+    def _wrap(self, modules: list[Any], aiohttp: bool, kwargs: dict[str, Any]) -> None:
         from opentelemetry.instrumentation.llm_router._clients._core import CallCore
+        from opentelemetry.instrumentation.llm_router._clients._user_hooks import UserHooks
         from opentelemetry.instrumentation.llm_router._httpx._hook import HttpxModuleHook
 
         config = _config(kwargs)
@@ -84,11 +96,16 @@ class LLMRouterInstrumentor(BaseInstrumentor):
         telemetry = GenAITelemetry(
             kwargs.get("tracer_provider"), kwargs.get("meter_provider"), config.settings
         )
-        core = CallCore(telemetry, config, _excluded_urls())
+        core = CallCore(telemetry, config, _excluded_urls(), UserHooks.from_kwargs(kwargs))
         for module in modules:
             hook = HttpxModuleHook(module, core)
             wrap_function_wrapper(module, "Client.send", hook.send)
             wrap_function_wrapper(module, "AsyncClient.send", hook.send_async)
+        if aiohttp:
+            # Wrapped when the application imports aiohttp (at once if it has): an application
+            # that never uses aiohttp does not pay for importing it.
+            _AiohttpWhenImported.core = core
+            _AiohttpWhenImported.register()
 
     def _uninstrument(self, **kwargs: Any) -> None:
         for name in HTTPX_MODULES:
@@ -98,9 +115,54 @@ class LLMRouterInstrumentor(BaseInstrumentor):
             for client_class in (module.Client, module.AsyncClient):
                 if hasattr(client_class.send, "__wrapped__"):
                     unwrap(client_class, "send")
+        _AiohttpWhenImported.core = None
+        aiohttp = sys.modules.get("aiohttp")
+        session_class = getattr(aiohttp, "ClientSession", None)
+        if session_class is not None and hasattr(session_class._request, "__wrapped__"):
+            unwrap(session_class, "_request")
         if LLMRouterInstrumentor._set_anthropic_env:
             os.environ.pop(_ANTHROPIC_TRACING, None)
             LLMRouterInstrumentor._set_anthropic_env = False
+
+
+class _AiohttpWhenImported:
+    """Wraps ``aiohttp.ClientSession._request`` once aiohttp is imported, while instrumented."""
+
+    core: Any = None
+    """The core of the current instrumentation; ``None`` after uninstrument()."""
+    _registered = False
+
+    @classmethod
+    def register(cls) -> None:
+        if cls._registered:  # a post-import hook cannot be taken back: it checks ``core``
+            if "aiohttp" in sys.modules:
+                cls.wrap(sys.modules["aiohttp"])
+            return
+        cls._registered = True
+        register_post_import_hook(cls.wrap, "aiohttp")
+
+    @classmethod
+    def wrap(cls, aiohttp: Any) -> None:
+        core = cls.core
+        if core is None or hasattr(aiohttp.ClientSession._request, "__wrapped__"):
+            return
+        try:
+            parameters = inspect.signature(aiohttp.ClientSession._request).parameters
+        except (TypeError, ValueError):
+            parameters = {}
+        if "middlewares" not in parameters:
+            _logger.warning(
+                "llm_router: aiohttp %s has no client middlewares (3.12+); its calls are not traced",
+                getattr(aiohttp, "__version__", "?"),
+            )
+            return
+        try:
+            from opentelemetry.instrumentation.llm_router._aiohttp._hook import AiohttpHook
+
+            hook = AiohttpHook(aiohttp, core)
+            wrap_function_wrapper(aiohttp.ClientSession, "_request", hook.request)
+        except Exception:
+            _logger.warning("llm_router: aiohttp calls are not traced", exc_info=True)
 
 
 def _config(kwargs: dict[str, Any]) -> HookConfig:

@@ -12,6 +12,7 @@ import logging
 import time
 from typing import Any, Mapping, Optional
 
+from opentelemetry.context import Context
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import TracerProvider
 
@@ -104,12 +105,13 @@ class OTelObserver:
         self._operation = operation
         if spend_tracker is None:
             spend_tracker = spend_tracker_from_env()
-            if spend_tracker is not None and settings.cost is None:
+            if spend_tracker is not None and self._telemetry.pricer is None:
                 misuse(
                     "spend without prices",
-                    "OTEL_PYTHON_LLM_ROUTER_TRACK_SPEND=true but no pricing table is set "
-                    "(OTEL_PYTHON_LLM_ROUTER_PRICING_FILE): no request has a cost, so spend and "
-                    "budget use stay 0",
+                    "OTEL_PYTHON_LLM_ROUTER_TRACK_SPEND=true but nothing prices requests (no "
+                    "OTEL_PYTHON_LLM_ROUTER_PRICING_FILE, and the genai-prices database of the "
+                    "'prices' extra is not installed or OTEL_PYTHON_LLM_ROUTER_PRICING excludes "
+                    "it): no request has a cost, so spend and budget use stay 0",
                 )
         self._spend_tracker = spend_tracker
 
@@ -119,13 +121,52 @@ class OTelObserver:
     async def on_request_failure(self, event: RequestFailureEvent) -> None:
         self.record_failure(event)
 
-    def record_success(self, event: RequestSuccessEvent) -> None:
-        """The synchronous form, for routers without an event loop."""
-        call = None
+    def begin_request(
+        self,
+        route: str,
+        *,
+        caller: Optional[CallerContext] = None,
+        request_id: Optional[str] = None,
+        provider: str = "unknown",
+        parent: Optional[Context] = None,
+        start_time_ns: Optional[int] = None,
+    ) -> Optional[GenAICall]:
+        """Open a request's span now, when the request arrives, instead of at completion.
+
+        For a router that wants its upstream calls as children of its own span: make the returned
+        call's span current while the request is served, then hand the call to
+        :meth:`record_success` / :meth:`record_failure` as ``begun=``, which fill in the provider
+        and model the router chose and end it. Until then the span is named after the route and
+        its provider is ``provider``. ``start_time_ns`` backdates the start (default: now).
+        ``None`` if the span could not be started (never raises).
+        """
+        try:
+            return self._telemetry.start_call(
+                self._operation,
+                provider_name(provider),
+                route,
+                route=route,
+                caller=caller,
+                request_id=request_id,
+                parent=parent,
+                start_time_ns=start_time_ns,
+            )
+        except Exception as exc:
+            misuse("begin request", f"a request could not be begun ({exc!r})")
+            return None
+
+    def record_success(
+        self, event: RequestSuccessEvent, *, begun: Optional[GenAICall] = None
+    ) -> None:
+        """The synchronous form, for routers without an event loop.
+
+        ``begun``: the call :meth:`begin_request` returned for this request, ended here.
+        """
+        call = begun
         try:
             ctx = _context(event)
             caller = _caller(ctx.caller)
-            call = self._start(ctx, caller)
+            call = self._start(ctx, caller, begun)
             call.set_usage(usage_to_token_counts(_usage(getattr(event, "usage", None))))
             self._track_spend(call, caller)
         except Exception as exc:
@@ -134,12 +175,17 @@ class OTelObserver:
             if call is not None:  # every span started is ended, whatever went wrong
                 call.end()
 
-    def record_failure(self, event: RequestFailureEvent) -> None:
-        """The synchronous form, for routers without an event loop."""
-        call = None
+    def record_failure(
+        self, event: RequestFailureEvent, *, begun: Optional[GenAICall] = None
+    ) -> None:
+        """The synchronous form, for routers without an event loop.
+
+        ``begun``: the call :meth:`begin_request` returned for this request, ended here.
+        """
+        call = begun
         try:
             ctx = _context(event)
-            call = self._start(ctx, _caller(ctx.caller))
+            call = self._start(ctx, _caller(ctx.caller), begun)
             error = getattr(event, "error", None)
             if isinstance(error, RouterError):
                 if isinstance(error, ProviderError) and error.context.status_code is not None:
@@ -157,7 +203,20 @@ class OTelObserver:
             if call is not None:
                 call.end()
 
-    def _start(self, ctx: RequestContext, caller: Optional[CallerContext]) -> GenAICall:
+    def _start(
+        self,
+        ctx: RequestContext,
+        caller: Optional[CallerContext],
+        begun: Optional[GenAICall] = None,
+    ) -> GenAICall:
+        if begun is not None:  # started at arrival: name what the router chose
+            begun.resolve(
+                provider_name(_string(ctx.provider, "provider") or "unknown"),
+                _string(ctx.model, "model"),
+                route=_string(ctx.route, "route"),
+                caller=caller,
+            )
+            return begun
         now = time.time_ns()
         latency_ns = _latency_ms(ctx.latency_ms) * 1_000_000
         return self._telemetry.start_call(

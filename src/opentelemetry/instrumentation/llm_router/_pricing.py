@@ -162,11 +162,20 @@ class PricingTable:
     ``openai`` entry beats a ``*`` entry.
     """
 
+    cost_source = "file"
+    """The value of ``llm_router.cost.source`` for calls this table prices."""
+
     def __init__(self, metadata: Optional[Mapping[str, Any]] = None) -> None:
         self._providers: dict[str, _ProviderPrices] = {}
         self._lookups: dict[tuple[str, str], Optional[ModelPrice]] = {}
         self.metadata: dict[str, Any] = dict(metadata or {})
         """The file's ``_``-prefixed keys (``_source``, ``_date``, ...), for display only."""
+
+    @property
+    def prices_label(self) -> Optional[str]:
+        """The file's ``_date`` (``llm_router.cost.prices`` on the calls it prices), if it has one."""
+        date = self.metadata.get("_date")
+        return str(date) if isinstance(date, (str, int)) or hasattr(date, "isoformat") else None
 
     def __len__(self) -> int:
         return sum(len(p.exact) + len(p.patterns) for p in self._providers.values())

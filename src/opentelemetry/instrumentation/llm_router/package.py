@@ -1,4 +1,4 @@
-"""What the instrumentor instruments: either httpx or httpx2 satisfies it."""
+"""What the instrumentor instruments: any one of httpx, httpx2 and aiohttp satisfies it."""
 
 _instruments: tuple[str, ...] = ()
-_instruments_any = ("httpx >= 0.23", "httpx2 >= 2.0")
+_instruments_any = ("httpx >= 0.23", "httpx2 >= 2.0", "aiohttp >= 3.12")

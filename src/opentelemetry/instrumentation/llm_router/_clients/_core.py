@@ -14,11 +14,16 @@ import logging
 from typing import Any, Callable, Optional
 
 from opentelemetry import context, trace
+from opentelemetry.instrumentation.llm_router._attempts import next_attempt
 from opentelemetry.instrumentation.llm_router._clients._credentials import CredentialReader
 from opentelemetry.instrumentation.llm_router._clients._observation import (
     ResponseObservation,
     content_json,
     exception_text,
+)
+from opentelemetry.instrumentation.llm_router._clients._user_hooks import (
+    ResponseHookCall,
+    UserHooks,
 )
 from opentelemetry.instrumentation.llm_router._config import HookConfig
 from opentelemetry.instrumentation.llm_router._genai import GenAICall, GenAITelemetry
@@ -30,6 +35,9 @@ from opentelemetry.instrumentation.llm_router._wire._hosts import ProviderRoute
 _logger = logging.getLogger(__name__)
 
 DEFAULT_PORTS = {"https": 443, "http": 80}
+IN_CALL = context.create_key("llm_router.in_call")
+"""Set in the context while a traced request is sent: a client library underneath the one that
+started the call (an httpx client on an aiohttp transport) sees it and adds no second span."""
 _GENAI_MARKER = "gen_ai.provider.name"
 
 
@@ -72,10 +80,13 @@ class CallCore:
         telemetry: GenAITelemetry,
         config: HookConfig,
         url_excluded: Optional[Callable[[str], bool]],
+        hooks: Optional[UserHooks] = None,
     ) -> None:
         self.telemetry = telemetry
         self.config = config
         self.url_excluded = url_excluded
+        self.hooks = hooks
+        """The user's request/response hooks; ``None`` when none were given."""
         self.lookup: Callable[[str, Optional[int]], Optional[ProviderRoute]] = config.hosts.lookup
 
     def start(
@@ -114,12 +125,17 @@ class CallCore:
             stream=info.stream,
             parameters=info.parameters,
         )
+        attempt = next_attempt()
+        if attempt is not None:  # inside a router request that counts its upstream calls
+            call.set_attempt(attempt)
         sdk_span_name = _enclosing_sdk_span(parent_span)
         if sdk_span_name is not None:
             call.set_inside_sdk_span(sdk_span_name)
         if config.capture_content:
             self._capture_input(call, wire_format, info)
-        token = context.attach(trace.set_span_in_context(call.span))
+        token = context.attach(
+            context.set_value(IN_CALL, True, trace.set_span_in_context(call.span))
+        )
         return Started(
             call, wire_format, info, token, request, credentials, body, config.capture_content
         )
@@ -151,10 +167,12 @@ class CallCore:
         content_type: str,
         decoder: Optional[Callable[[bytes], bytes]],
         per_chunk_metric: bool,
+        response: Any = None,
     ) -> ResponseObservation:
-        """The observation of the response to ``started``, to be fed its body."""
+        """The observation of the response to ``started``, to be fed its body; it calls the
+        user's response hook (given ``response``) when the body ends."""
         config = self.config
-        return ResponseObservation.for_response(
+        observation = ResponseObservation.for_response(
             started.call,
             started.format,
             started.info,
@@ -166,6 +184,20 @@ class CallCore:
             per_chunk_metric,
             started.redactor,
         )
+        hooks = self.hooks
+        if hooks is not None and hooks.has_response_hook:
+            observation.hook = ResponseHookCall(hooks, started.call.span, started.request, response)
+        return observation
+
+    def request_hook(self, started: Started) -> None:
+        """The user's request hook, if any (our attributes are set, the span is current)."""
+        if self.hooks is not None:
+            self.hooks.call_request(started.call.span, started.request)
+
+    async def async_request_hook(self, started: Started) -> None:
+        """The user's async request hook (else the plain one), for an async client."""
+        if self.hooks is not None:
+            await self.hooks.acall_request(started.call.span, started.request)
 
 
 def _enclosing_sdk_span(span: Any) -> Optional[str]:

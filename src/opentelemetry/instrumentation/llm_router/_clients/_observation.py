@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import replace
 from typing import Any, Callable, Optional
 
+from opentelemetry.instrumentation.llm_router._clients._user_hooks import ResponseHookCall
 from opentelemetry.instrumentation.llm_router._genai import GenAICall
 from opentelemetry.instrumentation.llm_router._redact import Redactor
 from opentelemetry.instrumentation.llm_router._wire._base import (
@@ -86,6 +88,7 @@ class ResponseObservation:
         "_seen",
         "_status_code",
         "_timed",
+        "hook",
     )
 
     def __init__(
@@ -113,6 +116,8 @@ class ResponseObservation:
         # response has any (an error body sent where a stream was asked for is no first chunk).
         self._timed = status_code < 400 and not isinstance(parser, _BodyBuffer)
         self._seen = 0  # output events already timed
+        self.hook: Optional[ResponseHookCall] = None
+        """The user's response hook for this call, set by the core when there is one."""
 
     @classmethod
     def for_response(
@@ -184,6 +189,12 @@ class ResponseObservation:
 
     def complete(self, body: bytes) -> None:
         """The whole body, already read by httpx: parse it and end the call (no chunk timing)."""
+        self.parse(body)
+        self.finish()
+
+    def parse(self, body: bytes) -> None:
+        """The whole body, already read by the client library: parse it (no chunk timing); the
+        caller then ends the call with :meth:`finish` or :meth:`afinish`."""
         if self._done:
             return
         try:
@@ -191,20 +202,16 @@ class ResponseObservation:
         except Exception:
             _logger.debug("could not parse a response body", exc_info=True)
             self._parser = _NullParser()
-        self.finish()
 
     def finish(self) -> None:
         """The body ended (exhausted, closed, abandoned): summarise and end the call, once."""
         if self._done:
             return
-        if self._decode_error is not None:
-            self.fail(self._decode_error)
-            return
-        self._done = True
+        summary = self._close(self._decode_error)
         try:
-            self._apply_summary()
-        except Exception:
-            _logger.debug("could not summarise a response", exc_info=True)
+            if self.hook is not None and summary is not None:
+                self._call.settle()
+                self.hook(summary)
         finally:
             self._call.end()
 
@@ -212,16 +219,47 @@ class ResponseObservation:
         """Reading the body raised ``exc`` (network error, cancellation): end the call as failed."""
         if self._done:
             return
-        self._done = True
+        summary = self._close(exc)
         try:
-            self._apply_summary()
-            self._call.fail(type(exc).__qualname__, exception_text(exc), exc, self._redaction())
-        except Exception:
-            _logger.debug("could not record a failed response", exc_info=True)
+            if self.hook is not None and summary is not None:
+                self._call.settle()
+                self.hook(summary)
         finally:
             self._call.end()
 
-    def _apply_summary(self) -> None:
+    async def afinish(self, exc: Optional[BaseException] = None) -> None:
+        """:meth:`finish` (or :meth:`fail` with ``exc``) for an async client: awaits the user's
+        async response hook before the span ends."""
+        if self._done:
+            return
+        if self.hook is None:
+            if exc is None:
+                self.finish()
+            else:
+                self.fail(exc)
+            return
+        summary = self._close(exc if exc is not None else self._decode_error)
+        try:
+            if summary is not None:
+                self._call.settle()
+                await self.hook.acall(summary)
+        finally:
+            self._call.end()
+
+    def _close(self, exc: Optional[BaseException]) -> Optional[ResponseSummary]:
+        """Put what the body said (and ``exc``, if reading it failed) on the call; the summary
+        for the user's response hook, ``None`` if summarising failed."""
+        self._done = True
+        try:
+            summary = self._apply_summary()
+            if exc is not None:
+                self._call.fail(type(exc).__qualname__, exception_text(exc), exc, self._redaction())
+            return summary
+        except Exception:
+            _logger.debug("could not summarise a response", exc_info=True)
+            return None
+
+    def _apply_summary(self) -> ResponseSummary:
         summary = self._parser.summary()
         call = self._call
         call.set_response(summary.response_model, summary.response_id, summary.finish_reasons)
@@ -233,7 +271,11 @@ class ResponseObservation:
         if summary.error_type is not None or self._status_code >= 400:
             error_type = summary.error_type or str(self._status_code)
             message = summary.error_message or error_type
-            call.fail(error_type, message, None, self._redaction())
+            redaction = self._redaction()
+            call.fail(error_type, message, None, redaction)
+            if self.hook is not None:  # the user's hook sees what the span sees
+                summary = _redacted(summary, redaction or Redactor())
+        return summary
 
     def _redaction(self) -> Optional[Redactor]:
         """The request's redaction step (credentials, and its message text unless content is
@@ -247,6 +289,15 @@ def exception_text(exc: BaseException) -> str:
         return str(exc) or type(exc).__qualname__
     except Exception:  # an exception whose __str__ fails
         return type(exc).__qualname__
+
+
+def _redacted(summary: ResponseSummary, redaction: Redactor) -> ResponseSummary:
+    """``summary`` with its provider error text through the call's redaction step."""
+    return replace(
+        summary,
+        error_type=redaction(summary.error_type),
+        error_message=redaction(summary.error_message),
+    )
 
 
 class _NullParser:

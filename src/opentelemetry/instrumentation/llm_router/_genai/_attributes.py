@@ -60,6 +60,22 @@ LLM_ROUTER_BUDGET_RANGE_SECONDS = "llm_router.budget.range.seconds"
 LLM_ROUTER_CHAIN = "llm_router.chain"
 LLM_ROUTER_INSIDE_SDK_SPAN = "llm_router.inside_sdk_span"
 LLM_ROUTER_COST_USD = "llm_router.cost.usd"
+LLM_ROUTER_COST_SOURCE = "llm_router.cost.source"
+LLM_ROUTER_COST_PRICES = "llm_router.cost.prices"
 LLM_ROUTER_BUDGET_SPENT = "llm_router.budget.spent.micro_usd"
 LLM_ROUTER_BUDGET_USED_FRACTION = "llm_router.budget.used_fraction"
 LLM_ROUTER_BUDGET_EXCEEDED = "llm_router.budget.exceeded"
+
+# Retries: the number of an upstream call within one router request (1, 2, ...), and on the
+# router's own span how many upstream calls the request took.
+LLM_ROUTER_ATTEMPT = "llm_router.attempt"
+LLM_ROUTER_ATTEMPTS = "llm_router.attempts"
+
+# Who called, as a gateway with virtual keys, teams and organisations knows it (e.g. LiteLLM).
+# ``llm_router.account.id`` is the hashed key; these are the other identities around it.
+LLM_ROUTER_ACCOUNT_NAME = "llm_router.account.name"
+LLM_ROUTER_ACCOUNT_TEAM_ID = "llm_router.account.team.id"
+LLM_ROUTER_ACCOUNT_USER_ID = "llm_router.account.user.id"
+LLM_ROUTER_ACCOUNT_ORG_ID = "llm_router.account.org.id"
+LLM_ROUTER_ACCOUNT_END_USER_ID = "llm_router.account.end_user.id"
+LLM_ROUTER_BUDGET_OWNER = "llm_router.budget.owner"

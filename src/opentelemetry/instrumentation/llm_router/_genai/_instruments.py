@@ -6,7 +6,10 @@ buckets so that a backend gets useful histograms without any view configuration.
 
 from __future__ import annotations
 
-from opentelemetry.metrics import Counter, Histogram, Meter
+import threading
+from typing import Any, Iterable, Mapping
+
+from opentelemetry.metrics import CallbackOptions, Counter, Histogram, Meter, Observation
 
 OPERATION_DURATION = "gen_ai.client.operation.duration"
 TOKEN_USAGE = "gen_ai.client.token.usage"
@@ -61,10 +64,57 @@ def time_per_output_chunk(meter: Meter) -> Histogram:
     )
 
 
-def cost(meter: Meter) -> Counter:
-    return meter.create_counter(
-        COST, unit="USD", description="Spend on LLM calls, priced from the configured table"
-    )
+COST_SERIES_LIMIT = 2000
+"""Distinct attribute sets of ``llm_router.cost`` kept; more go to one overflow series, as the
+SDK does for its own instruments (``otel.metric.overflow=true``)."""
+_OVERFLOW: frozenset[tuple[str, Any]] = frozenset({("otel.metric.overflow", True)})
+
+
+class CostSums:
+    """The ``llm_router.cost`` counter, summed here and observed by the SDK at collection.
+
+    Pricing is on for every call once genai-prices is installed, so this counter is recorded on
+    every call. A synchronous ``Counter.add`` costs about as much as the rest of the pricing
+    together (the SDK's per-measurement path: attribute set, exemplar filter, locks); adding to a
+    dict here and reporting the cumulative sums through an asynchronous counter gives the same
+    monotonic sum to every exporter (cumulative or delta) for a fraction of that. Exemplars of
+    cost are the price: there are none.
+    """
+
+    __slots__ = ("__weakref__", "_limit", "_lock", "_sums")
+
+    def __init__(self, meter: Meter, limit: int = COST_SERIES_LIMIT) -> None:
+        self._sums: dict[frozenset[tuple[str, Any]], float] = {}
+        self._lock = threading.Lock()
+        self._limit = limit
+        meter.create_observable_counter(
+            COST,
+            callbacks=[self._observe],
+            unit="USD",
+            description="Spend on LLM calls, priced from the price file or the price database",
+        )
+
+    def add(self, usd: float, attributes: Mapping[str, Any]) -> None:
+        """Add ``usd`` to the series of ``attributes`` (the ``Counter.add`` signature)."""
+        key = frozenset(attributes.items())
+        with self._lock:
+            sums = self._sums
+            total = sums.get(key)
+            if total is None:
+                total = 0.0
+                if len(sums) >= self._limit:
+                    key = _OVERFLOW
+                    total = sums.get(key, 0.0)
+            sums[key] = total + usd
+
+    def _observe(self, options: CallbackOptions) -> Iterable[Observation]:
+        with self._lock:
+            items = list(self._sums.items())
+        return [Observation(total, dict(key)) for key, total in items]
+
+
+def cost(meter: Meter) -> CostSums:
+    return CostSums(meter)
 
 
 def budget_exceeded(meter: Meter) -> Counter:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple, Optional, Protocol, Sequence
 from weakref import WeakKeyDictionary
 
 from opentelemetry.context import Context
@@ -170,6 +170,68 @@ CostFunction = Callable[[str, Optional[str], TokenCounts], Optional[float]]
 """``(provider, model, usage) -> cost in USD`` or ``None`` when the model has no price."""
 
 
+class Priced(NamedTuple):
+    """The price of one call and where it came from (``llm_router.cost.*`` on the span)."""
+
+    usd: float
+    source: str
+    """``file`` (the user's price file), ``genai-prices`` (the price database), ``router`` (the
+    router's own figure, e.g. LiteLLM's ``response_cost``), ``custom`` (a cost function)."""
+    prices: Optional[str] = None
+    """Which price data, with its date where known (``genai-prices 0.2.3``, a file's ``_date``)."""
+
+
+class CallPricer(Protocol):
+    """Prices a call from everything known about it; :class:`GenAICall` asks it once per call."""
+
+    def price_call(
+        self,
+        provider: str,
+        response_model: Optional[str],
+        request_model: Optional[str],
+        usage: TokenCounts,
+        service_tier: Optional[str],
+        time_ns: int,
+    ) -> Optional[Priced]:
+        """The price of the call, or ``None`` when no source knows the model (never a guess).
+
+        ``service_tier`` is the tier the response reports (OpenAI ``flex``/``priority``/...);
+        ``time_ns`` is when the call started (prices change over time). Must not raise.
+        """
+        ...
+
+
+class FunctionPricer:
+    """A :data:`CostFunction` as a :class:`CallPricer`: the response model, then the request model.
+
+    The source named on the span is the function's owner's ``cost_source`` (``file`` for
+    ``PricingTable.cost``), else ``custom``: a function of the user's own.
+    """
+
+    __slots__ = ("_cost", "_prices", "_source")
+
+    def __init__(self, cost: CostFunction) -> None:
+        self._cost = cost
+        owner = getattr(cost, "__self__", None)
+        self._source = str(getattr(owner, "cost_source", "custom"))
+        label = getattr(owner, "prices_label", None)
+        self._prices = label if isinstance(label, str) else None
+
+    def price_call(
+        self,
+        provider: str,
+        response_model: Optional[str],
+        request_model: Optional[str],
+        usage: TokenCounts,
+        service_tier: Optional[str],
+        time_ns: int,
+    ) -> Optional[Priced]:
+        usd = self._cost(provider, response_model or request_model, usage)
+        if usd is None and response_model and request_model:
+            usd = self._cost(provider, request_model, usage)
+        return None if usd is None else Priced(usd, self._source, self._prices)
+
+
 @dataclass(frozen=True)
 class TelemetrySettings:
     """What the user chose about the mapping (from code or ``OTEL_PYTHON_LLM_ROUTER_*``)."""
@@ -183,7 +245,11 @@ class TelemetrySettings:
     also runs the httpx hook on its upstream calls can turn metrics off for one of the two
     sources, so a dashboard never counts a request twice; the spans stay."""
     cost: Optional[CostFunction] = None
-    """Prices a call; set from the pricing table (``llm_router.cost``). No table, no cost."""
+    """Prices a call from ``(provider, model, usage)``: a function of your own or a
+    ``PricingTable.cost``. Used when ``pricer`` is not set. No pricer, no cost."""
+    pricer: Optional[CallPricer] = None
+    """Prices a call from everything known about it (``Pricing``: the price file, then the
+    price database); set from ``OTEL_PYTHON_LLM_ROUTER_PRICING*`` by the environment."""
 
 
 class _Instruments:
@@ -203,7 +269,7 @@ class _Instruments:
         self.token_usage: Histogram = _instruments.token_usage(meter)
         self.time_to_first_chunk: Histogram = _instruments.time_to_first_chunk(meter)
         self.time_per_output_chunk: Histogram = _instruments.time_per_output_chunk(meter)
-        self.cost: Counter = _instruments.cost(meter)
+        self.cost: _instruments.CostSums = _instruments.cost(meter)
         self.budget_exceeded: Counter = _instruments.budget_exceeded(meter)
 
 
@@ -233,6 +299,9 @@ class GenAITelemetry:
         meter = get_meter(SCOPE_NAME, __version__, meter_provider, schema_url=SCHEMA_URL)
         self.instruments = instruments_for(meter)
         self.settings = settings or TelemetrySettings()
+        self.pricer: Optional[CallPricer] = self.settings.pricer
+        if self.pricer is None and self.settings.cost is not None:
+            self.pricer = FunctionPricer(self.settings.cost)
         self._metric_opt_in = tuple(
             METRIC_OPT_IN_ATTRIBUTES[key]
             for key in sorted(self.settings.metric_opt_in)
@@ -339,16 +408,18 @@ class GenAICall:
     __slots__ = (
         "_attributes",
         "_budget_exceeded",
-        "_cost",
         "_ended",
         "_error_type",
         "_first_chunk_ns",
         "_last_chunk_ns",
         "_metric_attributes",
+        "_priced",
+        "_settled_ns",
         "_telemetry",
         "provider",
         "request_model",
         "response_model",
+        "service_tier",
         "span",
         "start_time_ns",
         "usage",
@@ -369,6 +440,7 @@ class GenAICall:
         self._metric_attributes = metric_attributes
         self._attributes: dict[str, Any] = {}
         self._ended = False
+        self._settled_ns: Optional[int] = None
         self._error_type: Optional[str] = None
         self._first_chunk_ns: Optional[int] = None
         self._last_chunk_ns: Optional[int] = None
@@ -376,7 +448,8 @@ class GenAICall:
         self.request_model = request_model
         self.response_model: Optional[str] = None
         self.usage: Optional[TokenCounts] = None
-        self._cost: Optional[float] = None
+        self.service_tier: Optional[str] = None
+        self._priced: Optional[Priced] = None
         self._budget_exceeded: Optional[dict[str, Any]] = None
 
     @property
@@ -399,6 +472,11 @@ class GenAICall:
                 bounded(reason) for reason in finish_reasons
             ]
 
+    def set_service_tier(self, service_tier: Optional[str]) -> None:
+        """The service tier the response reports (OpenAI ``flex``/``priority``): its rates differ."""
+        if service_tier:
+            self.service_tier = service_tier
+
     def set_usage(self, usage: Optional[TokenCounts]) -> None:
         """The call's token counts, made export-safe (:func:`safe_counts`)."""
         if usage is not None:
@@ -411,6 +489,82 @@ class GenAICall:
 
     def set_forward_status(self, status: str) -> None:
         self._attributes[A.LLM_ROUTER_FORWARD_STATUS] = bounded(status)
+
+    def resolve(
+        self,
+        provider: str,
+        request_model: Optional[str],
+        *,
+        route: Optional[str] = None,
+        caller: Optional[CallerContext] = None,
+    ) -> None:
+        """Name provider and model of a call begun before the router chose them.
+
+        A router span has to exist before the upstream calls it parents, but which provider and
+        model serve the request is known only later. This renames the span, replaces the
+        sampling-time values (samplers saw the earlier ones) and what the metrics will carry.
+        """
+        provider = bounded(provider)
+        if request_model:
+            request_model = bounded(request_model)
+        self.provider = provider
+        self.request_model = request_model
+        self._metric_attributes[A.GEN_AI_PROVIDER_NAME] = provider
+        attributes = self._attributes
+        attributes[A.GEN_AI_PROVIDER_NAME] = provider
+        if request_model:
+            self._metric_attributes[A.GEN_AI_REQUEST_MODEL] = request_model
+            attributes[A.GEN_AI_REQUEST_MODEL] = request_model
+            operation = self._metric_attributes.get(A.GEN_AI_OPERATION_NAME, "chat")
+            self.span.update_name(f"{operation} {request_model}")
+        if route is not None:
+            attributes[A.LLM_ROUTER_ROUTE] = bounded(route)
+        if caller is not None:
+            attributes.update(caller_attributes(caller))
+        opted_in = self._telemetry._metric_opt_in
+        for name in opted_in:
+            value = attributes.get(name)
+            if value is not None:
+                self._metric_attributes[name] = value
+
+    def set_attempt(self, attempt: int) -> None:
+        """This upstream call is attempt number ``attempt`` (1, 2, ...) of one router request."""
+        self._attributes[A.LLM_ROUTER_ATTEMPT] = attempt
+
+    def set_attempts(self, attempts: int) -> None:
+        """The router request this span stands for made ``attempts`` upstream calls."""
+        self._attributes[A.LLM_ROUTER_ATTEMPTS] = attempts
+
+    def set_caller_identities(
+        self,
+        *,
+        name: Optional[str] = None,
+        team_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        org_id: Optional[str] = None,
+        end_user_id: Optional[str] = None,
+        budget_owner: Optional[str] = None,
+    ) -> None:
+        """The identities a gateway knows besides the account (key) itself; ``None`` is left out.
+
+        ``budget_owner`` says whose budget ``llm_router.budget.*`` describes (key, team, ...).
+        """
+        for attribute, value in (
+            (A.LLM_ROUTER_ACCOUNT_NAME, name),
+            (A.LLM_ROUTER_ACCOUNT_TEAM_ID, team_id),
+            (A.LLM_ROUTER_ACCOUNT_USER_ID, user_id),
+            (A.LLM_ROUTER_ACCOUNT_ORG_ID, org_id),
+            (A.LLM_ROUTER_ACCOUNT_END_USER_ID, end_user_id),
+            (A.LLM_ROUTER_BUDGET_OWNER, budget_owner),
+        ):
+            if value is not None:
+                self._attributes[attribute] = bounded(value)
+
+    def set_cost(self, usd: Optional[float]) -> None:
+        """The call's cost as the router computed it (``llm_router.cost.source="router"``); wins
+        over the price file and the price database."""
+        if usd is not None and 0 <= usd < float("inf"):  # NaN fails the comparison too
+            self._priced = Priced(float(usd), "router")
 
     def set_inside_sdk_span(self, sdk_span_name: str) -> None:
         """Say that an SDK's own GenAI span encloses this one (see the coexistence docs)."""
@@ -485,6 +639,9 @@ class GenAICall:
         if self._ended:
             return
         self._ended = True
+        if self._settled_ns is not None:  # settle() did the rest; end at the time it took
+            self.span.end(self._settled_ns)
+            return
         if end_time_ns is None:
             end_time_ns = time.time_ns()
         # Never before the start, never outside what OTLP can carry (see ``_bounds``).
@@ -493,6 +650,15 @@ class GenAICall:
             self._finish(end_time_ns)
         finally:
             self.span.end(end_time_ns)
+
+    def settle(self, end_time_ns: Optional[int] = None) -> None:
+        """Put what was learnt on the span and record the metrics now, leaving the span open
+        until :meth:`end` (which then ends it at this time): a user's response hook runs in
+        between and sees our attributes, and its own run time is not the call's."""
+        if self._ended or self._settled_ns is not None:
+            return
+        self._settled_ns = end_time_ns = end_time_ns or time.time_ns()
+        self._finish(end_time_ns)
 
     def _metric_attributes_with_response(self) -> dict[str, Any]:
         attributes = self._metric_attributes
@@ -515,20 +681,23 @@ class GenAICall:
         if self._first_chunk_ns is not None:
             ttfc = (self._first_chunk_ns - self.start_time_ns) / 1e9
             attributes[A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = ttfc
-        usd = self.price()
-        if usd is not None:
-            attributes[A.LLM_ROUTER_COST_USD] = usd
+        priced = self.priced()
+        if priced is not None:
+            attributes[A.LLM_ROUTER_COST_USD] = priced.usd
+            attributes[A.LLM_ROUTER_COST_SOURCE] = priced.source
+            if priced.prices:
+                attributes[A.LLM_ROUTER_COST_PRICES] = priced.prices
         if attributes:
             self.span.set_attributes(attributes)
         if self._telemetry.settings.record_metrics:
-            self._record_metrics(end_time_ns, usage, ttfc, usd)
+            self._record_metrics(end_time_ns, usage, ttfc, priced)
 
     def _record_metrics(
         self,
         end_time_ns: int,
         usage: Optional[TokenCounts],
         ttfc: Optional[float],
-        usd: Optional[float],
+        priced: Optional[Priced],
     ) -> None:
         instruments = self._telemetry.instruments
         metric_attributes = self._metric_attributes_with_response()
@@ -547,30 +716,43 @@ class GenAICall:
                 )
         if ttfc is not None:
             instruments.time_to_first_chunk.record(ttfc, metric_attributes)
-        if usd is not None:
-            instruments.cost.add(usd, metric_attributes)
+        if priced is not None:
+            # Which source priced it (a handful of values) stays on the counter, so a dashboard
+            # can tell list prices of the database from the user's own rates, and which data.
+            cost_attributes = {**metric_attributes, A.LLM_ROUTER_COST_SOURCE: priced.source}
+            if priced.prices:
+                cost_attributes[A.LLM_ROUTER_COST_PRICES] = priced.prices
+            instruments.cost.add(priced.usd, cost_attributes)
         if self._budget_exceeded is not None:
             instruments.budget_exceeded.add(1, {**metric_attributes, **self._budget_exceeded})
 
     def price(self) -> Optional[float]:
-        """The call's cost in USD from the pricing table, or ``None`` (no table, no price, no usage).
+        """The call's cost in USD, or ``None`` (no pricer, no price, no usage); see :meth:`priced`."""
+        priced = self.priced()
+        return None if priced is None else priced.usd
 
-        Computed from the usage and model known now; call it after the usage is set. The response
-        model (e.g. a dated snapshot) is priced first; when it has no price, the request model
-        (e.g. a deployment or alias name the table may list) is tried.
+    def priced(self) -> Optional[Priced]:
+        """The call's price and its source, from the settings' pricer, or ``None``.
+
+        Computed once, from the usage, models and service tier known now: call it after the usage
+        is set. The pricer tries the response model (e.g. a dated snapshot) before the request
+        model (e.g. a deployment or alias name a price file may list).
         """
-        if self._cost is None and self.usage is not None:
-            cost = self._telemetry.settings.cost
-            if cost is not None:
+        if self._priced is None and self.usage is not None:
+            pricer = self._telemetry.pricer
+            if pricer is not None:
                 try:
-                    self._cost = cost(
-                        self.provider, self.response_model or self.request_model, self.usage
+                    self._priced = pricer.price_call(
+                        self.provider,
+                        self.response_model,
+                        self.request_model,
+                        self.usage,
+                        self.service_tier,
+                        self.start_time_ns,
                     )
-                    if self._cost is None and self.response_model and self.request_model:
-                        self._cost = cost(self.provider, self.request_model, self.usage)
                 except Exception:  # a pricing bug must not lose the span
                     _logger.debug("pricing failed", exc_info=True)
-        return self._cost
+        return self._priced
 
     def set_budget_use(self, spent_micro_usd: int, fraction_used: Optional[float]) -> None:
         """Spend of the caller in its budget window so far, and the fraction of the budget used."""

@@ -20,6 +20,7 @@ from typing import Any, Callable, Optional
 
 from opentelemetry import context
 from opentelemetry.instrumentation.llm_router._clients._core import CallCore, Started
+from opentelemetry.instrumentation.llm_router._clients._observation import ResponseObservation
 from opentelemetry.instrumentation.llm_router._httpx._request import (
     add_stream_include_usage,
     request_body,
@@ -38,6 +39,7 @@ class HttpxModuleHook:
         self._core = core
         self._config = core.config
         self._lookup = core.lookup
+        self._hooks = core.hooks
         self._sync_stream, self._async_stream = stream_classes(
             module.SyncByteStream, module.AsyncByteStream
         )
@@ -52,6 +54,8 @@ class HttpxModuleHook:
         started = self._start(args, kwargs)
         if started is None:
             return wrapped(*args, **kwargs)
+        if self._hooks is not None:
+            self._core.request_hook(started)
         try:
             response = wrapped(*args, **kwargs)
         except BaseException as exc:
@@ -59,7 +63,9 @@ class HttpxModuleHook:
             raise
         finally:
             context.detach(started.token)
-        self._responded(started, response, self._sync_stream)
+        observation = self._responded(started, response, self._sync_stream)
+        if observation is not None:
+            observation.finish()
         return response
 
     async def send_async(
@@ -68,6 +74,8 @@ class HttpxModuleHook:
         started = self._start(args, kwargs)
         if started is None:
             return await wrapped(*args, **kwargs)
+        if self._hooks is not None:
+            await self._core.async_request_hook(started)
         try:
             response = await wrapped(*args, **kwargs)
         except BaseException as exc:
@@ -75,7 +83,9 @@ class HttpxModuleHook:
             raise
         finally:
             context.detach(started.token)
-        self._responded(started, response, self._async_stream)
+        observation = self._responded(started, response, self._async_stream)
+        if observation is not None:  # the body was read: end the call, awaiting an async hook
+            await observation.afinish()
         return response
 
     # -- before sending ---------------------------------------------------------------------------
@@ -116,8 +126,13 @@ class HttpxModuleHook:
 
     # -- after sending ----------------------------------------------------------------------------
 
-    def _responded(self, started: Started, response: Any, stream_class: type) -> None:
-        """``send`` returned: parse the body it read, or watch the stream the caller will read."""
+    def _responded(
+        self, started: Started, response: Any, stream_class: type
+    ) -> Optional[ResponseObservation]:
+        """``send`` returned: parse the body it read, or watch the stream the caller will read.
+
+        For a body ``send`` already read, the observation that has parsed it, for the caller to
+        end (the async client awaits the user's async response hook); ``None`` otherwise."""
         call = started.call
         try:
             status_code = response.status_code
@@ -126,21 +141,23 @@ class HttpxModuleHook:
             body = _read_body(response)
             if body is not None:  # already read and decoded by httpx (``stream=False``)
                 observation = self._core.observation(
-                    started, status_code, headers.get("content-type", ""), None, False
+                    started, status_code, headers.get("content-type", ""), None, False, response
                 )
-                observation.complete(body)
-                return
+                observation.parse(body)
+                return observation
             observation = self._core.observation(
                 started,
                 status_code,
                 headers.get("content-type", ""),
                 self._decoder(headers.get("content-encoding")),
                 self._config.settings.record_time_per_output_chunk,
+                response,
             )
             response.stream = stream_class(response.stream, observation)
         except Exception:
             _logger.debug("llm_router: could not observe a response", exc_info=True)
             call.end(time.time_ns())
+        return None
 
     def _decoder(self, content_encoding: Optional[str]) -> Optional[Callable[[bytes], bytes]]:
         """A decoder for a compressed body (the stream carries raw bytes); ``None`` for identity."""

@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional
 
+from opentelemetry.instrumentation.llm_router._clients._amend import include_usage_body
 from opentelemetry.instrumentation.llm_router._clients._credentials import credential_values
 from opentelemetry.instrumentation.llm_router._wire._base import RequestInfo
 
 _logger = logging.getLogger(__name__)
-
-_INCLUDE_USAGE = b'"stream_options":{"include_usage":true}'
 
 
 def request_body(request: Any) -> Optional[bytes]:
@@ -24,20 +23,10 @@ def request_body(request: Any) -> Optional[bytes]:
 def add_stream_include_usage(
     request: Any, info: RequestInfo, body: Optional[bytes], byte_stream: type
 ) -> None:
-    """Ask an OpenAI-format chat stream to end with a usage chunk (``stream_options.include_usage``).
-
-    Only with ``OTEL_PYTHON_LLM_ROUTER_STREAM_INCLUDE_USAGE=true``. The provider then sends one
-    extra final chunk with empty ``choices`` and the usage. A request that already says anything
-    about ``stream_options`` is left exactly as it is.
-    """
-    if info.kind != "chat_completions" or not body or b'"stream_options"' in body:
+    """Ask an OpenAI-format chat stream to end with a usage chunk (see ``_clients._amend``)."""
+    amended = include_usage_body(info, body)
+    if amended is None:
         return
-    end = body.rstrip()
-    if not end.endswith(b"}"):
-        return
-    head = end[:-1].rstrip()
-    separator = b"" if head.endswith(b"{") else b","
-    amended = head + separator + _INCLUDE_USAGE + b"}"
     request.stream = byte_stream(amended)
     request._content = amended
     request.headers["Content-Length"] = str(len(amended))

@@ -88,10 +88,10 @@ def stream_classes(sync_base: type, async_base: type) -> tuple[type, type]:
                 observation.finish()
                 raise
             except BaseException as exc:
-                observation.fail(exc)
+                await observation.afinish(exc)
                 raise
             else:
-                observation.finish()
+                await observation.afinish()
             finally:
                 if isinstance(chunks, AsyncGenerator):
                     await chunks.aclose()
@@ -100,7 +100,7 @@ def stream_classes(sync_base: type, async_base: type) -> tuple[type, type]:
             try:
                 await self._inner.aclose()
             finally:
-                self._observation.finish()
+                await self._observation.afinish()
 
         def __getattr__(self, name: str) -> Any:
             if name in _OWN:

@@ -1,0 +1,233 @@
+"""The per-request logic behind the wrapped ``ClientSession._request``.
+
+``_request`` is where every aiohttp call starts (``session.get/post/request`` and the
+``async with`` forms all go through it), for sessions created before or after ``instrument()``.
+For a URL whose host is no known LLM provider the wrapper costs a few string operations and one
+table lookup and calls through, without even an extra coroutine. For a provider host it adds a
+client middleware (aiohttp >= 3.12) for this one request, innermost, so it sees the final request
+(URL with query, merged headers, auth, the body as aiohttp will send it) and spans the connection,
+the sending and the response headers, exactly as ``send`` does for httpx. The response's body
+reader is then wrapped (``_content``) so the body is observed as the caller reads it.
+
+When the request is sent by an httpx client whose transport is aiohttp (litellm, fireworks, …),
+the httpx hook has already started the call: the context says so, and nothing is added here.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import zlib
+from typing import Any, Callable, Optional
+
+from opentelemetry import context
+from opentelemetry.instrumentation.llm_router._aiohttp._content import observed_content_class
+from opentelemetry.instrumentation.llm_router._clients._amend import include_usage_body
+from opentelemetry.instrumentation.llm_router._clients._core import IN_CALL, CallCore, Started
+from opentelemetry.instrumentation.llm_router._clients._credentials import credential_values
+
+_logger = logging.getLogger(__name__)
+
+
+class AiohttpHook:
+    """The hook for the installed aiohttp: a wrapper for ``ClientSession._request``."""
+
+    def __init__(self, aiohttp_module: Any, core: CallCore) -> None:
+        self._core = core
+        self._config = core.config
+        self._lookup = core.lookup
+        self._hooks = core.hooks
+        import yarl  # aiohttp's own URL type
+
+        self._url_type = yarl.URL
+        self._payload_types: tuple[type, ...] = (aiohttp_module.payload.BytesPayload,)
+        self._content_class = observed_content_class(aiohttp_module.streams)
+
+    # -- the wrapper (wrapt signature): decide, then call through -----------------------------
+
+    def request(self, wrapped: Callable[..., Any], session: Any, args: Any, kwargs: Any) -> Any:
+        """``ClientSession._request(method, str_or_url, **kwargs)``: a coroutine either way."""
+        try:
+            if not self._for_provider(session, args, kwargs) or context.get_value(IN_CALL):
+                return wrapped(*args, **kwargs)
+            middlewares = kwargs.get("middlewares")
+            if middlewares is None:
+                middlewares = session._middlewares
+            decompressed = kwargs.get("auto_decompress")
+            if decompressed is None:
+                decompressed = session.auto_decompress
+            kwargs = dict(kwargs)
+            kwargs["middlewares"] = (*middlewares, _Middleware(self, bool(decompressed)))
+        except Exception:
+            _logger.debug("llm_router: not tracing an aiohttp request", exc_info=True)
+        return wrapped(*args, **kwargs)
+
+    def _for_provider(self, session: Any, args: Any, kwargs: Any) -> bool:
+        """Whether the URL's host is a provider's, decided cheaply (the middleware looks again
+        at the final URL)."""
+        url = args[1] if len(args) > 1 else kwargs["str_or_url"]
+        if session._base_url is None and type(url) is str:
+            host, port = _host_port(url)
+            return host is not None and self._lookup(host, port) is not None
+        if session._base_url is not None:
+            url = session._build_url(url)
+        elif not isinstance(url, self._url_type):
+            url = self._url_type(url)
+        return url.host is not None and self._lookup(url.host, url.explicit_port) is not None
+
+    # -- the middleware's work ----------------------------------------------------------------
+
+    async def observe(self, request: Any, handler: Any, decompressed: bool) -> Any:
+        started = self._start(request)
+        if started is None:
+            return await handler(request)
+        try:
+            await self._before_sending(started, request)
+            response = await handler(request)
+        except BaseException as exc:
+            self._core.raised(started, exc)
+            raise
+        finally:
+            context.detach(started.token)
+        self._responded(started, response, decompressed)
+        return response
+
+    def _start(self, request: Any) -> Optional[Started]:
+        try:
+            url = request.url
+            host = url.host
+            port = url.explicit_port
+            route = self._lookup(host, port)
+            if route is None:  # e.g. the base URL and the final one differ
+                return None
+            return self._core.start(
+                route,
+                request,
+                url,
+                request.method,
+                url.scheme,
+                host,
+                port,
+                url.path,
+                self._body(request),
+                request_credentials,
+            )
+        except Exception:
+            _logger.debug("llm_router: not tracing an aiohttp request", exc_info=True)
+            return None
+
+    async def _before_sending(self, started: Started, request: Any) -> None:
+        """The user's request hook, and the opt-in stream-usage amendment; never raises."""
+        try:
+            if self._hooks is not None:
+                await self._core.async_request_hook(started)
+            if self._config.stream_include_usage and started.info.stream:
+                amended = include_usage_body(started.info, self._body(request))
+                if amended is not None:
+                    await request.update_body(amended)
+        except Exception:
+            _logger.debug("llm_router: could not prepare an aiohttp request", exc_info=True)
+
+    def _body(self, request: Any) -> Optional[bytes]:
+        """The request body if aiohttp holds it as bytes (``data=`` bytes/str, ``json=``);
+        ``None`` for a streamed or file upload we must not read."""
+        body = request.body
+        if isinstance(body, self._payload_types):
+            value = body._value  # what BytesPayload.as_bytes() returns, without awaiting
+            if type(value) is bytes:
+                return value
+            return bytes(value)
+        return None
+
+    def _responded(self, started: Started, response: Any, decompressed: bool) -> None:
+        """Headers are in: watch the body the caller will read."""
+        call = started.call
+        try:
+            status = response.status
+            call.set_status_code(status)
+            headers = response.headers
+            content_type = headers.get("Content-Type", "")
+            decoder = None if decompressed else _raw_decoder(headers.get("Content-Encoding"))
+            observation = self._core.observation(
+                started,
+                status,
+                content_type,
+                decoder,
+                self._config.settings.record_time_per_output_chunk,
+                response,
+            )
+            response.content = self._content_class(response.content, observation)
+        except Exception:
+            _logger.debug("llm_router: could not observe an aiohttp response", exc_info=True)
+            call.end(time.time_ns())
+
+
+class _Middleware:
+    """The client middleware for one traced request (it knows that request's decompression)."""
+
+    __slots__ = ("_decompressed", "_hook")
+
+    def __init__(self, hook: AiohttpHook, decompressed: bool) -> None:
+        self._hook = hook
+        self._decompressed = decompressed
+
+    async def __call__(self, request: Any, handler: Any) -> Any:
+        return await self._hook.observe(request, handler, self._decompressed)
+
+
+def _host_port(url: str) -> tuple[Optional[str], Optional[int]]:
+    """``(host, explicit port)`` of an absolute URL string, with a few string operations."""
+    start = url.find("://")
+    if start < 0:
+        return None, None
+    start += 3
+    end = len(url)
+    for separator in "/?#":
+        found = url.find(separator, start, end)
+        if found >= 0:
+            end = found
+    netloc = url[start:end]
+    at = netloc.rfind("@")
+    if at >= 0:
+        netloc = netloc[at + 1 :]
+    if netloc.startswith("["):  # IPv6 literal
+        close = netloc.find("]")
+        host, rest = netloc[1:close], netloc[close + 1 :]
+        port = rest[1:] if rest.startswith(":") else ""
+    else:
+        host, _, port = netloc.partition(":")
+    if not port:
+        return host.lower(), None
+    return host.lower(), int(port) if port.isdigit() else None
+
+
+def request_credentials(request: Any) -> list[str]:
+    """The credential values an aiohttp request carries (see ``_clients._credentials``): its
+    credential headers and query parameters, the latter decoded and as sent."""
+    try:
+        url = request.url
+        raw = [pair.partition("=")[::2] for pair in url.raw_query_string.split("&")]
+        return credential_values(request.headers.items(), [*url.query.items(), *raw])
+    except Exception:
+        _logger.debug("llm_router: could not read the request's credentials", exc_info=True)
+        return []
+
+
+def _raw_decoder(content_encoding: Optional[str]) -> Optional[Callable[[bytes], bytes]]:
+    """A decoder for a body the caller reads compressed (``auto_decompress=False``)."""
+    if not content_encoding:
+        return None
+    codings = [c.strip().lower() for c in content_encoding.split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    if not codings:
+        return None
+    if codings in (["gzip"], ["x-gzip"]):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress
+    if codings == ["deflate"]:
+        return zlib.decompressobj(zlib.MAX_WBITS).decompress
+    return _undecodable
+
+
+def _undecodable(chunk: bytes) -> bytes:
+    """A content coding we do not decode: the parser sees nothing (no usage, no error)."""
+    return b""

@@ -689,5 +689,3 @@ CALLS: dict[str, tuple[str, ...]] = {
 CALLS["anthropic"] = ("chat", "stream", "error")  # Anthropic has no embeddings API
 CALLS["fireworks-ai"] = ("chat", "stream", "error")  # the fireworks-ai SDK has no embeddings call
 """The call types each SDK has (known without importing it: collection stays fast)."""
-AIOHTTP_ASYNC = frozenset({"google-genai"})
-"""SDKs whose async client sends through aiohttp (google-genai does whenever it is installed)."""

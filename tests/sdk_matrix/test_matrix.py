@@ -41,7 +41,6 @@ def _cells() -> list[Any]:
                         call,
                         is_async,
                         "base_url",
-                        marks=marks,
                         id=f"{name}-{call}-{mode}-base_url",
                     )
                 )

@@ -80,9 +80,8 @@ def test_parse_and_precedence() -> None:
     assert table.lookup("Gateway.Internal", 8443).provider == "my-gateway"  # any port
     route = table.lookup("127.0.0.1", 9000)
     assert (route.provider, route.format.name) == ("anthropic", "anthropic")
-    # A port entry matches only that port; here 127.0.0.1 is also `localhost` (any port).
-    assert table.lookup("127.0.0.1", 9001).provider == "lm-studio"
-    assert table.lookup("localhost", 9000).provider == "anthropic"  # the alias's port entry
+    assert table.lookup("127.0.0.1", 9001) is None  # a port entry matches only that port
+    assert table.lookup("127.0.0.1", 11434).provider == "ollama"  # built-in still there
     route = table.lookup("api.openai.com", 443)  # user entries win over built-ins
     assert (route.provider, route.format.name) == ("my-proxy", "anthropic")
     route = table.lookup("::1", 8080)
@@ -154,24 +153,42 @@ def test_default_port_reported_as_none() -> None:
     assert table.lookup("odd.example", 8443).provider == "o"
 
 
-@pytest.mark.parametrize("entry", ["127.0.0.1", "localhost", "[::1]"])
-@pytest.mark.parametrize("target", ["127.0.0.1", "localhost", "::1", "LOCALHOST"])
-def test_loopback_names_are_one_machine(entry: str, target: str) -> None:
-    """An entry for one name of this machine matches its other names (issue 10: a base URL
-    with ``localhost`` against an entry for ``127.0.0.1`` gave no span and no hint)."""
+@pytest.mark.parametrize(
+    ("entry", "target", "shown"),
+    [
+        ("127.0.0.1", "localhost", "localhost:8000"),
+        ("localhost", "127.0.0.1", "127.0.0.1:8000"),
+        ("[::1]", "localhost", "localhost:8000"),
+        ("127.0.0.1", "::1", "[::1]:8000"),
+    ],
+)
+def test_another_name_of_this_machine_gets_one_hint(
+    entry: str, target: str, shown: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 10: the entry says 127.0.0.1, the base URL localhost: no span (names are matched
+    exactly), but one WARNING that names the entry to add."""
     table = HostTable(parse_providers(f"{entry}:8000=gateway")[0])
-    assert table.lookup(target, 8000).provider == "gateway"
-    assert table.lookup(target, 8001) is None
-    table = HostTable(parse_providers(f"{entry}=gateway")[0])
-    assert table.lookup(target, 8001).provider == "gateway"
+    with caplog.at_level("WARNING", logger="opentelemetry.instrumentation.llm_router"):
+        assert table.lookup(target, 8000) is None
+        assert table.lookup(target, 8000) is None
+        assert table.lookup(target, 8001) is None  # no entry on that port anywhere: no hint
+        third = next(
+            n for n in ("localhost", "127.0.0.1", "::1") if n not in (entry.strip("[]"), target)
+        )
+        assert table.lookup(third, 8000) is None  # the hint is given once per table
+    (record,) = caplog.records
+    assert f"'{shown}=gateway/openai'" in record.getMessage()
+    assert "OTEL_PYTHON_LLM_ROUTER_PROVIDERS" in record.getMessage()
 
 
-def test_an_alias_named_itself_wins() -> None:
-    table = HostTable(parse_providers("127.0.0.1:8000=a,localhost:8000=b")[0])
-    assert table.lookup("127.0.0.1", 8000).provider == "a"
-    assert table.lookup("localhost", 8000).provider == "b"
-    assert table.lookup("::1", 8000).provider in ("a", "b")
-    assert table.lookup("127.0.0.2", 8000) is None  # only the names, not the whole 127/8
+def test_no_hint_without_a_loopback_entry(caplog: pytest.LogCaptureFixture) -> None:
+    table = HostTable(parse_providers("gw.example:8000=gateway,localhost=lm")[0])
+    with caplog.at_level("WARNING"):
+        assert table.lookup("127.0.0.2", 8000) is None  # not a name we know as this machine
+        assert table.lookup("localhost", 1).provider == "lm"
+        assert table.lookup("127.0.0.1", 1) is None  # hinted: localhost has an any-port entry
+    assert len(caplog.records) == 1
+    assert HostTable().lookup("localhost", 8000) is None
 
 
 @pytest.mark.parametrize(

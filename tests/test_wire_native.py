@@ -508,21 +508,31 @@ def test_error_bodies(
     assert (summary.error_type, summary.error_message) == (error_type, message)
 
 
-def test_localhost_base_url_against_a_127_entry(instrument: Any, span_exporter: Any) -> None:
-    """Issue 10: the entry says 127.0.0.1, the client says localhost: one span all the same."""
+def test_localhost_base_url_against_a_127_entry(
+    instrument: Any, span_exporter: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 10: the entry says 127.0.0.1, the client says localhost: the request passes
+    untouched (no span) and one WARNING says which entry to add; with it, there is a span."""
     import httpx
 
     from tests.support.scripted_server import ScriptedServer, json_reply
 
     reply = json_reply({"id": "c1", "model": "m-1", "choices": [{"finish_reason": "stop"}]})
+    body = {"model": "m", "messages": []}
     with ScriptedServer(reply) as server:
-        instrument(f"127.0.0.1:{server.port}=gateway")
+        first = instrument(f"127.0.0.1:{server.port}=gateway")
+        url = f"http://localhost:{server.port}/v1/chat/completions"
+        with caplog.at_level("WARNING"), httpx.Client() as client:
+            assert client.post(url, json=body).status_code == 200
+            assert client.post(url, json=body).status_code == 200
+        assert span_exporter.get_finished_spans() == ()
+        hints = [r.getMessage() for r in caplog.records if "PROVIDERS" in r.getMessage()]
+        assert len(hints) == 1, [r.getMessage() for r in caplog.records]
+        assert f"'localhost:{server.port}=gateway/openai'" in hints[0]
+        first.uninstrument()
+        instrument(f"localhost:{server.port}=gateway")
         with httpx.Client() as client:
-            response = client.post(
-                f"http://localhost:{server.port}/v1/chat/completions",
-                json={"model": "m", "messages": []},
-            )
-    assert response.status_code == 200
+            assert client.post(url, json=body).status_code == 200
     (span,) = span_exporter.get_finished_spans()
     assert span.attributes["gen_ai.provider.name"] == "gateway"
     assert span.attributes["server.address"] == "localhost"

@@ -8,6 +8,7 @@ suffixes. Users add or override hosts with ``OTEL_PYTHON_LLM_ROUTER_PROVIDERS`` 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Optional
 
@@ -72,9 +73,11 @@ BUILTIN_SUFFIXES: tuple[tuple[str, ProviderRoute], ...] = (
 endpoints)."""
 
 LOOPBACK_ALIASES = ("localhost", "127.0.0.1", "::1")
-"""Names of this machine: a user entry for one of them matches all of them (a base URL says
-``localhost`` where the entry says ``127.0.0.1``, or the other way round), unless another entry
-names that alias itself."""
+"""Names of this machine. A request to one of them that matches no entry, while an entry names
+another of them with the same port (the base URL says ``localhost``, the entry ``127.0.0.1``),
+gets no span, as for any unknown host, and one WARNING that names the entry to add. Entries are
+matched exactly: ``localhost`` may resolve to another address than ``127.0.0.1`` (``::1``, or
+another service), so one name is not taken for the other."""
 
 _SUFFIXES = tuple(suffix for suffix, _ in BUILTIN_SUFFIXES)
 
@@ -90,6 +93,7 @@ _DEFAULT_FORMATS = {
 """The format of a known provider name when the user gives none (others: ``openai``)."""
 
 
+_logger = logging.getLogger(__name__)
 _UNKNOWN = object()
 _CACHE_SIZE = 4096
 
@@ -102,26 +106,17 @@ class HostTable:
     is cleared when it reaches :data:`_CACHE_SIZE` entries.
     """
 
-    __slots__ = ("_cache", "_ports", "_user_hosts", "_user_ports")
+    __slots__ = ("_cache", "_hinted", "_ports", "_user_hosts", "_user_ports")
 
     def __init__(self, overrides: Optional[dict[tuple[str, Optional[int]], ProviderRoute]] = None):
         self._user_hosts: dict[str, ProviderRoute] = {}
         self._user_ports: dict[tuple[str, int], ProviderRoute] = {}
-        aliased: list[tuple[str, Optional[int], ProviderRoute]] = []
         for (host, port), route in (overrides or {}).items():
-            host = host.lower()
-            if host in LOOPBACK_ALIASES:
-                aliased.append((host, port, route))
             if port is None:
-                self._user_hosts[host] = route
+                self._user_hosts[host.lower()] = route
             else:
-                self._user_ports[(host, port)] = route
-        for _host, port, route in aliased:
-            for alias in LOOPBACK_ALIASES:
-                if port is None:
-                    self._user_hosts.setdefault(alias, route)
-                else:
-                    self._user_ports.setdefault((alias, port), route)
+                self._user_ports[(host.lower(), port)] = route
+        self._hinted = False
         # Built-in host:port entries, unless the user claimed that host for every port.
         self._ports = {
             key: route
@@ -170,7 +165,35 @@ class HostTable:
             for suffix, route in BUILTIN_SUFFIXES:
                 if host.endswith(suffix):
                     return route
+        if host in LOOPBACK_ALIASES and not self._hinted:
+            self._hint_loopback(host, port)
         return None
+
+    def _hint_loopback(self, host: str, port: Optional[int]) -> None:
+        """Once per table: a request to ``host:port`` found no entry, but another name of this
+        machine has one for that port (or for every port): say which entry would match."""
+        for alias in LOOPBACK_ALIASES:
+            if alias == host:
+                continue
+            entry = self._user_ports.get((alias, port)) if port is not None else None
+            if entry is None:
+                entry = self._user_hosts.get(alias)
+            if entry is not None:
+                self._hinted = True
+                shown = f"[{host}]" if ":" in host else host
+                target = f"{shown}:{port}" if port is not None else shown
+                _logger.warning(
+                    "OTEL_PYTHON_LLM_ROUTER_PROVIDERS has an entry for %s but not for %s: requests "
+                    "to %s are not traced. Add '%s=%s/%s' (or use the same host name in the base URL "
+                    "and in the entry).",
+                    alias,
+                    host,
+                    target,
+                    target,
+                    entry.provider,
+                    entry.format.name,
+                )
+                return
 
 
 DEFAULT_TABLE = HostTable()
@@ -211,8 +234,7 @@ def parse_providers(
     ``openai``, ``anthropic``, ``gemini``, ``ollama``, ``cohere``, ``huggingface``; without it a
     provider we know keeps its own format (``anthropic`` -> anthropic, ``gcp.gemini``/
     ``gcp.vertex_ai`` -> gemini, ``ollama``, ``cohere``, ``huggingface``) and any other gets
-    ``openai``. A host that is a name of this machine (``localhost``, ``127.0.0.1``, ``::1``)
-    matches its other names too. The provider name is kept as written (use the GenAI conventions' names).
+    ``openai``. The provider name is kept as written (use the GenAI conventions' names).
     """
     overrides: dict[tuple[str, Optional[int]], ProviderRoute] = {}
     warnings: list[str] = []

@@ -649,3 +649,55 @@ def test_instrumented_before_aiohttp_is_imported(server: Any) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['chat test-model']"
+
+
+def test_aiohttp_is_declared_as_one_of_the_instrumented_libraries() -> None:
+    """``instruments-any``: any one of httpx, httpx2 and aiohttp satisfies the instrumentor (the
+    extra that opentelemetry-instrument's dependency check reads), and the code says the same."""
+    from importlib.metadata import distribution
+
+    from opentelemetry.instrumentation.dependencies import get_dist_dependency_conflicts
+    from packaging.requirements import Requirement
+
+    from opentelemetry.instrumentation.llm_router.package import _instruments_any
+
+    dist = distribution("opentelemetry-instrumentation-llm-router")
+    declared = {
+        str(Requirement(r).name) + str(Requirement(r).specifier)
+        for r in dist.requires or []
+        if "instruments-any" in r
+    }
+    assert declared == {r.replace(" ", "") for r in _instruments_any}
+    assert "aiohttp>=3.12" in declared
+    assert get_dist_dependency_conflicts(dist) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.openai.com/v1/chat/completions",
+        "https://API.OpenAI.com",
+        "http://127.0.0.1:8080/v1/messages?beta=true",
+        "https://user:secret@gateway.internal:9443/v1",
+        "http://[::1]:8000/v1/chat/completions",
+        "http://[fe80::1]/v1",
+        "https://api.mistral.ai?x=1",
+        "https://api.groq.com#frag",
+        "https://generativelanguage.googleapis.com:443/v1beta/models/m:generateContent",
+    ],
+)
+def test_cheap_host_parse_agrees_with_yarl(url: str) -> None:
+    """The unknown-host check reads the host from the URL string without building a URL object;
+    it must find the host and explicit port aiohttp's own URL type finds (up to case)."""
+    from opentelemetry.instrumentation.llm_router._aiohttp._hook import _host_port
+
+    parsed = aiohttp.client.URL(url)
+    host, port = _host_port(url)
+    assert (host.lower() if host else host, port) == (parsed.host, parsed.explicit_port)
+
+
+@pytest.mark.parametrize("url", ["/v1/chat/completions", "ftp:/x", "api.openai.com/v1", ""])
+def test_cheap_host_parse_gives_up_on_relative_urls(url: str) -> None:
+    from opentelemetry.instrumentation.llm_router._aiohttp._hook import _host_port
+
+    assert _host_port(url) == (None, None)

@@ -26,6 +26,7 @@ from litellm.proxy._types import ProxyException, UserAPIKeyAuth
 from opentelemetry.sdk.trace import ReadableSpan
 
 from examples.fake_provider import FakeProvider
+from opentelemetry.instrumentation.llm_router import TelemetrySettings
 from opentelemetry.instrumentation.llm_router._litellm import _payload
 from opentelemetry.instrumentation.llm_router._litellm._callback import (
     OTelLiteLLMCallback,
@@ -276,6 +277,10 @@ async def test_without_the_proxy_each_litellm_call_is_a_router_span(
     assert "llm_router.attempts" not in routed.attributes  # no arrival seen, nothing counted
 
 
+@pytest.mark.semconv_exempt(
+    "LiteLLM's own OpenTelemetry callback writes its attributes onto the current span, ours"
+    " (gen_ai.system, gen_ai.cost.*, gen_ai.usage.total_tokens, operation name 'acompletion')"
+)
 async def test_with_litellms_own_otel_metrics_our_router_spans_step_aside(
     tracer_provider: Any,
     meter_provider: Any,
@@ -457,3 +462,48 @@ def test_error_text_is_redacted_of_keys_and_of_the_prompt() -> None:
     assert CLIENT_KEY not in str(error) and "secret plan" not in str(error)
     kept = _payload.router_error(echo, "openai", 1, _payload.request_redactor(data, True))
     assert "secret plan" in str(kept) and CLIENT_KEY not in str(kept)
+
+
+async def test_teams_can_be_put_on_metrics(
+    tracer_provider: Any,
+    meter_provider: Any,
+    instrument: Callable[..., Any],
+    provider: FakeProvider,
+    router: litellm.Router,
+    metric_points: Any,
+) -> None:
+    instrument(f"127.0.0.1:{provider.port}=openai")
+    adapter = OTelLiteLLMCallback(
+        tracer_provider, meter_provider, TelemetrySettings(metric_opt_in=frozenset({"team"}))
+    )
+    with registered(adapter):
+        caller = auth(team_id="team-c")
+        data = request("gpt-fake", "call-team-1")
+        await adapter.async_pre_call_hook(caller, None, data, "acompletion")
+        response = await router.acompletion(**data)
+        await adapter.async_post_call_success_hook(data, caller, response)
+        await wait_for(
+            lambda: any("server.address" not in p.attributes for p in metric_points(DURATION))
+        )
+    (routed,) = [p for p in metric_points(DURATION) if "server.address" not in p.attributes]
+    assert routed.attributes["llm_router.account.team.id"] == "team-c"
+    assert "llm_router.account.id" not in routed.attributes  # keys stay off unless asked for
+
+
+async def test_a_call_id_reused_by_the_client_is_a_new_request(
+    callback: OTelLiteLLMCallback, router: litellm.Router, span_exporter: Any
+) -> None:
+    for expected in (1, 2):  # x-litellm-call-id is the client's to choose, and may repeat
+
+        async def serve() -> None:
+            data = request("gpt-fake", "call-reused")
+            await callback.async_pre_call_hook(auth(), None, data, "acompletion")
+            response = await router.acompletion(**data)
+            await callback.async_post_call_success_hook(data, auth(), response)
+
+        await asyncio.create_task(serve())
+        await wait_for(
+            lambda n=expected: len(router_spans(span_exporter.get_finished_spans())) == n
+        )
+    assert all(s.status.is_ok for s in router_spans(span_exporter.get_finished_spans()))
+    assert callback._open == {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Optional
 
 import pytest
@@ -625,3 +625,57 @@ def test_a_broken_usage_report_is_not_priced_below_zero(database: PricesDatabase
         "genai-prices",
         database.label,
     )
+
+
+def test_forward_events_are_priced_at_the_time_they_happened(
+    tracer_provider: TracerProvider,
+    span_exporter: InMemorySpanExporter,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ForwardEventRecorder from the environment: each call priced at the rates of the time its
+    RequestStarted says (deepseek-chat: peak and off-peak hours of 2025-03-01 differ)."""
+    from opentelemetry.instrumentation.llm_router import (
+        EventMeta,
+        ForwardEventRecorder,
+        RequestCompleted,
+        RequestStarted,
+        TokenUsage,
+    )
+
+    monkeypatch.delenv(PRICING_FILE_ENV, raising=False)
+    monkeypatch.delenv(PRICING_ENV, raising=False)
+    recorder = ForwardEventRecorder(tracer_provider)
+    times = {
+        "peak": datetime(2025, 3, 1, 3, 0, tzinfo=timezone.utc),
+        "off-peak": datetime(2025, 3, 1, 17, 0, tzinfo=timezone.utc),
+    }
+    for request_id, when in times.items():
+        recorder.record(
+            RequestStarted(
+                EventMeta(f"s-{request_id}", when),
+                request_id,
+                "deepseek.chat_completions",
+                "deepseek-chat",
+                False,
+            )
+        )
+        recorder.record(
+            RequestCompleted(
+                EventMeta(f"c-{request_id}", when + timedelta(seconds=2)),
+                request_id,
+                200,
+                "success",
+                TokenUsage(100_000, 20_000, 120_000),
+                2000,
+                None,
+            )
+        )
+    costs = {
+        s.attributes["llm_router.request.id"]: s.attributes["llm_router.cost.usd"]
+        for s in span_exporter.get_finished_spans()
+    }
+    for request_id, when in times.items():
+        assert costs[request_id] == pytest.approx(
+            library_price("deepseek", "deepseek-chat", TokenCounts(100_000, 20_000), when)
+        )
+    assert costs["peak"] != costs["off-peak"]

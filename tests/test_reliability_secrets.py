@@ -1,6 +1,6 @@
 """Secrets and content: API keys never reach telemetry; prompts and completions only when asked.
 
-Every wire format, streamed and not, is called with ``Authorization``, ``x-api-key``,
+Every wire format, streamed and not, through httpx2 and through aiohttp, is called with ``Authorization``, ``x-api-key``,
 ``api-key`` and ``x-goog-api-key`` headers and a ``?key=`` query parameter, each set to its own
 unique canary; then every exported thing is searched for the canaries: span names, attributes,
 events, status descriptions, metric attributes, our log records at DEBUG (exception text
@@ -14,12 +14,14 @@ every canary, and the canaries still must not appear.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
 from contextlib import ExitStack
 from typing import Any, Callable, Iterator
 
+import aiohttp
 import httpx2
 import pytest
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
@@ -87,7 +89,9 @@ def _echo_error(canaries: dict[str, str]) -> Reply:
     return Reply(status=401, pieces=[json.dumps(body).encode()])
 
 
-def _call(url: str, exchange: Exchange, canaries: dict[str, str]) -> bytes:
+def _call(url: str, exchange: Exchange, canaries: dict[str, str], client: str = "httpx2") -> bytes:
+    if client == "aiohttp":
+        return asyncio.run(_aiohttp_call(url, exchange, canaries))
     with httpx2.Client(headers=_headers(canaries)) as client:
         if exchange.stream:
             with client.stream(
@@ -95,6 +99,14 @@ def _call(url: str, exchange: Exchange, canaries: dict[str, str]) -> bytes:
             ) as response:
                 return response.read()
         return client.post(url + _path(exchange, canaries), content=exchange.request_body).content
+
+
+async def _aiohttp_call(url: str, exchange: Exchange, canaries: dict[str, str]) -> bytes:
+    async with aiohttp.ClientSession(headers=_headers(canaries)) as session:  # noqa: SIM117
+        async with session.post(url + _path(exchange, canaries), data=exchange.request_body) as r:
+            if exchange.stream:
+                return b"".join([chunk async for chunk in r.content.iter_any()])
+            return await r.read()
 
 
 def _span_texts(span: Any) -> Iterator[str]:
@@ -135,9 +147,11 @@ def _everything(
     return spans, metrics, logs
 
 
+@pytest.mark.parametrize("client", ["httpx2", "aiohttp"])
 @pytest.mark.parametrize("capture", [False, True], ids=["capture-off", "capture-on"])
 @pytest.mark.parametrize("echo", [False, True], ids=["ok", "key-echoed-in-401"])
 def test_no_key_anywhere(
+    client: str,
     capture: bool,
     echo: bool,
     servers: list[ScriptedServer],
@@ -154,7 +168,7 @@ def test_no_key_anywhere(
     for server, exchange in zip(servers, EXCHANGES):
         if echo:
             server.responder = _echo_error(canaries)
-        data = _call(server.url, exchange, canaries)
+        data = _call(server.url, exchange, canaries, client)
         if not echo:
             assert data == exchange.body
         request = server.received[-1]

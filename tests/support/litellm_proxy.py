@@ -73,7 +73,9 @@ class LiteLLMProxy:
     """One proxy process on a free loopback port; ``stop()`` ends it (SIGTERM, so the
     OpenTelemetry SDK flushes what it still holds)."""
 
-    def __init__(self, config: Path, env: dict[str, str], log_path: Path) -> None:
+    def __init__(
+        self, config: Path, env: dict[str, str], log_path: Path, *, instrument: bool = True
+    ) -> None:
         missing = [
             p
             for p in (VENV_BIN / "litellm", VENV_BIN / "opentelemetry-instrument")
@@ -87,9 +89,11 @@ class LiteLLMProxy:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self._log: IO[bytes] = open(log_path, "wb")  # noqa: SIM115 (closed in stop)
+        # instrument=False: the bare proxy, for the benchmark's baseline
+        wrapper = [str(VENV_BIN / "opentelemetry-instrument")] if instrument else []
         self.process = subprocess.Popen(
             [
-                str(VENV_BIN / "opentelemetry-instrument"),
+                *wrapper,
                 str(VENV_BIN / "litellm"),
                 "-c",  # not --config: opentelemetry-instrument's parser takes --c* as its own
                 str(config),

@@ -5,7 +5,8 @@ Three sources, one mapping onto the GenAI semantic conventions:
 - :class:`OTelObserver` (and :class:`CompositeObserver`): the router's ``ObserveCallback``;
 - :class:`ForwardEventRecorder`: ``RequestStarted`` / ``RequestCompleted`` events, in process or
   read from JSON lines (``llm-router-otel ingest``);
-- :class:`LLMRouterInstrumentor`: hooks httpx and httpx2 and records every call to a known provider.
+- :class:`LLMRouterInstrumentor`: hooks httpx, httpx2 and aiohttp and records every call to a known
+  provider (``request_hook`` / ``response_hook`` add the user's own attributes).
 """
 
 from opentelemetry.instrumentation.llm_router._composite import CompositeObserver
@@ -68,6 +69,7 @@ from opentelemetry.instrumentation.llm_router._router_error import (
     UnsupportedFeature,
 )
 from opentelemetry.instrumentation.llm_router._spend import SpendTracker, spend_tracker_from_env
+from opentelemetry.instrumentation.llm_router._wire._base import ResponseSummary
 from opentelemetry.instrumentation.llm_router.version import __version__
 
 __all__ = [
@@ -104,6 +106,7 @@ __all__ = [
     "RequestStarted",
     "RequestSuccessEvent",
     "ResponseDecode",
+    "ResponseSummary",
     "RouterError",
     "SpendTracker",
     "StreamProtocol",

@@ -15,7 +15,8 @@ client uses it whenever it can).
 before its body is streamed, which is exactly where a call starts and where a stream can be
 watched without buffering it.
 
-Keyword arguments of :meth:`instrument`: ``tracer_provider``, ``meter_provider``, and overrides of
+Keyword arguments of :meth:`instrument`: ``tracer_provider``, ``meter_provider``,
+``logger_provider`` (for the ``gen_ai.client.operation.exception`` event), and overrides of
 the environment: ``settings`` (:class:`TelemetrySettings`), ``providers`` (a
 ``OTEL_PYTHON_LLM_ROUTER_PROVIDERS``-style string), ``capture_content`` (bool),
 ``stream_include_usage`` (bool); the user's hooks ``request_hook(span, request)``,
@@ -94,7 +95,10 @@ class LLMRouterInstrumentor(BaseInstrumentor):
             os.environ[_ANTHROPIC_TRACING] = "false"
             LLMRouterInstrumentor._set_anthropic_env = True
         telemetry = GenAITelemetry(
-            kwargs.get("tracer_provider"), kwargs.get("meter_provider"), config.settings
+            kwargs.get("tracer_provider"),
+            kwargs.get("meter_provider"),
+            config.settings,
+            logger_provider=kwargs.get("logger_provider"),
         )
         core = CallCore(telemetry, config, _excluded_urls(), UserHooks.from_kwargs(kwargs))
         for module in modules:

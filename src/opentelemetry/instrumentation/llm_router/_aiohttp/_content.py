@@ -61,11 +61,10 @@ def observed_content_class(aiohttp_streams: Any) -> type:
             self._inner = inner
             self._observation = observation
 
-        async def _after(self, data: bytes) -> bytes:
+        def _fed(self, data: bytes) -> bool:
+            """Hand a piece to the observation; whether the body is now at its end."""
             self._observation.feed(data)
-            if self._inner.at_eof():
-                await self._observation.afinish()
-            return data
+            return self._inner.at_eof()  # type: ignore[no-any-return]
 
         async def read(self, *args: Any, **kwargs: Any) -> bytes:
             try:
@@ -73,7 +72,9 @@ def observed_content_class(aiohttp_streams: Any) -> type:
             except BaseException as exc:
                 await self._observation.afinish(exc)
                 raise
-            return await self._after(data)
+            if self._fed(data):
+                await self._observation.afinish()
+            return data
 
         async def readany(self) -> bytes:
             try:
@@ -81,7 +82,9 @@ def observed_content_class(aiohttp_streams: Any) -> type:
             except BaseException as exc:
                 await self._observation.afinish(exc)
                 raise
-            return await self._after(data)
+            if self._fed(data):
+                await self._observation.afinish()
+            return data
 
         async def readline(self, *args: Any, **kwargs: Any) -> bytes:
             try:
@@ -89,7 +92,9 @@ def observed_content_class(aiohttp_streams: Any) -> type:
             except BaseException as exc:
                 await self._observation.afinish(exc)
                 raise
-            return await self._after(data)
+            if self._fed(data):
+                await self._observation.afinish()
+            return data
 
         async def readuntil(self, *args: Any, **kwargs: Any) -> bytes:
             try:
@@ -97,7 +102,9 @@ def observed_content_class(aiohttp_streams: Any) -> type:
             except BaseException as exc:
                 await self._observation.afinish(exc)
                 raise
-            return await self._after(data)
+            if self._fed(data):
+                await self._observation.afinish()
+            return data
 
         async def readexactly(self, n: int) -> bytes:
             try:
@@ -105,7 +112,9 @@ def observed_content_class(aiohttp_streams: Any) -> type:
             except BaseException as exc:
                 await self._observation.afinish(exc)
                 raise
-            return await self._after(data)
+            if self._fed(data):
+                await self._observation.afinish()
+            return data
 
         async def readchunk(self) -> tuple[bytes, bool]:
             try:
@@ -113,7 +122,8 @@ def observed_content_class(aiohttp_streams: Any) -> type:
             except BaseException as exc:
                 await self._observation.afinish(exc)
                 raise
-            await self._after(chunk[0])
+            if self._fed(chunk[0]):
+                await self._observation.afinish()
             return chunk
 
         def read_nowait(self, *args: Any, **kwargs: Any) -> bytes:
@@ -122,8 +132,7 @@ def observed_content_class(aiohttp_streams: Any) -> type:
             except BaseException as exc:
                 self._observation.fail(exc)
                 raise
-            self._observation.feed(data)
-            if self._inner.at_eof():
+            if self._fed(data):
                 self._observation.finish()
             return data
 

@@ -28,6 +28,9 @@ from opentelemetry.instrumentation.llm_router._clients._credentials import crede
 
 _logger = logging.getLogger(__name__)
 
+_AUTHORITIES = 1024
+"""Distinct URL authorities remembered (cleared when full: an app talks to few hosts)."""
+
 
 class AiohttpHook:
     """The hook for the installed aiohttp: a wrapper for ``ClientSession._request``."""
@@ -42,13 +45,24 @@ class AiohttpHook:
         self._url_type = yarl.URL
         self._payload_types: tuple[type, ...] = (aiohttp_module.payload.BytesPayload,)
         self._content_class = observed_content_class(aiohttp_module.streams)
+        self._authorities: dict[str, bool] = {}
+        """``"host:port"`` as written in URL strings -> is it a provider host?"""
 
     # -- the wrapper (wrapt signature): decide, then call through -----------------------------
 
     def request(self, wrapped: Callable[..., Any], session: Any, args: Any, kwargs: Any) -> Any:
         """``ClientSession._request(method, str_or_url, **kwargs)``: a coroutine either way."""
         try:
-            if not self._for_provider(session, args, kwargs) or context.get_value(IN_CALL):
+            url = args[1] if len(args) > 1 else kwargs["str_or_url"]
+            if type(url) is str and session._base_url is None:
+                # the common case, inline: one split and one dictionary lookup
+                parts = url.split("/", 3)  # ["https:", "", "host:port", "path?query"]
+                known = self._authorities.get(parts[2]) if len(parts) > 2 else False
+                if known is None:
+                    known = self._remember(url, parts[2])
+            else:
+                known = self._for_provider(session, url)
+            if not known or context.get_value(IN_CALL):
                 return wrapped(*args, **kwargs)
             middlewares = kwargs.get("middlewares")
             if middlewares is None:
@@ -62,13 +76,18 @@ class AiohttpHook:
             _logger.debug("llm_router: not tracing an aiohttp request", exc_info=True)
         return wrapped(*args, **kwargs)
 
-    def _for_provider(self, session: Any, args: Any, kwargs: Any) -> bool:
-        """Whether the URL's host is a provider's, decided cheaply (the middleware looks again
-        at the final URL)."""
-        url = args[1] if len(args) > 1 else kwargs["str_or_url"]
-        if session._base_url is None and type(url) is str:
-            host, port = _host_port(url)
-            return host is not None and self._lookup(host, port) is not None
+    def _remember(self, url: str, authority: str) -> bool:
+        """Look up a URL string's authority (``host:port`` as written) and remember the answer."""
+        host, port = _host_port(url)
+        known = host is not None and self._lookup(host, port) is not None
+        if len(self._authorities) >= _AUTHORITIES:
+            self._authorities.clear()
+        self._authorities[authority] = known
+        return known
+
+    def _for_provider(self, session: Any, url: Any) -> bool:
+        """Whether a URL object, or a URL relative to the session's base URL, is a provider
+        host's (the middleware looks again at the final URL)."""
         if session._base_url is not None:
             url = session._build_url(url)
         elif not isinstance(url, self._url_type):
@@ -176,29 +195,33 @@ class _Middleware:
 
 
 def _host_port(url: str) -> tuple[Optional[str], Optional[int]]:
-    """``(host, explicit port)`` of an absolute URL string, with a few string operations."""
-    start = url.find("://")
-    if start < 0:
+    """``(host, explicit port)`` of an absolute URL string, with a few string operations (the
+    table lookup compares host names case-insensitively)."""
+    parts = url.split("/", 3)  # ["https:", "", "user@host:port", "path?query"]
+    if len(parts) < 3 or parts[1] or not parts[0].endswith(":"):
         return None, None
-    start += 3
-    end = len(url)
-    for separator in "/?#":
-        found = url.find(separator, start, end)
-        if found >= 0:
-            end = found
-    netloc = url[start:end]
-    at = netloc.rfind("@")
-    if at >= 0:
-        netloc = netloc[at + 1 :]
-    if netloc.startswith("["):  # IPv6 literal
+    netloc = parts[2]
+    for separator in "?#@[":
+        if separator in netloc:
+            return _netloc_slow(netloc)
+    host, _, port = netloc.partition(":")
+    if not port:
+        return host, None
+    return host, int(port) if port.isdigit() else None
+
+
+def _netloc_slow(netloc: str) -> tuple[Optional[str], Optional[int]]:
+    """The rare forms: a query or fragment right after the host, user info, an IPv6 literal."""
+    for separator in "?#":
+        netloc = netloc.split(separator, 1)[0]
+    netloc = netloc.rpartition("@")[2]
+    if netloc.startswith("["):
         close = netloc.find("]")
         host, rest = netloc[1:close], netloc[close + 1 :]
         port = rest[1:] if rest.startswith(":") else ""
     else:
         host, _, port = netloc.partition(":")
-    if not port:
-        return host.lower(), None
-    return host.lower(), int(port) if port.isdigit() else None
+    return host, (int(port) if port.isdigit() else None) if port else None
 
 
 def request_credentials(request: Any) -> list[str]:

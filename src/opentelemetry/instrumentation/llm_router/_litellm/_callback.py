@@ -248,6 +248,7 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
             self._expire(start_ns)
             previous = self._open.pop(call_id, None)
             self._open[call_id] = entry
+            self._finished.pop(call_id, None)  # a client may reuse its x-litellm-call-id
         if previous is not None:  # a client reused its x-litellm-call-id while one was open
             _end_incomplete(previous)
 

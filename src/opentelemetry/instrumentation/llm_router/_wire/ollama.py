@@ -197,6 +197,10 @@ class NDJSONStream(LineSplitter):
             if isinstance(obj, dict):
                 reader.take(obj)
 
+    def response_model(self) -> Optional[str]:
+        """The model as soon as a line named it (per-chunk metric points carry it)."""
+        return self._reader.summary.response_model
+
     def summary(self) -> ResponseSummary:
         self.flush_lines()
         return self._reader.result()

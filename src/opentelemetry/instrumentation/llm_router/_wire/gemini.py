@@ -227,6 +227,8 @@ class _Accumulator:
                 last is not None
                 and part["type"] in ("text", "reasoning")
                 and last["type"] == part["type"]
+                and "content" in part  # {"text": -1} is an "other" part named text: no content
+                and "content" in last
                 and len(last["content"]) < C.MAX_PART_CHARS
             ):
                 last["content"] += part["content"]

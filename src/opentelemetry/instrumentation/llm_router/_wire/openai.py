@@ -31,18 +31,17 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
     ResponseSummary,
     StreamParser,
 )
+from opentelemetry.instrumentation.llm_router._wire._errors import first_object, read_error
 from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
 from opentelemetry.instrumentation.llm_router._wire._scan import has_live, has_text, has_value
 from opentelemetry.instrumentation.llm_router._wire._sse import event_data, event_name
 from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
 from opentelemetry.instrumentation.llm_router._wire._values import (
     count,
-    error_code,
     integer,
     loads,
     mapping,
     number,
-    scrub,
     sequence,
     strings,
     text,
@@ -191,17 +190,8 @@ def _chunk_usage(obj: dict[str, Any]) -> Any:
 
 
 def _error_of(obj: dict[str, Any], summary: ResponseSummary) -> None:
-    """``{"error": {"code"/"type"/"message"}}`` (or a bare error event) into the summary."""
-    error = obj.get("error")
-    if isinstance(error, dict):
-        summary.error_type = error_code(error, "code", "type")
-        summary.error_message = scrub(error.get("message"))
-    elif obj.get("type") == "error":  # Responses stream `error` event: fields at top level
-        summary.error_type = error_code(obj, "code")
-        summary.error_message = scrub(obj.get("message"))
-    elif isinstance(error, str):  # some compatible servers send {"error": "text"}
-        summary.error_type = "error"
-        summary.error_message = scrub(error)
+    """An error body or error event into the summary (every shape: see :mod:`._errors`)."""
+    read_error(obj, summary)
 
 
 def responses_finish_reason(response: dict[str, Any]) -> Optional[str]:
@@ -521,7 +511,7 @@ class ChoicesStream(EventStreamParser):
             entry[2].add(function.get("arguments"))
 
     def _whole(self, body: bytes) -> None:
-        obj = loads(body)
+        obj = first_object(loads(body))
         if isinstance(obj, dict):
             _summarise_response(self._kind, obj, self._capture, self._summary_obj)
 
@@ -716,7 +706,7 @@ class OpenAIFormat:
         self, info: RequestInfo, body: bytes, capture_content: bool
     ) -> ResponseSummary:
         summary = ResponseSummary()
-        obj = loads(body)
+        obj = first_object(loads(body))
         if isinstance(obj, dict):
             _summarise_response(info.kind, obj, capture_content, summary)
         return summary

@@ -156,6 +156,8 @@ class ChatStream(EventStreamParser):
     Output events: ``content-delta`` with non-empty ``text`` or ``thinking``,
     ``tool-plan-delta`` with a ``tool_plan``, ``tool-call-delta`` with ``arguments``."""
 
+    counts_output_events = True  # the hook times these, not reads
+
     __slots__ = ("_capture", "_reason", "_summary_obj", "_text", "_thinking", "_tools")
 
     def __init__(self, capture: bool) -> None:

@@ -167,6 +167,8 @@ class NDJSONStream(LineSplitter):
     Output events: lines with non-empty ``content`` / ``thinking`` (generate: ``response`` /
     ``thinking``) or ``tool_calls``; the final ``done`` line with empty content is not output."""
 
+    counts_output_events = True  # the hook times these, not reads
+
     __slots__ = ("_capture", "_reader", "_text_key", "output_events")
 
     def __init__(self, kind: str, capture: bool) -> None:

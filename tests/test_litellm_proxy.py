@@ -325,7 +325,10 @@ def test_metrics_count_each_request_and_each_attempt_exactly_once(
     gateway: tuple[LiteLLMProxy, Exported],
 ) -> None:
     proxy, exported = gateway
-    chat(proxy, "gpt-fake")  # make sure there is traffic even when run alone
+    call_id, _ = chat(proxy, "gpt-fake")  # make sure there is traffic even when run alone
+    # its span ends after the response (LiteLLM's success event): counting before it arrived
+    # could settle on one span fewer than the traffic made
+    exported.router_span(call_id)
     receiver = exported.receiver
 
     def router_spans() -> list[ReceivedSpan]:

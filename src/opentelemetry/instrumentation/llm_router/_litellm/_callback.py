@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -58,6 +59,9 @@ from opentelemetry.instrumentation.llm_router._observe import (
 from opentelemetry.instrumentation.llm_router._observer import OTelObserver
 
 _logger = logging.getLogger(__name__)
+
+_PROXY_MODULE = "litellm.proxy.proxy_server"
+"""Loaded when LiteLLM runs as the proxy (``import litellm`` alone does not load it)."""
 
 _UNRESOLVED = "litellm"
 """Provider of a router span until LiteLLM has picked a deployment (or if it never does)."""
@@ -328,7 +332,7 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
             model = kwargs.get("model")
             entry.model = model if isinstance(model, str) else entry.model
             return
-        if self._proxy_seen or (isinstance(call_id, str) and call_id in self._finished):
+        if self._in_proxy() or (isinstance(call_id, str) and call_id in self._finished):
             return  # the proxy's failure hook reports the request
         operation = OPERATIONS.get(kwargs.get("call_type") or "")
         exception = kwargs.get("exception")
@@ -346,7 +350,19 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
         ctx = RequestContext(route, provider, model or route, caller.context, _latency_ms(start_ns))
         self._observer(operation).record_failure(RequestFailureEvent(ctx, error), begun=call)
 
+    def _in_proxy(self) -> bool:
+        """Whether LiteLLM runs as the proxy (whose failure hook reports each request).
+
+        Not only "a request arrived through the pre-call hook": a request refused before it (a
+        bad key) is logged as a failure event *and* reported by the failure hook, in either
+        order; the proxy's first request can be such a one, and counting it from both would give
+        it two router spans."""
+        if not self._proxy_seen and _PROXY_MODULE in sys.modules:
+            self._proxy_seen = True
+        return self._proxy_seen
+
     def _failure(self, data: dict, exception: BaseException, auth: Any) -> None:
+        self._proxy_seen = True
         call_id = data.get("litellm_call_id")
         if isinstance(call_id, str) and call_id in self._finished:
             return  # already reported (e.g. a post-call guardrail refused a finished response)

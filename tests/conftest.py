@@ -16,6 +16,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from tests.support.semconv_collector import COLLECTOR
+
 pytest_plugins = ["tests.support.fixtures"]
 
 
@@ -28,6 +30,7 @@ def span_exporter() -> InMemorySpanExporter:
 def tracer_provider(span_exporter: InMemorySpanExporter) -> Iterator[TracerProvider]:
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(span_exporter))
+    provider.add_span_processor(COLLECTOR)  # every span of ours is checked against the semconv
     yield provider
     provider.shutdown()
 
@@ -41,6 +44,11 @@ def metric_reader() -> InMemoryMetricReader:
 def meter_provider(metric_reader: InMemoryMetricReader) -> Iterator[MeterProvider]:
     provider = MeterProvider(metric_readers=[metric_reader])
     yield provider
+    try:
+        COLLECTOR.add_metrics(metric_reader.get_metrics_data())
+    except Exception as exc:  # a test that shut its provider down itself
+        if "shutdown" not in str(exc).lower():
+            raise
     provider.shutdown()
 
 
@@ -69,3 +77,23 @@ def metric_points(metric_reader: InMemoryMetricReader) -> Callable[[str], list[A
         return points_by_name(metric_reader.get_metrics_data(), name)
 
     return read
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Counts of the session-wide semconv conformance check, and any deviation it saw."""
+    terminalreporter.write_line(COLLECTOR.summary())
+    for deviation, times in sorted(COLLECTOR.deviations.items()):
+        first = COLLECTOR.first_seen.get(deviation, "")
+        terminalreporter.write_line(f"  {deviation}  (x{times}, first in {first})", red=True)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    COLLECTOR.current_test = item.nodeid
+    marker = item.get_closest_marker("semconv_exempt")
+    COLLECTOR.exempt_reason = str(marker.args[0]) if marker is not None else None
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A deviation from the conventions anywhere in the suite fails the run."""
+    if COLLECTOR.deviations and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

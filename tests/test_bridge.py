@@ -266,7 +266,7 @@ def test_unreachable_collector_is_not_a_failure_to_run(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines()[-1] == (
         "llm-router-otel: 2 events read, 0 spans exported, 0 lines rejected, "
-        "1 spans failed to export"
+        "1 span failed to export"
     )
 
 
@@ -315,3 +315,30 @@ def test_help_and_usage_errors() -> None:
     assert "at least 1" in done.stderr
     done = _run([], _env())
     assert done.returncode == 2
+
+
+def test_usage_errors_are_reported_by_the_command_they_concern() -> None:
+    """``ingest --wrong`` shows the ingest usage; a bad number says what it wanted, in words."""
+    done = _run(["ingest", "--wrong"], _env(), stdin="")
+    assert done.returncode == 2
+    assert done.stderr.startswith("usage: llm-router-otel ingest ")
+    assert "unrecognized arguments: --wrong" in done.stderr
+    for option, value, expected in [
+        ("--max-age", "abc", "expected a number of seconds, got 'abc'"),
+        ("--max-age", "-1", "must be a positive number of seconds"),
+        ("--max-open", "x", "expected a whole number, got 'x'"),
+        ("--shutdown-timeout", "0", "must be a positive number of seconds"),
+    ]:
+        done = _run(["ingest", option, value], _env(), stdin="")
+        assert done.returncode == 2
+        assert expected in done.stderr
+        assert "_positive" not in done.stderr  # no private function name
+
+
+def test_summary_uses_singular_for_one() -> None:
+    env = _env(OTEL_TRACES_EXPORTER="console", OTEL_METRICS_EXPORTER="none")
+    done = _run(["ingest", "-"], env, stdin=LINES[0] + "\n" + LINES[3] + "\n" + "junk\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        "llm-router-otel: 2 events read, 1 span exported, 1 line rejected"
+    )

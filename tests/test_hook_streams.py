@@ -249,18 +249,33 @@ def test_isinstance_checks_still_pass(module: Any, traced: Any, span_exporter: A
     _one_span(span_exporter)
 
 
-def test_time_per_output_chunk_opt_in(
+def test_time_per_output_chunk_is_on_by_default_with_the_response_model(
     traced: Any, instrument: Any, span_exporter: Any, metric_points: Any
 ) -> None:
-    # The fixture instrumented already (opt-in off): check the default records no such metric.
+    # The fixture instrumented with the defaults: streams report the per-chunk metric.
     with (
         httpx2.Client() as client,
         client.stream("POST", traced.url + "/v1/chat/completions", content=_body()) as response,
     ):
         response.read()
-    assert metric_points("gen_ai.client.operation.time_per_output_chunk") == []
+    points = metric_points("gen_ai.client.operation.time_per_output_chunk")
+    assert points and all(p.attributes.get("gen_ai.response.model") for p in points)
     ttfc = metric_points("gen_ai.client.operation.time_to_first_chunk")
     assert sum(p.count for p in ttfc) == 1
+
+
+def test_time_per_output_chunk_can_be_switched_off(
+    server: Any, instrument: Any, span_exporter: Any, metric_points: Any
+) -> None:
+    server.responder = chat_stream_reply(words=10, pause_s=0.001)
+    instrument(f"{server.host_port}=openai", OTEL_PYTHON_LLM_ROUTER_TIME_PER_OUTPUT_CHUNK="false")
+    with (
+        httpx2.Client() as client,
+        client.stream("POST", server.url + "/v1/chat/completions", content=_body()) as response,
+    ):
+        response.read()
+    assert metric_points("gen_ai.client.operation.time_per_output_chunk") == []
+    assert sum(p.count for p in metric_points("gen_ai.client.operation.time_to_first_chunk")) == 1
 
 
 def test_time_per_output_chunk_on(

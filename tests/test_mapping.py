@@ -47,6 +47,7 @@ from opentelemetry.instrumentation.llm_router import (
     Transport,
     UnsupportedFeature,
 )
+from opentelemetry.instrumentation.llm_router._config import settings_from_env
 from opentelemetry.instrumentation.llm_router._forward import ForwardStatus
 
 DURATION = "gen_ai.client.operation.duration"
@@ -448,7 +449,7 @@ def test_histogram_bucket_boundaries_are_the_specs(
     assert (tpoc.count, tpoc.sum) == (2, pytest.approx(0.15))
 
 
-def test_time_per_output_chunk_is_off_by_default(
+def test_time_per_output_chunk_is_on_by_default_and_carries_the_response_model(
     tracer_provider: TracerProvider,
     meter_provider: MeterProvider,
     span_exporter: InMemorySpanExporter,
@@ -458,12 +459,33 @@ def test_time_per_output_chunk_is_off_by_default(
         "chat", "openai", "m", stream=True, start_time_ns=T0
     )
     call.chunk_received(T0 + 200_000_000)
+    call.set_response("m-2026-01-01")  # a stream names its model in its first event
     call.chunk_received(T0 + 300_000_000)
+    call.chunk_received(T0 + 450_000_000)
     call.end(T0 + 10**9)
-    assert metric_points(TPOC) == []
+    (tpoc,) = metric_points(TPOC)
+    assert (tpoc.count, tpoc.sum) == (2, pytest.approx(0.25))
+    assert tpoc.attributes["gen_ai.response.model"] == "m-2026-01-01"
+    assert "error.type" not in tpoc.attributes
     (span,) = span_exporter.get_finished_spans()
     assert span.attributes["gen_ai.response.time_to_first_chunk"] == pytest.approx(0.2)
     assert span.attributes["gen_ai.request.stream"] is True
+
+
+def test_time_per_output_chunk_can_be_turned_off(
+    tracer_provider: TracerProvider,
+    meter_provider: MeterProvider,
+    metric_points: Callable[[str], list[Any]],
+) -> None:
+    settings = settings_from_env({"OTEL_PYTHON_LLM_ROUTER_TIME_PER_OUTPUT_CHUNK": "false"})
+    call = GenAITelemetry(tracer_provider, meter_provider, settings).start_call(
+        "chat", "openai", "m", stream=True, start_time_ns=T0
+    )
+    call.chunk_received(T0 + 200_000_000)
+    call.chunk_received(T0 + 300_000_000)
+    call.end(T0 + 10**9)
+    assert metric_points(TPOC) == []
+    assert len(metric_points(TTFC)) == 1
 
 
 async def test_instruments_are_created_once_per_meter(

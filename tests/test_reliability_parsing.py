@@ -170,11 +170,20 @@ def test_request_side_survives_damaged_bodies(family: str, data: Any) -> None:
     if info.parameters is not None:
         problems = []
         for key, value in info.parameters.attributes().items():
-            if (
-                key in (A.GEN_AI_REQUEST_MAX_TOKENS, A.GEN_AI_REQUEST_SEED)
-                or key == A.GEN_AI_REQUEST_CHOICE_COUNT
+            if key in (
+                A.GEN_AI_REQUEST_MAX_TOKENS,
+                A.GEN_AI_REQUEST_SEED,
+                A.GEN_AI_REQUEST_CHOICE_COUNT,
+                A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
             ):
                 ok = type(value) is int
+            elif key in (
+                A.GEN_AI_OUTPUT_TYPE,
+                A.GEN_AI_CONVERSATION_ID,
+                A.OPENAI_API_TYPE,
+                A.OPENAI_REQUEST_SERVICE_TIER,
+            ):
+                ok = type(value) is str and bool(value)
             elif key in (A.GEN_AI_REQUEST_STOP_SEQUENCES, A.GEN_AI_REQUEST_ENCODING_FORMATS):
                 ok = isinstance(value, list) and all(type(v) is str for v in value)
             else:

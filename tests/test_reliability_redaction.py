@@ -41,6 +41,7 @@ from tests.support.scripted_server import Reply, ScriptedServer
 
 GENERATED_KEYS = 120
 GENERATED_REQUESTS = 40
+GENERATED_PROMPTS = 100
 PROMPT = "My social security number is 078-05-1120 and my card is 4111 1111 1111 1111"
 
 
@@ -247,6 +248,47 @@ def test_prompt_quoted_in_a_400_is_not_exported(
         assert "[content]" in description
         for word in ("078-05-1120", "4111 1111", "social security"):
             assert word not in everything
+
+
+_PROMPT_ALPHABET = string.ascii_letters + string.digits + " .,:;!?'\"\n\t-_/é中✓"
+
+
+@settings(max_examples=GENERATED_PROMPTS, deadline=None, derandomize=True)
+@given(data=st.data())
+def test_no_run_of_16_characters_of_the_request_survives(data: Any) -> None:
+    """Generated prompts (several messages, a system prompt), quoted by an error message in
+    pieces, whole, or JSON-escaped, between other text: with capture off, no run of 16 characters
+    of the redacted message (outside the placeholders) occurs in any string of the request."""
+    texts = data.draw(
+        st.lists(st.text(_PROMPT_ALPHABET, min_size=1, max_size=300), min_size=1, max_size=4)
+    )
+    body = {
+        "model": "gpt-4o-mini",
+        "system": texts[0],
+        "messages": [{"role": "user", "content": t} for t in texts[1:] or texts],
+    }
+    pieces = []
+    for _ in range(data.draw(st.integers(1, 4))):
+        source = data.draw(st.sampled_from(texts))
+        start = data.draw(st.integers(0, len(source)))
+        piece = source[start : start + data.draw(st.integers(0, 200))]
+        if data.draw(st.booleans()):
+            piece = json.dumps(piece)[1:-1]
+        pieces.append(piece)
+        pieces.append(data.draw(st.text(string.ascii_letters + " :", max_size=20)))
+    message = "Invalid request: " + "".join(pieces)
+    redactor = Redactor.for_call([], json.dumps(body).encode(), False)
+    redacted = redactor.redact(message)
+    forms = [
+        f for t in texts for f in (t, json.dumps(t)[1:-1], json.dumps(t, ensure_ascii=False)[1:-1])
+    ]
+    for segment in redacted.replace("[REDACTED]", "[content]").split("[content]"):
+        for at in range(len(segment) - 15):
+            window = segment[at : at + 16]
+            assert not any(window in form for form in forms), (window, redacted)
+    # With capture on, only key shapes are masked: the quote stays (the control).
+    captured = Redactor.for_call([], json.dumps(body).encode(), True)
+    assert captured.redact(message) == Redactor().redact(message)
 
 
 def test_openai_sdk_400_quoting_the_prompt(instrumented: Any) -> None:

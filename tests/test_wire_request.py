@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 
+from opentelemetry.instrumentation.llm_router._genai import RequestParameters
 from opentelemetry.instrumentation.llm_router._wire import get_format
 from opentelemetry.instrumentation.llm_router._wire._body import SMALL_BODY
 
@@ -98,7 +99,87 @@ def test_openai_parameters() -> None:
     body = {"model": "r", "input": "x", "max_output_tokens": 99, "temperature": 0.3}
     params = OPENAI.request_info("POST", "/v1/responses", compact(body)).parameters
     assert (params.max_tokens, params.temperature) == (99, 0.3)
-    assert OPENAI.request_info("POST", "/v1/chat/completions", b'{"model":"m"}').parameters is None
+    bare = OPENAI.request_info("POST", "/v1/chat/completions", b'{"model":"m"}').parameters
+    assert bare.attributes() == {"openai.api.type": "chat_completions"}
+    assert OPENAI.request_info("POST", "/v1/completions", b'{"model":"m"}').parameters is None
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "expected"),
+    [
+        ("/v1/chat/completions", {"response_format": {"type": "json_schema"}}, "json"),
+        ("/v1/chat/completions", {"response_format": {"type": "json_object"}}, "json"),
+        ("/v1/chat/completions", {"response_format": {"type": "text"}}, "text"),
+        ("/v1/chat/completions", {"modalities": ["text", "audio"]}, "speech"),
+        ("/v1/chat/completions", {"response_format": {"type": "mystery"}}, None),
+        ("/v1/chat/completions", {}, None),
+        ("/v1/responses", {"text": {"format": {"type": "json_schema"}}}, "json"),
+        ("/v1/responses", {"text": {"format": {"type": "text"}}}, "text"),
+        ("/v1/responses", {"text": {"verbosity": "low"}}, None),
+    ],
+)
+def test_openai_output_type(path: str, body: dict[str, Any], expected: Optional[str]) -> None:
+    params = OPENAI.request_info("POST", path, compact({"model": "m", **body})).parameters
+    assert params.output_type == expected
+
+
+def test_openai_service_tier_api_type_conversation_and_dimensions() -> None:
+    def params(path: str, **body: Any) -> RequestParameters:
+        return OPENAI.request_info("POST", path, compact({"model": "m", **body})).parameters
+
+    assert params("/v1/chat/completions", service_tier="flex").openai_service_tier == "flex"
+    assert params("/v1/chat/completions", service_tier="default").openai_service_tier == "default"
+    assert params("/v1/chat/completions", service_tier="auto").openai_service_tier is None
+    assert params("/v1/responses").openai_api_type == "responses"
+    assert params("/openai/v1/chat/completions").openai_api_type == "chat_completions"
+    assert params("/v1/responses", conversation="conv_1").conversation_id == "conv_1"
+    assert params("/v1/responses", conversation={"id": "conv_2"}).conversation_id == "conv_2"
+    assert params("/v1/chat/completions", conversation="conv_1").conversation_id is None
+    embeddings = params("/v1/embeddings", input="x", dimensions=256)
+    assert embeddings.embeddings_dimension_count == 256
+    assert embeddings.openai_api_type is None
+    assert params("/v1/embeddings", input="x", dimensions="256") is None
+
+
+def test_output_type_of_anthropic_and_gemini() -> None:
+    def anthropic(**body: Any) -> Optional[str]:
+        info = ANTHROPIC.request_info("POST", "/v1/messages", compact({"model": "c", **body}))
+        return info.parameters.output_type if info.parameters else None
+
+    assert anthropic(output_format={"type": "json_schema", "schema": {}}) == "json"
+    assert anthropic(output_config={"format": {"type": "json_schema"}}) == "json"
+    assert anthropic(max_tokens=5) is None
+
+    def gemini(config: dict[str, Any]) -> Optional[str]:
+        body = compact({"contents": [], "generationConfig": config})
+        info = GEMINI.request_info("POST", "/v1beta/models/g:generateContent", body)
+        return info.parameters.output_type if info.parameters else None
+
+    assert gemini({"responseMimeType": "application/json"}) == "json"
+    assert gemini({"responseSchema": {"type": "OBJECT"}}) == "json"
+    assert gemini({"response_json_schema": {"type": "object"}}) == "json"
+    assert gemini({"responseMimeType": "text/plain"}) == "text"
+    assert gemini({"responseModalities": ["TEXT", "IMAGE"]}) == "image"
+    assert gemini({"responseModalities": ["AUDIO"]}) == "speech"
+    assert gemini({"temperature": 0.5}) is None
+    embed = GEMINI.request_info(
+        "POST", "/v1beta/models/e:embedContent", compact({"outputDimensionality": 128})
+    )
+    assert embed.parameters.embeddings_dimension_count == 128
+    batch = compact({"requests": [{"model": "models/e", "output_dimensionality": 64}]})
+    embed = GEMINI.request_info("POST", "/v1beta/models/e:batchEmbedContents", batch)
+    assert embed.parameters.embeddings_dimension_count == 64
+
+
+def test_large_body_still_finds_the_output_parameters() -> None:
+    body = {
+        "model": "m",
+        "messages": [{"role": "user", "content": "x" * 40_000}],
+        "response_format": {"type": "json_object"},
+        "service_tier": "priority",
+    }
+    params = OPENAI.request_info("POST", "/v1/chat/completions", compact(body)).parameters
+    assert (params.output_type, params.openai_service_tier) == ("json", "priority")
 
 
 def test_malformed_or_missing_body() -> None:

@@ -15,24 +15,28 @@ not run at all (unreadable input, exporters that cannot be set up).
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import os
+import select
 import signal
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import IO, Any, Iterator, Optional, Sequence
+from typing import IO, Any, Callable, Iterable, Iterator, Optional, Sequence
 
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
 from opentelemetry.instrumentation.llm_router._forward_json import (
     ForwardEventError,
+    OtherBusEvent,
     parse_forward_event,
 )
 from opentelemetry.instrumentation.llm_router._forward_recorder import ForwardEventRecorder
@@ -46,8 +50,11 @@ class SetupError(Exception):
     """The command cannot run: reported on stderr, exit status 1."""
 
 
-class _Interrupted(Exception):
-    """SIGINT / SIGTERM while reading: finish as at the end of the input."""
+SHUTDOWN_TIMEOUT_S = 10.0
+"""Default of ``--shutdown-timeout``: the most time spent flushing after the input ends or a
+signal arrives, before the summary is printed and the process exits."""
+_POLL_S = 0.2
+"""How often a read waiting for input checks whether a signal asked it to stop."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,13 +133,33 @@ class CountingSpanExporter(SpanExporter):
         self._inner.shutdown()
 
 
+class EndedSpans(SpanProcessor):
+    """Counts the spans handed to the batch processors (sampled spans that ended).
+
+    ``BatchSpanProcessor`` drops a span when its queue is full, and says so only once in a log
+    line; the spans ended minus the spans an exporter accepted or refused, once everything is
+    flushed, is what its queue dropped. Registered before the batch processors."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.ended = 0
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if span.context is not None and span.context.trace_flags.sampled:
+            with self._lock:
+                self.ended += 1
+
+
 class Telemetry:
     """The tracer and meter providers the bridge exports through, built from ``OTEL_*``."""
 
     def __init__(self) -> None:
         resource = Resource.create()
         self.span_exporters: list[CountingSpanExporter] = []
-        self.tracer_provider = TracerProvider(resource=resource)
+        # No atexit shutdown: the bridge shuts down itself, within --shutdown-timeout.
+        self.tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
+        self.ended = EndedSpans()
+        self.tracer_provider.add_span_processor(self.ended)
         readers: list[MetricReader] = []
         try:
             for name in _exporter_names("traces"):
@@ -148,7 +175,9 @@ class Telemetry:
             raise
         except Exception as exc:
             raise SetupError(f"cannot set up the exporters: {exc}") from exc
-        self.meter_provider = MeterProvider(resource=resource, metric_readers=readers)
+        self.meter_provider = MeterProvider(
+            resource=resource, metric_readers=readers, shutdown_on_exit=False
+        )
 
     @property
     def spans_exported(self) -> int:
@@ -159,11 +188,40 @@ class Telemetry:
     def spans_failed(self) -> int:
         return max((e.failed for e in self.span_exporters), default=0)
 
+    @property
+    def spans_lost(self) -> int:
+        """Spans ended but neither accepted nor refused by an exporter: dropped by a full queue,
+        or still queued when the shutdown timeout cut the flush short."""
+        return max(
+            (self.ended.ended - e.exported - e.failed for e in self.span_exporters), default=0
+        )
+
     def shutdown(self) -> None:
         """Flush everything still queued, then stop (exports the last metric collection)."""
         self.tracer_provider.force_flush()
         self.tracer_provider.shutdown()
         self.meter_provider.shutdown()
+
+    def shutdown_within(self, seconds: float, abandon: Callable[[], bool]) -> bool:
+        """:meth:`shutdown` in a helper thread, waited for at most ``seconds`` (or until
+        ``abandon()`` says so: a second signal). ``True`` if it finished in time. An exporter
+        retrying against an unreachable collector can take longer than anyone wants to wait."""
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                self.shutdown()
+            except Exception as exc:  # an exporter failing at shutdown: report, exit anyway
+                sys.stderr.write(f"{PROG}: shutting down the exporters failed: {exc}\n")
+            finally:
+                done.set()
+
+        threading.Thread(target=run, name="llm-router-otel-shutdown", daemon=True).start()
+        deadline = time.monotonic() + seconds
+        while not done.wait(min(_POLL_S, max(deadline - time.monotonic(), 0))):
+            if time.monotonic() >= deadline or abandon():
+                return False
+        return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,17 +235,32 @@ class Counts:
 
     events: int = 0
     rejected: int = 0
+    other: int = 0
+    """Well-formed bus events of other kinds (``{"Chat": ...}``, ``{"System": ...}``): skipped."""
 
 
 def ingest_lines(
-    stream: IO[bytes], recorder: ForwardEventRecorder, errors: IO[str], counts: Counts
+    stream: Iterable[bytes],
+    recorder: ForwardEventRecorder,
+    errors: IO[str],
+    counts: Counts,
+    stop: Callable[[], bool] = lambda: False,
 ) -> None:
-    """Feed every line of ``stream`` to ``recorder``, reporting bad lines on ``errors``."""
+    """Feed every line of ``stream`` to ``recorder``, reporting bad lines on ``errors``.
+
+    ``stop()`` is asked before each line: a signal handler sets a flag, it never raises here (an
+    exception raised from a handler could land anywhere, e.g. inside the recorder's own error
+    handling, and be swallowed there)."""
     for number, raw in enumerate(stream, 1):
+        if stop():
+            return
         if not raw.strip():
             continue
         try:
             event = parse_forward_event(raw)
+        except OtherBusEvent:
+            counts.other += 1
+            continue
         except ForwardEventError as exc:
             counts.rejected += 1
             errors.write(f"line {number}: {exc}\n")
@@ -195,6 +268,43 @@ def ingest_lines(
             continue
         counts.events += 1
         recorder.record(event)
+
+
+def read_lines(stream: IO[bytes], stop: Callable[[], bool]) -> Iterator[bytes]:
+    """The lines of ``stream``, ending early once ``stop()`` is true, even while no input comes.
+
+    A plain ``for line in stream`` blocks in ``read()`` until a line arrives, and a signal
+    handler that only sets a flag cannot end that wait (Python retries the interrupted read).
+    Here the descriptor is polled every :data:`_POLL_S` seconds and read in large chunks;
+    where that is not possible (no descriptor, no ``select`` on it) lines are read plainly.
+    """
+    try:
+        fd = stream.fileno()
+        select.select([fd], [], [], 0)
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        yield from stream
+        return
+    pending = bytearray()  # nothing was read through ``stream`` itself: its buffer is empty
+    while not stop():
+        ready, _, _ = select.select([fd], [], [], _POLL_S)
+        if not ready:
+            continue
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            break
+        pending += chunk
+        start = 0
+        while True:
+            end = pending.find(b"\n", start)
+            if end < 0:
+                break
+            yield bytes(pending[start : end + 1])
+            start = end + 1
+            if stop():
+                return
+        del pending[:start]
+    if pending and not stop():
+        yield bytes(pending)
 
 
 def _expire_periodically(
@@ -215,19 +325,24 @@ def _open_input(path: str) -> IO[bytes]:
 
 
 class _Stop:
-    """SIGINT / SIGTERM end the input. Only a blocked read needs interrupting (by raising);
-    during setup and shutdown the signal is just noted, so flushing is never cut short."""
+    """SIGINT / SIGTERM end the input: the handler only counts the signal, and the reading loop
+    looks at the count (:func:`read_lines` polls, so it notices even with no input arriving).
+    A second signal also cuts the flush short."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
-    reading = False
-    requested = False
+    received = 0
 
     @classmethod
     def handle(cls, signum: int, frame: Any) -> None:
-        cls.requested = True
-        if cls.reading:
-            cls.reading = False
-            raise _Interrupted
+        cls.received += 1
+
+    @classmethod
+    def requested(cls) -> bool:
+        return cls.received > 0
+
+    @classmethod
+    def again(cls) -> bool:
+        return cls.received > 1
 
     @classmethod
     @contextmanager
@@ -266,45 +381,71 @@ def run_ingest(args: argparse.Namespace) -> int:
             expirer.start()
         counts = Counts()
         try:
-            if not _Stop.requested:
-                _Stop.reading = True
-                ingest_lines(stream, recorder, sys.stderr, counts)
-        except _Interrupted:
-            pass
+            ingest_lines(
+                read_lines(stream, _Stop.requested), recorder, sys.stderr, counts, _Stop.requested
+            )
         finally:
-            _Stop.reading = False
-            if _Stop.requested:
+            if _Stop.requested():
                 sys.stderr.write(f"{PROG}: interrupted; finishing what was read\n")
             stop.set()
             recorder.close()
-            telemetry.shutdown()
+            finished = telemetry.shutdown_within(args.shutdown_timeout, _Stop.again)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
-    failed = telemetry.spans_failed
-    sys.stderr.write(
-        f"{PROG}: {counts.events} events read, {telemetry.spans_exported} spans exported, "
-        f"{counts.rejected} lines rejected"
-        + (f", {failed} spans failed to export" if failed else "")
-        + "\n"
-    )
+    sys.stderr.write(_summary(counts, telemetry, finished, args.shutdown_timeout) + "\n")
+    sys.stderr.flush()
+    if not finished:  # an exporter thread is still busy: do not wait for it at exit
+        sys.stdout.flush()
+        os._exit(0)
     return 0
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _summary(counts: Counts, telemetry: Telemetry, finished: bool, timeout: float) -> str:
+    parts = [
+        f"{_plural(counts.events, 'event')} read",
+        f"{_plural(telemetry.spans_exported, 'span')} exported",
+        f"{_plural(counts.rejected, 'line')} rejected",
+    ]
+    if counts.other:
+        parts.append(f"{_plural(counts.other, 'other bus event')} skipped")
+    if telemetry.spans_failed:
+        parts.append(f"{_plural(telemetry.spans_failed, 'span')} failed to export")
+    lost = telemetry.spans_lost
+    if lost and finished:
+        parts.append(f"{_plural(lost, 'span')} dropped (the export queue was full)")
+    elif lost:
+        parts.append(
+            f"{_plural(lost, 'span')} not exported (dropped or still queued when the "
+            f"{timeout:g} s shutdown timeout ended the flush)"
+        )
+    return f"{PROG}: " + ", ".join(parts)
 
 
 # ---------------------------------------------------------------------------------------------
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
 
 
 def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
     return value
 
 
@@ -345,12 +486,25 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="a request open longer than this ends as incomplete (default 600)",
     )
+    ingest.add_argument(
+        "--shutdown-timeout",
+        type=_positive_float,
+        default=SHUTDOWN_TIMEOUT_S,
+        metavar="SECONDS",
+        help=(
+            "at the end of the input or on SIGINT/SIGTERM, flush for at most this long before "
+            f"printing the summary and exiting; a second signal stops at once (default {SHUTDOWN_TIMEOUT_S:g})"
+        ),
+    )
     return parser
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # reported by the parser of the command they were given to, with its usage
+        command = parser._subparsers._group_actions[0].choices.get(args.command)  # type: ignore[union-attr]
+        (command or parser).error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command != "ingest":
         parser.print_help(sys.stderr)
         return 2
@@ -358,6 +512,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         level=logging.WARNING, format=f"{PROG}: %(levelname)s %(name)s: %(message)s"
     )
     if threading.current_thread() is threading.main_thread():
+        _Stop.received = 0
         for signum in _Stop.SIGNALS:
             signal.signal(signum, _Stop.handle)
     try:

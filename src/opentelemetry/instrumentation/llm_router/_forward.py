@@ -12,8 +12,12 @@ from typing import Literal, Optional, Union
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
-ForwardStatus = Literal["pending", "success", "error", "timeout"]
-FORWARD_STATUSES: tuple[str, ...] = ("pending", "success", "error", "timeout")
+ForwardStatus = Literal["pending", "success", "error"]
+FORWARD_STATUSES: tuple[str, ...] = ("pending", "success", "error")
+"""The real ``ForwardStatus`` enum (serde ``snake_case``): what a writer may write."""
+READ_STATUSES: tuple[str, ...] = (*FORWARD_STATUSES, "timeout")
+"""What the reader accepts: also ``timeout``, which earlier routers wrote (recorded as an error
+with ``error.type`` ``timeout``)."""
 
 
 @dataclass(frozen=True)

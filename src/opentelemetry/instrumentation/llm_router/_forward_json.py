@@ -2,8 +2,15 @@
 
 serde writes struct fields in declaration order, compactly, ``null`` for ``None``; chrono writes
 ``DateTime<Utc>`` as RFC 3339 with 0, 3, 6 or 9 fraction digits (the fewest that are exact) and
-``Z``. Reading is strict where it matters (types, ranges, enum values: the error names the field)
-and lenient where serde is (unknown fields are ignored, absent ``Option`` fields are ``None``).
+``Z``, a leap second as ``:60``, and years outside 0..9999 with a sign (``+10000``, ``-0001``).
+Reading is strict where it matters (types, ranges, enum values: the error names the field) and
+lenient where serde is (unknown fields are ignored, absent ``Option`` fields are ``None``), and a
+little more: the retired ``timeout`` status is still read. Writing is strict: a value the real
+types cannot hold (a status code above 65535, a negative latency, a count beyond u64, a status the
+enum lacks, a string UTF-8 cannot encode, a time outside chrono's range) raises
+:class:`ForwardEventError` instead of producing a line serde would reject. The bus wrapper
+``MetricsEvent {Chat, Forward, System}`` is read: ``Forward`` is unwrapped, ``Chat`` and ``System``
+raise :class:`OtherBusEvent` (not an error in the stream: not ours to record).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from typing import Any, Mapping
 
 from opentelemetry.instrumentation.llm_router._forward import (
     FORWARD_STATUSES,
+    READ_STATUSES,
     EventMeta,
     ForwardEvent,
     RequestCompleted,
@@ -24,10 +32,14 @@ from opentelemetry.instrumentation.llm_router._forward import (
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # ASCII digits only and no trailing newline (``\d`` and ``$`` would allow both), as chrono.
+# chrono writes years outside 0..=9999 with a sign and at least four digits.
 _RFC3339 = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})"
+    r"([0-9]{4}|[+-][0-9]{4,6})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})"
     r"(?:\.([0-9]{1,9}))?([Zz]|[+-][0-9]{2}:[0-9]{2})"
 )
+_NS = 1_000_000_000
+# chrono's DateTime<Utc> range: -262144-01-01T00:00:00Z ..= +262143-12-31T23:59:59.999999999Z
+_CHRONO_MIN_YEAR, _CHRONO_MAX_YEAR = -262_144, 262_143
 _U16_MAX = 0xFFFF
 _U64_MAX = 0xFFFF_FFFF_FFFF_FFFF
 
@@ -39,6 +51,15 @@ class ForwardEventError(ValueError):
         super().__init__(f"{field}: {problem}")
         self.field = field
         self.problem = problem
+
+
+class OtherBusEvent(ForwardEventError):
+    """A ``MetricsEvent`` of another kind (``Chat``, ``System``) on the same bus: well-formed, but
+    not a forward event. The bridge skips and counts these; it does not report them as errors."""
+
+
+OTHER_BUS_VARIANTS = ("Chat", "System")
+"""The ``MetricsEvent`` variants besides ``Forward``."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,6 +98,8 @@ def forward_event_from_value(value: Any) -> ForwardEvent:
     if tag == "Forward":
         path = "Forward."
         tag, body = _single_key(body, "Forward")
+    elif tag in OTHER_BUS_VARIANTS:
+        raise OtherBusEvent("<event>", f"a {tag} bus event, not a ForwardEvent")
     if tag == "RequestStarted":
         return _request_started(body, path + tag)
     if tag == "RequestCompleted":
@@ -110,7 +133,7 @@ def _request_started(body: Any, path: str) -> RequestStarted:
 def _request_completed(body: Any, path: str) -> RequestCompleted:
     obj = _object(body, path)
     status = _str(obj, "status", path)
-    if status not in FORWARD_STATUSES:
+    if status not in READ_STATUSES:
         raise ForwardEventError(
             f"{path}.status", f"unknown status {status!r}, expected one of {list(FORWARD_STATUSES)}"
         )
@@ -158,27 +181,78 @@ def _usage(value: Any, path: str) -> TokenUsage:
 
 
 def parse_rfc3339(text: str, field: str = "occurred_at") -> tuple[datetime, int]:
-    """Parse an RFC 3339 timestamp into (UTC datetime, exact nanoseconds since the epoch)."""
+    """Parse an RFC 3339 timestamp into (UTC datetime, exact nanoseconds since the epoch).
+
+    Everything chrono writes is read: a leap second (``23:59:60.5`` is half a second after
+    ``23:59:59.999…``, i.e. the next second's ``.5``) and signed years outside 0..9999. The
+    nanoseconds are exact for every instant; the ``datetime`` (which only covers years 1..9999)
+    is clamped to its own range.
+    """
     match = _RFC3339.fullmatch(text)
     if match is None:
         raise ForwardEventError(field, f"not an RFC 3339 timestamp: {text!r}")
-    year, month, day, hour, minute, second, fraction, offset = match.groups()
-    if offset not in ("Z", "z") and (int(offset[1:3]) > 23 or int(offset[4:6]) > 59):
-        raise ForwardEventError(field, f"not a valid UTC offset: {text!r}")
-    try:
-        whole = datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second),
-            tzinfo=timezone.utc,
-        )  # fmt: skip
-        if offset not in ("Z", "z"):
-            sign = 1 if offset[0] == "+" else -1
-            whole -= sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
-    except (ValueError, OverflowError) as exc:
-        raise ForwardEventError(field, f"not a valid date and time: {text!r} ({exc})") from None
-    nanos = int((fraction or "").ljust(9, "0"))
-    delta = whole - _EPOCH
-    total_ns = (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + nanos
-    return whole + timedelta(microseconds=nanos // 1000), total_ns
+    year_s, month_s, day_s, hour_s, minute_s, second_s, fraction, offset = match.groups()
+    year, month, day = int(year_s), int(month_s), int(day_s)
+    hour, minute, second = int(hour_s), int(minute_s), int(second_s)
+    if not (1 <= month <= 12 and 1 <= day <= _days_in_month(year, month)):
+        raise ForwardEventError(field, f"not a valid date and time: {text!r} (no such day)")
+    if hour > 23 or minute > 59 or second > 60:
+        raise ForwardEventError(field, f"not a valid date and time: {text!r} (no such time)")
+    offset_s = 0
+    if offset not in ("Z", "z"):
+        if int(offset[1:3]) > 23 or int(offset[4:6]) > 59:
+            raise ForwardEventError(field, f"not a valid UTC offset: {text!r}")
+        offset_s = (1 if offset[0] == "+" else -1) * (
+            int(offset[1:3]) * 3600 + int(offset[4:6]) * 60
+        )
+    seconds = _days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
+    total_ns = (seconds - offset_s) * _NS + int((fraction or "").ljust(9, "0"))
+    return _datetime_of(total_ns), total_ns
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date (any year; H. Hinnant's algorithm)."""
+    year -= month <= 2
+    era = year // 400
+    yoe = year - era * 400
+    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146_097 + doe - 719_468
+
+
+def _civil_from_days(days: int) -> tuple[int, int, int]:
+    """The proleptic Gregorian (year, month, day) of a day count since 1970-01-01."""
+    days += 719_468
+    era = days // 146_097
+    doe = days - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + (3 if mp < 10 else -9)
+    return yoe + era * 400 + (month <= 2), month, day
+
+
+_DATETIME_MIN_NS = (
+    (datetime.min.replace(tzinfo=timezone.utc) - _EPOCH) // timedelta(microseconds=1) * 1000
+)
+_DATETIME_MAX_NS = (
+    (datetime.max.replace(tzinfo=timezone.utc) - _EPOCH) // timedelta(microseconds=1) * 1000
+)
+CHRONO_MIN_NS = _days_from_civil(_CHRONO_MIN_YEAR, 1, 1) * 86_400 * _NS
+CHRONO_MAX_NS = (_days_from_civil(_CHRONO_MAX_YEAR + 1, 1, 1) * 86_400) * _NS - 1
+"""The instants a chrono ``DateTime<Utc>`` can hold (what a writer may write)."""
+
+
+def _datetime_of(total_ns: int) -> datetime:
+    clamped = min(max(total_ns, _DATETIME_MIN_NS), _DATETIME_MAX_NS)
+    return _EPOCH + timedelta(microseconds=clamped // 1000)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -186,11 +260,16 @@ def parse_rfc3339(text: str, field: str = "occurred_at") -> tuple[datetime, int]
 
 
 def format_rfc3339(total_ns: int) -> str:
-    """chrono's ``AutoSi``: no fraction, or 3, 6 or 9 digits, whichever is exact; always ``Z``."""
-    seconds, nanos = divmod(total_ns, 1_000_000_000)
-    t = _EPOCH + timedelta(seconds=seconds)
+    """chrono's ``AutoSi``: no fraction, or 3, 6 or 9 digits, whichever is exact; always ``Z``.
+    Years 0..9999 have four digits, others a sign (``+10000``, ``-0001``), as chrono writes them."""
+    seconds, nanos = divmod(total_ns, _NS)
+    days, seconds = divmod(seconds, 86_400)
+    year, month, day = _civil_from_days(days)
+    hour, rest = divmod(seconds, 3600)
+    minute, second = divmod(rest, 60)
     # Not strftime: glibc writes year 5 as "5", chrono as "0005".
-    stamp = f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}"
+    year_s = f"{year:04d}" if 0 <= year <= 9999 else f"{year:+05d}"
+    stamp = f"{year_s}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
     if nanos == 0:
         return stamp + "Z"
     if nanos % 1_000_000 == 0:
@@ -201,7 +280,12 @@ def format_rfc3339(total_ns: int) -> str:
 
 
 def forward_event_to_value(event: ForwardEvent, *, bus_wrapped: bool = False) -> dict[str, Any]:
-    """The serde value of an event (an ordered dict, fields in the Rust declaration order)."""
+    """The serde value of an event (an ordered dict, fields in the Rust declaration order).
+
+    Raises :class:`ForwardEventError` (naming the field) for a value the Rust types cannot hold,
+    so that no line serde would reject is ever written.
+    """
+    _check_writable(event)
     meta = {
         "event_id": event.meta.event_id,
         "occurred_at": format_rfc3339(event.meta.occurred_at_ns),
@@ -237,6 +321,62 @@ def forward_event_to_value(event: ForwardEvent, *, bus_wrapped: bool = False) ->
             }
         }
     return {"Forward": value} if bus_wrapped else value
+
+
+def _check_writable(event: ForwardEvent) -> None:
+    """Refuse what serde would reject on reading the line back (see the module docstring)."""
+    if isinstance(event, RequestStarted):
+        path = "RequestStarted"
+        _writable_str(event.request_id, f"{path}.request_id")
+        _writable_str(event.endpoint, f"{path}.endpoint")
+        _writable_str(event.model, f"{path}.model")
+        if type(event.is_stream) is not bool:
+            raise ForwardEventError(
+                f"{path}.is_stream", f"expected a bool, got {_kind(event.is_stream)}"
+            )
+    elif isinstance(event, RequestCompleted):
+        path = "RequestCompleted"
+        _writable_str(event.request_id, f"{path}.request_id")
+        _writable_uint(event.status_code, f"{path}.status_code", _U16_MAX)
+        if event.status not in FORWARD_STATUSES:
+            raise ForwardEventError(
+                f"{path}.status",
+                f"{event.status!r} is no ForwardStatus (one of {list(FORWARD_STATUSES)})",
+            )
+        if event.usage is not None:
+            for name in ("prompt_tokens", "completion_tokens", "total_tokens"):
+                _writable_uint(getattr(event.usage, name), f"{path}.usage.{name}", _U64_MAX)
+        _writable_uint(event.latency_ms, f"{path}.latency_ms", _U64_MAX)
+        if event.error is not None:
+            _writable_str(event.error, f"{path}.error")
+    else:
+        raise ForwardEventError("<event>", f"not a ForwardEvent: {type(event).__name__}")
+    meta = event.meta
+    _writable_str(meta.event_id, f"{path}.meta.event_id")
+    if meta.trace_id is not None:
+        _writable_str(meta.trace_id, f"{path}.meta.trace_id")
+    ns = meta.occurred_at_ns
+    if type(ns) is not int or not CHRONO_MIN_NS <= ns <= CHRONO_MAX_NS:
+        raise ForwardEventError(f"{path}.meta.occurred_at", f"{ns!r} ns is outside chrono's range")
+
+
+def _writable_str(value: Any, field: str) -> None:
+    if not isinstance(value, str):
+        raise ForwardEventError(field, f"expected a string, got {_kind(value)}")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ForwardEventError(
+                field, "a lone surrogate: not UTF-8, serde rejects it"
+            ) from None
+
+
+def _writable_uint(value: Any, field: str, maximum: int) -> None:
+    if type(value) is not int:
+        raise ForwardEventError(field, f"expected a non-negative integer, got {_kind(value)}")
+    if not 0 <= value <= maximum:
+        raise ForwardEventError(field, f"{value} is out of range 0..={maximum}")
 
 
 def format_forward_event(event: ForwardEvent, *, bus_wrapped: bool = False) -> str:

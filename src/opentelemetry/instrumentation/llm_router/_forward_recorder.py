@@ -17,6 +17,7 @@ import time
 from collections import OrderedDict
 from typing import Callable, Optional
 
+from opentelemetry._logs import LoggerProvider
 from opentelemetry.context import Context
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, TracerProvider
@@ -32,6 +33,7 @@ from opentelemetry.instrumentation.llm_router._forward import (
 from opentelemetry.instrumentation.llm_router._genai import (
     GenAICall,
     GenAITelemetry,
+    RequestParameters,
     TelemetrySettings,
     TokenCounts,
 )
@@ -59,6 +61,19 @@ _OPERATIONS: dict[str, str] = {
     "generatecontent": "generate_content",
     "streamgeneratecontent": "generate_content",
 }
+
+
+# OpenAI endpoints -> ``openai.api.type`` (the conventions name these two APIs).
+_OPENAI_API_TYPES: dict[str, str] = {
+    "openai.chat_completions": "chat_completions",
+    "openai.responses": "responses",
+}
+
+
+def endpoint_parameters(endpoint: str) -> Optional[RequestParameters]:
+    """What an endpoint string says about the request: ``openai.api.type`` for OpenAI's."""
+    api_type = _OPENAI_API_TYPES.get(endpoint.lower()) if type(endpoint) is str else None
+    return RequestParameters(openai_api_type=api_type) if api_type else None
 
 
 def endpoint_provider_and_operation(endpoint: str) -> tuple[str, str]:
@@ -106,6 +121,7 @@ class ForwardEventRecorder:
         max_open: int = 10_000,
         max_age_s: float = 600.0,
         clock: Callable[[], float] = time.monotonic,
+        logger_provider: Optional[LoggerProvider] = None,
     ) -> None:
         if max_open < 1:
             raise ValueError(f"max_open must be at least 1, got {max_open!r}")
@@ -113,7 +129,9 @@ class ForwardEventRecorder:
             raise ValueError(f"max_age_s must be positive, got {max_age_s!r}")
         if settings is None:  # the OTEL_PYTHON_LLM_ROUTER_* choices (metric opt-ins, pricing)
             settings = settings_from_env()
-        self._telemetry = GenAITelemetry(tracer_provider, meter_provider, settings)
+        self._telemetry = GenAITelemetry(
+            tracer_provider, meter_provider, settings, logger_provider=logger_provider
+        )
         self._max_open = max_open
         self._max_age_s = max_age_s
         self._clock = clock
@@ -172,6 +190,7 @@ class ForwardEventRecorder:
             provider,
             event.model,
             stream=event.is_stream,
+            parameters=endpoint_parameters(event.endpoint),
             request_id=request_id,
             endpoint=event.endpoint,
             start_time_ns=event.meta.occurred_at_ns,

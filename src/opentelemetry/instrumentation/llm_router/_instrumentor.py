@@ -15,7 +15,8 @@ client uses it whenever it can).
 before its body is streamed, which is exactly where a call starts and where a stream can be
 watched without buffering it.
 
-Keyword arguments of :meth:`instrument`: ``tracer_provider``, ``meter_provider``, and overrides of
+Keyword arguments of :meth:`instrument`: ``tracer_provider``, ``meter_provider``,
+``logger_provider`` (for the ``gen_ai.client.operation.exception`` event), and overrides of
 the environment: ``settings`` (:class:`TelemetrySettings`), ``providers`` (a
 ``OTEL_PYTHON_LLM_ROUTER_PROVIDERS``-style string), ``capture_content`` (bool),
 ``stream_include_usage`` (bool); the user's hooks ``request_hook(span, request)``,
@@ -58,6 +59,8 @@ class LLMRouterInstrumentor(BaseInstrumentor):
     # BaseInstrumentor is a singleton whose __init__ runs again on every construction, so the
     # instrumentor keeps no per-instance state: uninstrument() finds the wrappers on the classes.
     _set_anthropic_env = False
+    _hooks: list[Any] = []
+    """The hooks whose wrappers this process installed (until uninstrument() disables them)."""
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return _instruments
@@ -94,11 +97,15 @@ class LLMRouterInstrumentor(BaseInstrumentor):
             os.environ[_ANTHROPIC_TRACING] = "false"
             LLMRouterInstrumentor._set_anthropic_env = True
         telemetry = GenAITelemetry(
-            kwargs.get("tracer_provider"), kwargs.get("meter_provider"), config.settings
+            kwargs.get("tracer_provider"),
+            kwargs.get("meter_provider"),
+            config.settings,
+            logger_provider=kwargs.get("logger_provider"),
         )
         core = CallCore(telemetry, config, _excluded_urls(), UserHooks.from_kwargs(kwargs))
         for module in modules:
             hook = HttpxModuleHook(module, core)
+            LLMRouterInstrumentor._hooks.append(hook)
             wrap_function_wrapper(module, "Client.send", hook.send)
             wrap_function_wrapper(module, "AsyncClient.send", hook.send_async)
         if aiohttp:
@@ -108,21 +115,38 @@ class LLMRouterInstrumentor(BaseInstrumentor):
             _AiohttpWhenImported.register()
 
     def _uninstrument(self, **kwargs: Any) -> None:
+        """Disable every hook, then unwrap each ``send`` whose outermost wrapper is ours.
+
+        Another library may have wrapped ``send`` after us (Sentry does): its wrapper then holds
+        ours, and unwrapping the top would remove *its* patch and leave ours working. So ours is
+        only unwrapped where it is on top; elsewhere it stays in the chain, disabled (a plain
+        call-through), and a later instrument() wraps anew, so nothing is recorded twice.
+        """
+        hooks = LLMRouterInstrumentor._hooks
+        LLMRouterInstrumentor._hooks = []
+        for hook in hooks:
+            hook.disable()
         for name in HTTPX_MODULES:
             module = sys.modules.get(name)
             if module is None:
                 continue
             for client_class in (module.Client, module.AsyncClient):
-                if hasattr(client_class.send, "__wrapped__"):
+                if _is_ours(client_class.__dict__.get("send"), hooks):
                     unwrap(client_class, "send")
         _AiohttpWhenImported.core = None
         aiohttp = sys.modules.get("aiohttp")
         session_class = getattr(aiohttp, "ClientSession", None)
-        if session_class is not None and hasattr(session_class._request, "__wrapped__"):
+        if session_class is not None and _is_ours(session_class.__dict__.get("_request"), hooks):
             unwrap(session_class, "_request")
         if LLMRouterInstrumentor._set_anthropic_env:
             os.environ.pop(_ANTHROPIC_TRACING, None)
             LLMRouterInstrumentor._set_anthropic_env = False
+
+
+def _is_ours(attribute: Any, hooks: list[Any]) -> bool:
+    """Whether ``attribute`` is a wrapt wrapper installed by one of ``hooks``."""
+    wrapper = getattr(attribute, "_self_wrapper", None)
+    return getattr(wrapper, "__self__", None) in hooks
 
 
 class _AiohttpWhenImported:
@@ -144,7 +168,9 @@ class _AiohttpWhenImported:
     @classmethod
     def wrap(cls, aiohttp: Any) -> None:
         core = cls.core
-        if core is None or hasattr(aiohttp.ClientSession._request, "__wrapped__"):
+        if core is None or _is_ours(
+            aiohttp.ClientSession.__dict__.get("_request"), LLMRouterInstrumentor._hooks
+        ):
             return
         try:
             parameters = inspect.signature(aiohttp.ClientSession._request).parameters
@@ -160,6 +186,7 @@ class _AiohttpWhenImported:
             from opentelemetry.instrumentation.llm_router._aiohttp._hook import AiohttpHook
 
             hook = AiohttpHook(aiohttp, core)
+            LLMRouterInstrumentor._hooks.append(hook)
             wrap_function_wrapper(aiohttp.ClientSession, "_request", hook.request)
         except Exception:
             _logger.warning("llm_router: aiohttp calls are not traced", exc_info=True)

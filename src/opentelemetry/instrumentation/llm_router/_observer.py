@@ -12,6 +12,7 @@ import logging
 import time
 from typing import Any, Mapping, Optional
 
+from opentelemetry._logs import LoggerProvider
 from opentelemetry.context import Context
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import TracerProvider
@@ -88,6 +89,8 @@ class OTelObserver:
             not say; chat is what routers mostly serve).
         spend_tracker: optional per-account spend tracking against budgets (see ``SpendTracker``);
             when omitted, one is made if ``OTEL_PYTHON_LLM_ROUTER_TRACK_SPEND=true``.
+        logger_provider: where the ``gen_ai.client.operation.exception`` events of failed
+            requests go (the global one if omitted; none configured, none sent).
     """
 
     def __init__(
@@ -98,10 +101,13 @@ class OTelObserver:
         *,
         operation: str = "chat",
         spend_tracker: Optional[SpendTracker] = None,
+        logger_provider: Optional[LoggerProvider] = None,
     ) -> None:
         if settings is None:  # the OTEL_PYTHON_LLM_ROUTER_* choices (metric opt-ins, pricing)
             settings = settings_from_env()
-        self._telemetry = GenAITelemetry(tracer_provider, meter_provider, settings)
+        self._telemetry = GenAITelemetry(
+            tracer_provider, meter_provider, settings, logger_provider=logger_provider
+        )
         self._operation = operation
         if spend_tracker is None:
             spend_tracker = spend_tracker_from_env()

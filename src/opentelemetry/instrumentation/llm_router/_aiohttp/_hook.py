@@ -50,6 +50,11 @@ class AiohttpHook:
 
     # -- the wrapper (wrapt signature): decide, then call through -----------------------------
 
+    def disable(self) -> None:
+        """Record nothing from now on (``uninstrument()`` when another library's wrapper holds
+        ours, so ours cannot be removed from the chain)."""
+        self._lookup = _no_route
+
     def request(self, wrapped: Callable[..., Any], session: Any, args: Any, kwargs: Any) -> Any:
         """``ClientSession._request(method, str_or_url, **kwargs)``: a coroutine either way."""
         try:
@@ -192,6 +197,11 @@ class _Middleware:
 
     async def __call__(self, request: Any, handler: Any) -> Any:
         return await self._hook.observe(request, handler, self._decompressed)
+
+
+def _no_route(host: str, port: Optional[int]) -> None:
+    """The lookup of a disabled hook: no host is a provider."""
+    return None
 
 
 def _host_port(url: str) -> tuple[Optional[str], Optional[int]]:

@@ -157,7 +157,10 @@ class CallCore:
         try:
             started.call.fail(type(exc).__qualname__, exception_text(exc), exc, started.redactor())
             started.call.end()
-        except Exception:
+        except Exception as error:
+            # Logged without the caller's exception chained to it: that one may quote a key
+            # (h11 quotes a refused header value) and only ever reaches telemetry redacted.
+            error.__suppress_context__ = True
             _logger.debug("llm_router: could not record a failed request", exc_info=True)
 
     def observation(

@@ -56,6 +56,9 @@ class _BodyBuffer:
             return
         parts.append(chunk)
 
+    def response_model(self) -> Optional[str]:
+        return None
+
     def summary(self) -> ResponseSummary:
         if not self._parts:
             return ResponseSummary()
@@ -176,6 +179,11 @@ class ResponseObservation:
             parser = self._parser
             parser.feed(chunk)
             if self._timed and parser.output_events > self._seen:  # type: ignore[union-attr]
+                if self._per_chunk and self._call.response_model is None:
+                    # Per-chunk points carry the response model: take it once an event names it.
+                    model = parser.response_model()
+                    if model is not None:
+                        self._call.set_response(model)
                 self._time_outputs(parser.output_events)  # type: ignore[union-attr]
         except Exception:
             _logger.debug("could not parse a response chunk", exc_info=True)
@@ -262,7 +270,14 @@ class ResponseObservation:
     def _apply_summary(self) -> ResponseSummary:
         summary = self._parser.summary()
         call = self._call
-        call.set_response(summary.response_model, summary.response_id, summary.finish_reasons)
+        call.set_response(
+            summary.response_model,
+            summary.response_id,
+            summary.finish_reasons,
+            service_tier=summary.service_tier,
+            system_fingerprint=summary.system_fingerprint,
+            conversation_id=summary.conversation_id,
+        )
         call.set_usage(summary.usage)
         if self._capture and summary.output_messages is not None:
             call.set_content(
@@ -307,6 +322,9 @@ class _NullParser:
 
     def feed(self, chunk: bytes) -> None:
         pass
+
+    def response_model(self) -> Optional[str]:
+        return None
 
     def summary(self) -> ResponseSummary:
         return ResponseSummary()

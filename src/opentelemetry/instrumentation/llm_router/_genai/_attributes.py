@@ -23,6 +23,15 @@ GEN_AI_REQUEST_STOP_SEQUENCES = "gen_ai.request.stop_sequences"
 GEN_AI_REQUEST_SEED = "gen_ai.request.seed"
 GEN_AI_REQUEST_CHOICE_COUNT = "gen_ai.request.choice.count"
 GEN_AI_REQUEST_ENCODING_FORMATS = "gen_ai.request.encoding_formats"
+GEN_AI_OUTPUT_TYPE = "gen_ai.output.type"
+GEN_AI_EMBEDDINGS_DIMENSION_COUNT = "gen_ai.embeddings.dimension.count"
+GEN_AI_CONVERSATION_ID = "gen_ai.conversation.id"
+
+# OpenAI-specific (the ``openai.*`` namespace of the conventions).
+OPENAI_API_TYPE = "openai.api.type"
+OPENAI_REQUEST_SERVICE_TIER = "openai.request.service_tier"
+OPENAI_RESPONSE_SERVICE_TIER = "openai.response.service_tier"
+OPENAI_RESPONSE_SYSTEM_FINGERPRINT = "openai.response.system_fingerprint"
 
 # Response.
 GEN_AI_RESPONSE_MODEL = "gen_ai.response.model"
@@ -44,6 +53,12 @@ GEN_AI_SYSTEM_INSTRUCTIONS = "gen_ai.system_instructions"
 
 # Metric-only.
 GEN_AI_TOKEN_TYPE = "gen_ai.token.type"
+
+# The ``gen_ai.client.operation.exception`` log event (Logs API) and its attributes.
+GEN_AI_CLIENT_OPERATION_EXCEPTION = "gen_ai.client.operation.exception"
+EXCEPTION_TYPE = "exception.type"
+EXCEPTION_MESSAGE = "exception.message"
+EXCEPTION_STACKTRACE = "exception.stacktrace"
 
 # Router extensions.
 LLM_ROUTER_ROUTE = "llm_router.route"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple, Optional, Protocol, Sequence
 from weakref import WeakKeyDictionary
 
+from opentelemetry._logs import Logger, LoggerProvider, SeverityNumber, get_logger
 from opentelemetry.context import Context
 from opentelemetry.metrics import Counter, Histogram, Meter, MeterProvider, get_meter
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer, TracerProvider
@@ -109,12 +110,19 @@ _PARAMETER_ATTRIBUTES: tuple[tuple[str, str], ...] = (
     ("seed", A.GEN_AI_REQUEST_SEED),
     ("choice_count", A.GEN_AI_REQUEST_CHOICE_COUNT),
     ("encoding_formats", A.GEN_AI_REQUEST_ENCODING_FORMATS),
+    ("output_type", A.GEN_AI_OUTPUT_TYPE),
+    ("embeddings_dimension_count", A.GEN_AI_EMBEDDINGS_DIMENSION_COUNT),
+    ("conversation_id", A.GEN_AI_CONVERSATION_ID),
+    ("openai_api_type", A.OPENAI_API_TYPE),
+    ("openai_service_tier", A.OPENAI_REQUEST_SERVICE_TIER),
 )
 
 
 @dataclass(init=False, eq=True)
 class RequestParameters:
-    """The recommended ``gen_ai.request.*`` parameters, as far as the request said them.
+    """What the request says: the ``gen_ai.request.*`` parameters, the requested output type,
+    embedding dimensions, conversation id and the ``openai.*`` request attributes, as far as the
+    request said them (``None`` = not said, left out).
 
     Built on every instrumented request, so it is a slotted class with a plain ``__init__``
     (a frozen dataclass costs several times more to build).
@@ -132,6 +140,14 @@ class RequestParameters:
     seed: Optional[int]
     choice_count: Optional[int]
     encoding_formats: Optional[Sequence[str]]
+    output_type: Optional[str]
+    """``text`` / ``json`` / ``image`` / ``speech``: the output format the request asked for."""
+    embeddings_dimension_count: Optional[int]
+    conversation_id: Optional[str]
+    openai_api_type: Optional[str]
+    """``chat_completions`` / ``responses`` (OpenAI wire format only)."""
+    openai_service_tier: Optional[str]
+    """The requested service tier; the wire formats leave ``auto`` out, as the conventions ask."""
 
     def __init__(
         self,
@@ -145,6 +161,11 @@ class RequestParameters:
         seed: Optional[int] = None,
         choice_count: Optional[int] = None,
         encoding_formats: Optional[Sequence[str]] = None,
+        output_type: Optional[str] = None,
+        embeddings_dimension_count: Optional[int] = None,
+        conversation_id: Optional[str] = None,
+        openai_api_type: Optional[str] = None,
+        openai_service_tier: Optional[str] = None,
     ) -> None:
         self.max_tokens = max_tokens
         self.temperature = temperature
@@ -156,6 +177,11 @@ class RequestParameters:
         self.seed = seed
         self.choice_count = choice_count
         self.encoding_formats = encoding_formats
+        self.output_type = output_type
+        self.embeddings_dimension_count = embeddings_dimension_count
+        self.conversation_id = conversation_id
+        self.openai_api_type = openai_api_type
+        self.openai_service_tier = openai_service_tier
 
     def attributes(self) -> dict[str, Any]:
         """The ``gen_ai.request.*`` attributes of the parameters that are set."""
@@ -239,8 +265,9 @@ class TelemetrySettings:
 
     metric_opt_in: frozenset[str] = frozenset()
     """Keys of :data:`METRIC_OPT_IN_ATTRIBUTES` to put on metrics as well as spans."""
-    record_time_per_output_chunk: bool = False
-    """Record ``gen_ai.client.operation.time_per_output_chunk`` (one histogram record a chunk)."""
+    record_time_per_output_chunk: bool = True
+    """Record ``gen_ai.client.operation.time_per_output_chunk`` (one histogram record per output
+    chunk after the first), as the conventions ask of streaming calls."""
     record_metrics: bool = True
     """Record the GenAI metrics. A router that reports its requests through ``OTelObserver`` and
     also runs the httpx hook on its upstream calls can turn metrics off for one of the two
@@ -293,9 +320,15 @@ class GenAITelemetry:
         tracer_provider: Optional[TracerProvider] = None,
         meter_provider: Optional[MeterProvider] = None,
         settings: Optional[TelemetrySettings] = None,
+        logger_provider: Optional[LoggerProvider] = None,
     ) -> None:
         self.tracer: Tracer = trace.get_tracer(
             SCOPE_NAME, __version__, tracer_provider, schema_url=SCHEMA_URL
+        )
+        # The global provider is a proxy until the application sets one: an event emitted
+        # before that is dropped by the API at no cost to us (it is only used on failures).
+        self.logger: Logger = get_logger(
+            SCOPE_NAME, __version__, logger_provider, schema_url=SCHEMA_URL
         )
         meter = get_meter(SCOPE_NAME, __version__, meter_provider, schema_url=SCHEMA_URL)
         self.instruments = instruments_for(meter)
@@ -409,11 +442,13 @@ class GenAICall:
     __slots__ = (
         "_attributes",
         "_budget_exceeded",
+        "_chunk_attributes",
         "_ended",
         "_error_type",
         "_first_chunk_ns",
         "_last_chunk_ns",
         "_metric_attributes",
+        "_openai_metric_attributes",
         "_priced",
         "_settled_ns",
         "_telemetry",
@@ -452,6 +487,8 @@ class GenAICall:
         self.service_tier: Optional[str] = None
         self._priced: Optional[Priced] = None
         self._budget_exceeded: Optional[dict[str, Any]] = None
+        self._openai_metric_attributes: Optional[dict[str, Any]] = None
+        self._chunk_attributes: Optional[dict[str, Any]] = None
 
     @property
     def ended(self) -> bool:
@@ -462,8 +499,16 @@ class GenAICall:
         model: Optional[str] = None,
         response_id: Optional[str] = None,
         finish_reasons: Optional[Iterable[str]] = None,
+        *,
+        service_tier: Optional[str] = None,
+        system_fingerprint: Optional[str] = None,
+        conversation_id: Optional[str] = None,
     ) -> None:
+        """What the response said. May be called early (e.g. with the model as soon as a stream
+        names it, so per-chunk points carry it) and again at the end."""
         if model:
+            if model != self.response_model:
+                self._chunk_attributes = None
             self.response_model = model = bounded(model)
             self._attributes[A.GEN_AI_RESPONSE_MODEL] = model
         if response_id:
@@ -472,6 +517,22 @@ class GenAICall:
             self._attributes[A.GEN_AI_RESPONSE_FINISH_REASONS] = [
                 bounded(reason) for reason in finish_reasons
             ]
+        if conversation_id:
+            self._attributes[A.GEN_AI_CONVERSATION_ID] = bounded(conversation_id)
+        if service_tier or system_fingerprint:
+            # The conventions put these two on the duration and token usage metrics as well.
+            extra = self._openai_metric_attributes
+            if extra is None:
+                extra = self._openai_metric_attributes = {}
+            if service_tier:
+                service_tier = bounded(service_tier)
+                self.service_tier = service_tier  # the pricer's rates depend on it too
+                self._attributes[A.OPENAI_RESPONSE_SERVICE_TIER] = service_tier
+                extra[A.OPENAI_RESPONSE_SERVICE_TIER] = service_tier
+            if system_fingerprint:
+                system_fingerprint = bounded(system_fingerprint)
+                self._attributes[A.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = system_fingerprint
+                extra[A.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = system_fingerprint
 
     def set_service_tier(self, service_tier: Optional[str]) -> None:
         """The service tier the response reports (OpenAI ``flex``/``priority``): its rates differ."""
@@ -605,7 +666,9 @@ class GenAICall:
         settings = self._telemetry.settings
         if settings.record_time_per_output_chunk and settings.record_metrics:
             record = self._telemetry.instruments.time_per_output_chunk.record
-            attributes = self._metric_attributes_with_response()
+            attributes = self._chunk_attributes
+            if attributes is None:  # rebuilt when the response model becomes known
+                attributes = self._chunk_attributes = self._base_metric_attributes()
             last = self._last_chunk_ns if self._last_chunk_ns is not None else now_ns
             record(max(now_ns - last, 0) / 1e9, attributes)
             for _ in range(count - 1):
@@ -626,14 +689,53 @@ class GenAICall:
         capture off, its message text; key-shaped tokens always), then is cut to its bound.
         The exception event is built here rather than by ``span.record_exception``, whose
         message and stack trace would carry the exception's text unredacted.
+
+        Besides the span status and ``error.type``, a failure is reported as the conventions'
+        ``gen_ai.client.operation.exception`` log event (severity WARN) through the Logs API,
+        built from the same redacted text.
         """
         redact = redactor or DEFAULT_REDACTOR
         self._error_type = redact(error_type, MAX_TEXT) or "_OTHER"
-        if exception is not None and self.span.is_recording():
-            self.span.add_event("exception", redact.exception_attributes(exception))
-        self.span.set_status(
-            Status(StatusCode.ERROR, redact(description, MAX_MESSAGE) or self._error_type)
-        )
+        exception_attributes = None
+        if exception is not None:
+            exception_attributes = redact.exception_attributes(exception)
+            if self.span.is_recording():
+                self.span.add_event("exception", exception_attributes)
+        message = redact(description, MAX_MESSAGE) or self._error_type
+        self.span.set_status(Status(StatusCode.ERROR, message))
+        self._emit_exception_event(message, exception_attributes)
+
+    def _emit_exception_event(
+        self, message: str, exception_attributes: Optional[dict[str, str]]
+    ) -> None:
+        """The ``gen_ai.client.operation.exception`` event, in the span's context.
+
+        For a raised exception: its class, redacted message and stack trace (the span event's
+        attributes, less the deprecated ``exception.escaped``); for a provider error (no
+        exception): the provider's error code as ``exception.type`` and its redacted message.
+        """
+        try:
+            if exception_attributes is not None:
+                attributes: dict[str, Any] = {
+                    key: value
+                    for key, value in exception_attributes.items()
+                    if key != "exception.escaped"
+                }
+            else:
+                attributes = {
+                    A.EXCEPTION_TYPE: self._error_type or "_OTHER",
+                    A.EXCEPTION_MESSAGE: message,
+                }
+            self._telemetry.logger.emit(
+                timestamp=time.time_ns(),
+                context=trace.set_span_in_context(self.span),
+                severity_number=SeverityNumber.WARN,
+                severity_text="WARN",
+                attributes=attributes,
+                event_name=A.GEN_AI_CLIENT_OPERATION_EXCEPTION,
+            )
+        except Exception:  # an old Logs API or a broken provider must not lose the span
+            _logger.debug("could not emit the exception event", exc_info=True)
 
     def end(self, end_time_ns: Optional[int] = None) -> None:
         """End the span and record the metrics. Safe to call more than once: only the first counts."""
@@ -661,14 +763,12 @@ class GenAICall:
         self._settled_ns = end_time_ns = end_time_ns or time.time_ns()
         self._finish(end_time_ns)
 
-    def _metric_attributes_with_response(self) -> dict[str, Any]:
+    def _base_metric_attributes(self) -> dict[str, Any]:
+        """The attributes every GenAI metric shares: those of the start, the response model."""
         attributes = self._metric_attributes
-        if self.response_model or self._error_type:
+        if self.response_model:
             attributes = attributes.copy()
-            if self.response_model:
-                attributes[A.GEN_AI_RESPONSE_MODEL] = self.response_model
-            if self._error_type:
-                attributes[A.ERROR_TYPE] = self._error_type
+            attributes[A.GEN_AI_RESPONSE_MODEL] = self.response_model
         return attributes
 
     def _finish(self, end_time_ns: int) -> None:
@@ -700,32 +800,43 @@ class GenAICall:
         ttfc: Optional[float],
         priced: Optional[Priced],
     ) -> None:
+        # Each metric carries the attribute set the conventions give it: all share the base;
+        # the OpenAI response attributes go on duration and token usage; error.type on duration
+        # (and on our own cost counters, which are not the conventions').
         instruments = self._telemetry.instruments
-        metric_attributes = self._metric_attributes_with_response()
+        base = self._base_metric_attributes()
+        with_openai = base
+        if self._openai_metric_attributes:
+            with_openai = {**base, **self._openai_metric_attributes}
+        duration_attributes = with_openai
+        router_attributes = base
+        if self._error_type:
+            duration_attributes = {**with_openai, A.ERROR_TYPE: self._error_type}
+            router_attributes = {**base, A.ERROR_TYPE: self._error_type}
         instruments.duration.record(
-            max(end_time_ns - self.start_time_ns, 0) / 1e9, metric_attributes
+            max(end_time_ns - self.start_time_ns, 0) / 1e9, duration_attributes
         )
         if usage is not None:
             token_usage = instruments.token_usage
             if usage.input_tokens is not None:
                 token_usage.record(
-                    usage.input_tokens, {**metric_attributes, A.GEN_AI_TOKEN_TYPE: "input"}
+                    usage.input_tokens, {**with_openai, A.GEN_AI_TOKEN_TYPE: "input"}
                 )
             if usage.output_tokens is not None:
                 token_usage.record(
-                    usage.output_tokens, {**metric_attributes, A.GEN_AI_TOKEN_TYPE: "output"}
+                    usage.output_tokens, {**with_openai, A.GEN_AI_TOKEN_TYPE: "output"}
                 )
         if ttfc is not None:
-            instruments.time_to_first_chunk.record(ttfc, metric_attributes)
+            instruments.time_to_first_chunk.record(ttfc, base)
         if priced is not None:
             # Which source priced it (a handful of values) stays on the counter, so a dashboard
             # can tell list prices of the database from the user's own rates, and which data.
-            cost_attributes = {**metric_attributes, A.LLM_ROUTER_COST_SOURCE: priced.source}
+            cost_attributes = {**router_attributes, A.LLM_ROUTER_COST_SOURCE: priced.source}
             if priced.prices:
                 cost_attributes[A.LLM_ROUTER_COST_PRICES] = priced.prices
             instruments.cost.add(priced.usd, cost_attributes)
         if self._budget_exceeded is not None:
-            instruments.budget_exceeded.add(1, {**metric_attributes, **self._budget_exceeded})
+            instruments.budget_exceeded.add(1, {**router_attributes, **self._budget_exceeded})
 
     def price(self) -> Optional[float]:
         """The call's cost in USD, or ``None`` (no pricer, no price, no usage); see :meth:`priced`."""

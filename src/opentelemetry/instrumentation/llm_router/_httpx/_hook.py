@@ -48,6 +48,11 @@ class HttpxModuleHook:
             getattr(module, "_decoders", None), "SUPPORTED_DECODERS", {}
         )
 
+    def disable(self) -> None:
+        """Record nothing from now on: every request passes straight through (``uninstrument()``
+        when another library's wrapper holds ours, so ours cannot be removed from the chain)."""
+        self._lookup = _no_route
+
     # -- the wrappers (wrapt signature) -----------------------------------------------------------
 
     def send(self, wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
@@ -184,6 +189,11 @@ class HttpxModuleHook:
 def _undecodable(chunk: bytes) -> bytes:
     """A content coding we cannot decode: the parser sees nothing (no usage, no error)."""
     return b""
+
+
+def _no_route(host: str, port: Optional[int]) -> None:
+    """The lookup of a disabled hook: no host is a provider."""
+    return None
 
 
 def _read_body(response: Any) -> Optional[bytes]:

@@ -47,6 +47,12 @@ class ResponseSummary:
     error_type: Optional[str] = None
     """The provider's error type or code, when the body is an error (or a stream sent one)."""
     error_message: Optional[str] = None
+    service_tier: Optional[str] = None
+    """OpenAI ``service_tier`` of the response (``openai.response.service_tier``)."""
+    system_fingerprint: Optional[str] = None
+    """OpenAI ``system_fingerprint`` (``openai.response.system_fingerprint``)."""
+    conversation_id: Optional[str] = None
+    """The conversation the response belongs to, where the API has one (``gen_ai.conversation.id``)."""
     output_messages: Optional[list[dict[str, Any]]] = None
     """Output messages in the GenAI content schema; only filled when content capture is on."""
 
@@ -60,6 +66,11 @@ class StreamParser(Protocol):
 
     def summary(self) -> ResponseSummary:
         """What the stream said so far (called once, when the stream ends, however it ends)."""
+        ...
+
+    def response_model(self) -> Optional[str]:
+        """The response model once an event has named it, else ``None`` (cheap; asked while
+        the stream runs, so per-chunk metric points can carry it)."""
         ...
 
 

@@ -34,6 +34,7 @@ _TAIL_KEYS = (
     b"model|stream|max_tokens|max_completion_tokens|max_output_tokens|temperature|top_p|top_k"
     b"|frequency_penalty|presence_penalty|stop|stop_sequences|seed|n|encoding_format"
     b"|stream_options|generationConfig|generation_config"
+    b"|response_format|service_tier|dimensions|conversation|modalities|output_format|output_config"
 )
 _TAIL = re.compile(rb'"(?:' + _TAIL_KEYS + rb')"\s*:')
 _TAIL_TRIES = 6

@@ -99,3 +99,7 @@ class EventStreamParser(SSESplitter):
 
     def _summary(self) -> ResponseSummary:
         raise NotImplementedError
+
+    def response_model(self) -> Optional[str]:
+        """The response model as soon as an event named it (per-chunk metric points carry it)."""
+        return None

@@ -46,6 +46,17 @@ _COUNT_KEYS = (
 )
 
 
+def _output_type(body: dict[str, Any]) -> Optional[str]:
+    """Structured outputs: ``output_format`` (beta) or ``output_config.format`` of type
+    ``json_schema`` ask for JSON; the Messages API has no other output format to ask for."""
+    output_format = body.get("output_format")
+    if output_format is None:
+        output_format = mapping(body.get("output_config")).get("format")
+    if mapping(output_format).get("type") == "json_schema":
+        return "json"
+    return None
+
+
 def _parameters(body: dict[str, Any]) -> Optional[RequestParameters]:
     if not body:
         return None
@@ -55,6 +66,7 @@ def _parameters(body: dict[str, Any]) -> Optional[RequestParameters]:
         top_p=number(body.get("top_p")),
         top_k=number(body.get("top_k")),
         stop_sequences=strings(body.get("stop_sequences")),
+        output_type=_output_type(body),
     )
     return params if params.attributes() else None
 
@@ -244,6 +256,9 @@ class MessagesStream(EventStreamParser):
                     parts.append(C.tool_call_part(block_id, name, buffer.value() or None))
             summary.output_messages = [C.output_message(parts, self._reason)]
         return summary
+
+    def response_model(self) -> Optional[str]:
+        return self._summary_obj.response_model
 
 
 class AnthropicFormat:

@@ -89,8 +89,46 @@ def _parameters(config: Optional[dict[str, Any]]) -> Optional[RequestParameters]
         stop_sequences=strings(_get(config, "stopSequences", "stop_sequences")),
         seed=integer(config.get("seed")),
         choice_count=candidates if candidates is not None and candidates != 1 else None,
+        output_type=_output_type(config),
     )
     return params if params.attributes() else None
+
+
+def _output_type(config: dict[str, Any]) -> Optional[str]:
+    """``responseModalities`` asking for an image or audio, else a JSON ``responseMimeType`` or a
+    response schema (``json``), else a ``text/*`` MIME type (``text``)."""
+    for modality in sequence(_get(config, "responseModalities", "response_modalities")):
+        if type(modality) is str:
+            kind = modality.upper()
+            if kind == "IMAGE":
+                return "image"
+            if kind == "AUDIO":
+                return "speech"
+    if (
+        _get(config, "responseSchema", "response_schema") is not None
+        or _get(config, "responseJsonSchema", "response_json_schema") is not None
+    ):
+        return "json"
+    mime = _get(config, "responseMimeType", "response_mime_type")
+    if type(mime) is str:
+        if mime == "application/json":
+            return "json"
+        if mime.startswith("text/"):
+            return "text"
+    return None
+
+
+def _embed_parameters(fields: dict[str, Any]) -> Optional[RequestParameters]:
+    """``outputDimensionality`` of ``:embedContent`` (top level) or of the first request of
+    ``:batchEmbedContents``."""
+    dimensions = _get(fields, "outputDimensionality", "output_dimensionality")
+    if dimensions is None:
+        first = mapping(next(iter(sequence(fields.get("requests"))), None))
+        dimensions = _get(first, "outputDimensionality", "output_dimensionality")
+    count_ = integer(dimensions)
+    if count_ is None or count_ <= 0:
+        return None
+    return RequestParameters(embeddings_dimension_count=count_)
 
 
 def _counts(usage: Any, into: dict[str, int]) -> None:
@@ -189,6 +227,8 @@ class _Accumulator:
                 last is not None
                 and part["type"] in ("text", "reasoning")
                 and last["type"] == part["type"]
+                and "content" in part  # {"text": -1} is an "other" part named text: no content
+                and "content" in last
                 and len(last["content"]) < C.MAX_PART_CHARS
             ):
                 last["content"] += part["content"]
@@ -285,6 +325,9 @@ class GenerateContentStream(EventStreamParser):
             self._decode(pending)
         return self._acc.result()
 
+    def response_model(self) -> Optional[str]:
+        return self._acc.summary.response_model
+
 
 class GeminiFormat:
     """Gemini API and Vertex AI ``generateContent`` / ``streamGenerateContent``."""
@@ -312,7 +355,7 @@ class GeminiFormat:
             operation=operation,
             request_model=text(model),
             stream=stream,
-            parameters=_parameters(config) if kind == GENERATE else None,
+            parameters=_parameters(config) if kind == GENERATE else _embed_parameters(fields),
             kind=kind,
             body=full if capture_content else None,
         )

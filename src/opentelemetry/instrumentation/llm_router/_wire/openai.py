@@ -53,6 +53,10 @@ COMPLETIONS = "completions"
 EMBEDDINGS = "embeddings"
 RESPONSES = "responses"
 
+_API_TYPES = {CHAT: "chat_completions", RESPONSES: "responses"}
+"""``openai.api.type``: the conventions name these two APIs (legacy completions and embeddings
+have no value of their own, so the attribute is left out for them)."""
+
 _ENDPOINTS = (
     ("/chat/completions", "chat", CHAT),
     ("/completions", "text_completion", COMPLETIONS),
@@ -80,12 +84,48 @@ def _azure_deployment(path: str) -> Optional[str]:
     return name or None
 
 
+_OUTPUT_TYPES = {"text": "text", "json_object": "json", "json_schema": "json"}
+"""``response_format.type`` (Chat) / ``text.format.type`` (Responses) -> ``gen_ai.output.type``."""
+
+
+def _output_type(kind: str, body: dict[str, Any]) -> Optional[str]:
+    """The output type the request asks for: a response format, or audio output (``speech``)."""
+    if kind == RESPONSES:
+        format_type = mapping(mapping(body.get("text")).get("format")).get("type")
+    else:
+        format_type = mapping(body.get("response_format")).get("type")
+        if "audio" in sequence(body.get("modalities")):
+            return "speech"
+    if type(format_type) is str:
+        return _OUTPUT_TYPES.get(format_type)
+    return None
+
+
+def _conversation_id(body: dict[str, Any]) -> Optional[str]:
+    """Responses API ``conversation``: an id, or an object with one."""
+    conversation = body.get("conversation")
+    if isinstance(conversation, dict):
+        conversation = conversation.get("id")
+    return text(conversation)
+
+
+def _service_tier(body: dict[str, Any]) -> Optional[str]:
+    """The requested tier; ``auto`` (the API's default) is left out, as the conventions ask."""
+    tier = text(body.get("service_tier"))
+    return tier if tier != "auto" else None
+
+
 def _parameters(kind: str, body: dict[str, Any]) -> Optional[RequestParameters]:
     if not body:
         return None
     if kind == EMBEDDINGS:
         formats = strings(body.get("encoding_format"))
-        return RequestParameters(encoding_formats=formats) if formats else None
+        dimensions = count(body.get("dimensions"))
+        if formats or dimensions is not None:
+            return RequestParameters(
+                encoding_formats=formats, embeddings_dimension_count=dimensions
+            )
+        return None
     if kind == RESPONSES:
         max_tokens = integer(body.get("max_output_tokens"))
     else:
@@ -103,8 +143,12 @@ def _parameters(kind: str, body: dict[str, Any]) -> Optional[RequestParameters]:
         stop_sequences=strings(body.get("stop")),
         seed=integer(body.get("seed")),
         choice_count=choices if choices is not None and choices != 1 else None,
+        output_type=_output_type(kind, body),
+        conversation_id=_conversation_id(body) if kind == RESPONSES else None,
+        openai_api_type=_API_TYPES.get(kind),
+        openai_service_tier=_service_tier(body),
     )
-    return params if params.attributes() else None
+    return params if params.openai_api_type or params.attributes() else None
 
 
 # Response side -----------------------------------------------------------------------------
@@ -244,6 +288,10 @@ def _summarise_response(
     summary.response_id = text(obj.get("id"))
     summary.response_model = text(obj.get("model"))
     summary.usage = usage_of(obj.get("usage"))
+    summary.service_tier = text(obj.get("service_tier"))
+    summary.system_fingerprint = text(obj.get("system_fingerprint"))
+    if kind == RESPONSES:
+        summary.conversation_id = _conversation_id(obj)
     _error_of(obj, summary)
     if kind == RESPONSES:
         reason = responses_finish_reason(obj)
@@ -379,6 +427,10 @@ class ChoicesStream(EventStreamParser):
             summary.response_id = text(obj.get("id"))
         if summary.response_model is None:
             summary.response_model = text(obj.get("model"))
+        if summary.service_tier is None:  # every chunk repeats these two; the first decoded wins
+            summary.service_tier = text(obj.get("service_tier"))
+        if summary.system_fingerprint is None:
+            summary.system_fingerprint = text(obj.get("system_fingerprint"))
         if not self._ready and not self._capture:
             self._ready = summary.response_id is not None and summary.response_model is not None
         usage = usage_of(_chunk_usage(obj))
@@ -435,6 +487,9 @@ class ChoicesStream(EventStreamParser):
                 for i in sorted(self._choices)
             ]
         return summary
+
+    def response_model(self) -> Optional[str]:
+        return self._summary_obj.response_model
 
 
 _RESPONSES_EVENTS = frozenset(
@@ -516,6 +571,9 @@ class ResponsesStream(EventStreamParser):
 
     def _summary(self) -> ResponseSummary:
         return self._summary_obj
+
+    def response_model(self) -> Optional[str]:
+        return self._summary_obj.response_model
 
 
 # Input messages ----------------------------------------------------------------------------

@@ -54,6 +54,7 @@ class AiohttpHook:
         """Record nothing from now on (``uninstrument()`` when another library's wrapper holds
         ours, so ours cannot be removed from the chain)."""
         self._lookup = _no_route
+        self._authorities.clear()  # what the old lookup answered no longer holds
 
     def request(self, wrapped: Callable[..., Any], session: Any, args: Any, kwargs: Any) -> Any:
         """``ClientSession._request(method, str_or_url, **kwargs)``: a coroutine either way."""

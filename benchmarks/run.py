@@ -121,10 +121,20 @@ def client_env(port: int) -> dict[str, str]:
     return env
 
 
+RESULTS = ROOT / "benchmarks" / "results"
+SMOKE_OUT = RESULTS / "tmp" / "smoke"
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny counts: checks, not numbers")
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="where results go (default: benchmarks/results, the committed numbers; with "
+        "--smoke, benchmarks/results/tmp/smoke, which git ignores, so a smoke run never "
+        "rewrites the published results)",
+    )
     parser.add_argument("--configs", default=",".join(CONFIGURATIONS))
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument(
@@ -138,6 +148,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         help="rewrite results.md and the chart from OUT/results.json without measuring",
     )
     args = parser.parse_args(argv)
+    if args.out is None:
+        args.out = str(SMOKE_OUT if args.smoke else RESULTS)
     if args.report_only:
         return write_report(
             Path(args.out), json.loads((Path(args.out) / "results.json").read_text())

@@ -5,7 +5,8 @@
 #
 #   scripts/bench.sh                 full run
 #   scripts/bench.sh --smoke         tiny counts, seconds; checks the harness, numbers meaningless.
-#                                    Installs nothing: uses $BENCH_PYTHON, else the bench venv if
+#                                    Writes benchmarks/results/tmp/smoke/ (git-ignored), never the
+#                                    committed results. Installs nothing: uses $BENCH_PYTHON, else the bench venv if
 #                                    it exists, else the project's .venv (competitors that are not
 #                                    installed there are reported as skipped).
 #   scripts/bench.sh --profile       pyinstrument profiles of our hook (non-streaming, 2,000-chunk

@@ -1,18 +1,45 @@
 #!/usr/bin/env bash
-# Creates .venv (if missing) and installs the package with everything the tests and examples use.
+# Creates a virtual environment with the package (editable) and the development groups of
+# pyproject.toml's [dependency-groups] (pip >= 25.1 installs them: `pip install -e . --group dev`).
+#
+#   scripts/setup.sh            .venv: the newest supported Python found (or $PYTHON), group `dev`
+#                               (tests + ruff)
+#   scripts/setup.sh --oldest   .venv-oldest: the oldest supported Python (scripts/_python.sh),
+#                               group `test`; scripts/test.sh runs the package's tests there
+#
+# A venv made with another Python version than the one chosen is recreated; reinstalls happen only
+# when pyproject.toml changed (a stamp file in the venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then
-  "$PYTHON" -m venv .venv
+source scripts/_python.sh
+
+venv=.venv
+group=dev
+if [ "${1:-}" = "--oldest" ]; then
+  venv=.venv-oldest
+  group=test
+  python=$(find_python "$OLDEST")
+  if [ -z "$python" ]; then
+    echo "setup.sh: Python $OLDEST (the oldest supported) is not installed" >&2
+    exit 3
+  fi
+else
+  python=$(newest_python)
 fi
-stamp=.venv/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)
+
+ensure_venv "$venv" "$python"
+stamp=$venv/.installed-$( (cat pyproject.toml; python_version "$python"; echo "$group") | sha1sum | cut -c1-12)
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-  .venv/bin/python -m pip install -q -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
-  .venv/bin/python -c 'import opentelemetry.instrumentation.llm_router' 
-  rm -f .venv/.installed-*
+  echo "setup.sh: installing into $venv (Python $(python_version "$python"), group $group)" >&2
+  pip_quiet "$venv" --upgrade "pip >= 25.1"
+  pip_quiet "$venv" -e . --group "$group"
+  "$venv/bin/python" -c 'import opentelemetry.instrumentation.llm_router'
+  rm -f "$venv"/.installed-*
   touch "$stamp"
+fi
+
+if [ "$venv" != .venv ]; then
+  exit 0  # the oldest-Python venv runs the package's own tests only: no LiteLLM proxy
 fi
 
 # The real LiteLLM proxy that tests/test_litellm_proxy.py starts lives in a venv of its own

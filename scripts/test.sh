@@ -1,8 +1,42 @@
 #!/usr/bin/env bash
-# Sets up .venv and runs the whole test suite (plus ruff). Extra arguments go to pytest.
+# Runs ruff and the whole test suite on the newest supported Python (.venv), then the package's
+# own tests (hook, observer, forward-event recorder, bridge, mapping, wire formats, pricing) on the
+# oldest supported Python (.venv-oldest). Each venv is set up on first use (scripts/setup.sh).
+#
+#   scripts/test.sh                 everything
+#   scripts/test.sh -q -x           pytest options go to both runs
+#   scripts/test.sh tests/test_x.py a focused run (a test path among the arguments): newest only
+#   SKIP_OLDEST=1 scripts/test.sh   newest only
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/_python.sh
+
+# The package's own tests: the part of the suite that must pass on every supported Python. The
+# rest (examples, docs, zero-code/OTLP end to end, Prometheus, load) runs on the newest only.
+PACKAGE_TESTS=(
+  tests/test_hook_*.py tests/test_observer.py tests/test_composite.py tests/test_forward_*.py
+  tests/test_bridge.py tests/test_mapping.py tests/test_wire_*.py tests/test_router_errors.py
+  tests/test_pricing.py tests/test_spend.py tests/test_console_exporter.py
+)
+
 bash scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "== Python $(python_version .venv/bin/python): the whole suite" >&2
 .venv/bin/python -m pytest "$@"
+
+# A test path among the arguments (tests/test_x.py, tests/test_x.py::test_y, docs/) is a focused
+# run: the oldest-Python pass, which has its own file list, is left out.
+focused=false
+for arg in "$@"; do
+  case "$arg" in -*) continue ;; esac
+  if [ -e "${arg%%::*}" ]; then
+    focused=true
+  fi
+done
+if [ "${SKIP_OLDEST:-}" = 1 ] || $focused; then
+  exit 0
+fi
+bash scripts/setup.sh --oldest
+echo "== Python $(python_version .venv-oldest/bin/python): the package's own tests" >&2
+.venv-oldest/bin/python -m pytest "$@" "${PACKAGE_TESTS[@]}"

@@ -23,13 +23,30 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.configurations import CONFIGURATIONS  # noqa: E402
 from benchmarks.report import RAW_SCENARIOS, SDK_SCENARIOS  # noqa: E402
 
+COMMITTED = ROOT / "benchmarks" / "results"
+SMOKE_OUT = COMMITTED / "tmp" / "smoke"  # git-ignored
+
+
+def _committed_results() -> dict[str, bytes]:
+    return {
+        str(path.relative_to(COMMITTED)): path.read_bytes()
+        for path in sorted(COMMITTED.rglob("*"))
+        if path.is_file() and "tmp" not in path.relative_to(COMMITTED).parts
+    }
+
 
 @pytest.fixture(scope="module")
-def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    out = tmp_path_factory.mktemp("bench")
+def committed_before() -> dict[str, bytes]:
+    return _committed_results()
+
+
+@pytest.fixture(scope="module")
+def smoke_run(committed_before: dict[str, bytes]) -> tuple[Path, str]:
+    # The documented command as written (no --out): it must write under results/tmp/ only.
+    out = SMOKE_OUT
     env = dict(os.environ, BENCH_PYTHON=sys.executable)
     done = subprocess.run(
-        ["bash", "scripts/bench.sh", "--smoke", "--out", str(out)],
+        ["bash", "scripts/bench.sh", "--smoke"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -39,6 +56,15 @@ def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return out, done.stdout
+
+
+def test_smoke_run_leaves_the_committed_results_alone(
+    smoke_run: tuple[Path, str], committed_before: dict[str, bytes]
+) -> None:
+    out, _ = smoke_run
+    assert (out / "results.json").is_file()
+    assert committed_before, "benchmarks/results/ has no committed results"
+    assert _committed_results() == committed_before
 
 
 def test_table_has_every_configuration_and_scenario(smoke_run: tuple[Path, str]) -> None:

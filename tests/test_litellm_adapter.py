@@ -507,3 +507,51 @@ async def test_a_call_id_reused_by_the_client_is_a_new_request(
         )
     assert all(s.status.is_ok for s in router_spans(span_exporter.get_finished_spans()))
     assert callback._open == {}
+
+
+async def test_registered_twice_a_request_is_still_one_span(
+    tracer_provider: Any,
+    meter_provider: Any,
+    instrument: Callable[..., Any],
+    provider: FakeProvider,
+    router: litellm.Router,
+    span_exporter: Any,
+) -> None:
+    """The config line and OTEL_PYTHON_LLM_ROUTER_LITELLM both: LiteLLM calls every hook twice."""
+    instrument(f"127.0.0.1:{provider.port}=openai")
+    adapter = OTelLiteLLMCallback(tracer_provider, meter_provider)
+    with registered(adapter, adapter):
+
+        async def serve() -> None:
+            data = request("gpt-fake", "call-twice-1")
+            for _ in range(2):  # the proxy runs each registered callback's pre-call hook
+                await adapter.async_pre_call_hook(auth(), None, data, "acompletion")
+            response = await router.acompletion(**data)
+            for _ in range(2):
+                await adapter.async_post_call_success_hook(data, auth(), response)
+
+        await asyncio.create_task(serve())
+        await wait_for(lambda: bool(router_spans(span_exporter.get_finished_spans())))
+        await asyncio.sleep(0.2)  # a second success report would land now
+    (routed,) = router_spans(span_exporter.get_finished_spans())
+    assert routed.status.is_ok and routed.attributes["llm_router.attempts"] == 1
+
+
+def test_the_environment_variable_registers_the_adapter_without_a_config_line(
+    tracer_provider: Any, meter_provider: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opentelemetry.instrumentation.llm_router import LLMRouterInstrumentor
+    from opentelemetry.instrumentation.llm_router.litellm import callback as module_callback
+
+    monkeypatch.setenv("OTEL_PYTHON_LLM_ROUTER_LITELLM", "true")
+    with registered():
+        instrumentor = LLMRouterInstrumentor()
+        instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
+        try:
+            assert [c for c in litellm.callbacks if c is module_callback] == [module_callback]
+            instrumentor.uninstrument()
+            instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
+            assert [c for c in litellm.callbacks if c is module_callback] == [module_callback]
+        finally:
+            instrumentor.uninstrument()
+        assert module_callback not in litellm.callbacks

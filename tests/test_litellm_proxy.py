@@ -372,7 +372,10 @@ def test_no_key_reaches_the_exported_bytes(gateway: tuple[LiteLLMProxy, Exported
 def test_with_litellms_own_otel_each_call_is_counted_once(
     provider: FakeProvider, tmp_path: Path, litellm_metrics: bool
 ) -> None:
-    extra = {"LITELLM_OTEL_INTEGRATION_ENABLE_METRICS": "true"} if litellm_metrics else {}
+    # the adapter enabled by the environment variable alone (config-otel.yaml does not name it)
+    extra = {"OTEL_PYTHON_LLM_ROUTER_LITELLM": "true"}
+    if litellm_metrics:
+        extra["LITELLM_OTEL_INTEGRATION_ENABLE_METRICS"] = "true"
     proxy, receiver = start("config-otel.yaml", provider, tmp_path, extra)
     exported = Exported(receiver)
     try:

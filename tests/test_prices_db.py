@@ -679,3 +679,90 @@ def test_forward_events_are_priced_at_the_time_they_happened(
             library_price("deepseek", "deepseek-chat", TokenCounts(100_000, 20_000), when)
         )
     assert costs["peak"] != costs["off-peak"]
+
+
+@pytest.mark.parametrize("tier", ["flex", "priority", "default"])
+def test_the_hook_prices_at_the_service_tier_the_response_reports(
+    tier: str,
+    instrument: Callable[..., Any],
+    span_exporter: InMemorySpanExporter,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An OpenAI response saying ``service_tier`` (a real httpx2 client, a loopback server): the
+    span's cost is genai-prices' price at that tier, at the time the call started."""
+    import httpx2
+
+    from tests.support.openai_wire import chat_completion, chat_request
+    from tests.support.scripted_server import ScriptedServer, json_reply
+
+    monkeypatch.delenv(PRICING_FILE_ENV, raising=False)
+    monkeypatch.delenv(PRICING_ENV, raising=False)
+    answer = chat_completion(prompt_tokens=200_000, completion_tokens=100_000)
+    answer["model"] = "o3-2025-04-16"
+    answer["service_tier"] = tier
+    with ScriptedServer(json_reply(answer)) as server:
+        instrument(f"{server.host_port}=openai")
+        with httpx2.Client() as client:
+            body = json.dumps(chat_request(model="o3", service_tier="auto")).encode()
+            client.post(server.url + "/v1/chat/completions", content=body).raise_for_status()
+    (span,) = span_exporter.get_finished_spans()
+    assert span.attributes["openai.response.service_tier"] == tier
+    when = datetime.fromtimestamp(span.start_time / 1e9, timezone.utc)
+    usage = TokenCounts(
+        span.attributes["gen_ai.usage.input_tokens"],
+        span.attributes["gen_ai.usage.output_tokens"],
+        span.attributes.get("gen_ai.usage.cache_read.input_tokens"),
+        None,
+        span.attributes.get("gen_ai.usage.reasoning.output_tokens"),
+    )
+    expected = library_price("openai", "o3-2025-04-16", usage, when, tier)
+    assert span.attributes["llm_router.cost.usd"] == pytest.approx(expected, rel=1e-9)
+    standard = library_price("openai", "o3-2025-04-16", usage, when)
+    if tier == "default":
+        assert expected == pytest.approx(standard)
+    else:  # the rates of these tiers differ from standard ones from 2026-10-12 on
+        assert expected != pytest.approx(standard)
+
+
+def test_every_model_of_the_database_compiles_to_the_librarys_price() -> None:
+    """All of the bundled data (every provider, model, with and without a tier): the compiled
+    price of one usage equals the library's own ``ModelInfo.calc_price`` for the same model."""
+    from genai_prices import data_snapshot
+
+    from opentelemetry.instrumentation.llm_router._prices_db import _Entry
+
+    usage = TokenCounts(250_000, 3000, 40_000, 20_000, 1000)
+    checked = 0
+    for provider in data_snapshot.get_snapshot().providers:
+        for model in provider.models:
+            for tier in (None, "flex", "priority"):
+                context = {"service_tier": tier} if tier else None
+                got = _Entry(provider, model, context).usd(usage, ns(NOV_29))
+                want = model.calc_price(
+                    genai_usage(usage),
+                    provider,
+                    genai_request_timestamp=NOV_29,
+                    price_context=context,
+                ).total_price
+                assert got == pytest.approx(float(want), rel=1e-9, abs=1e-12), (
+                    provider.id,
+                    model.id,
+                    tier,
+                )
+                checked += 1
+    assert checked > 3000
+
+
+def test_a_price_that_cannot_be_computed_is_unpriced_and_not_retried() -> None:
+    database = PricesDatabase()
+    calls = []
+
+    class Broken:
+        def usd(self, usage: TokenCounts, time_ns: int) -> float:
+            calls.append(1)
+            raise ValueError("data the compiler cannot read")
+
+    database._entries[("openai", "gpt-4o", None)] = Broken()
+    for _ in range(3):
+        assert database.usd("openai", "gpt-4o", TokenCounts(10, 10), None, ns(NOV_29)) is None
+    assert calls == [1]

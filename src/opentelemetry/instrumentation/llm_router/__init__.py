@@ -7,10 +7,14 @@ Three sources, one mapping onto the GenAI semantic conventions:
   read from JSON lines (``llm-router-otel ingest``);
 - :class:`LLMRouterInstrumentor`: hooks httpx, httpx2 and aiohttp and records every call to a known
   provider (``request_hook`` / ``response_hook`` add the user's own attributes).
+
+:class:`LLMRouterConsoleSpanExporter` (``OTEL_TRACES_EXPORTER=llm_router_console``) prints them
+readably in a terminal, for local debugging.
 """
 
 from opentelemetry.instrumentation.llm_router._composite import CompositeObserver
 from opentelemetry.instrumentation.llm_router._config import settings_from_env
+from opentelemetry.instrumentation.llm_router._console import LLMRouterConsoleSpanExporter
 from opentelemetry.instrumentation.llm_router._forward import (
     EventMeta,
     ForwardEvent,
@@ -89,6 +93,7 @@ __all__ = [
     "InputTokens",
     "InvalidRequest",
     "InvalidResponse",
+    "LLMRouterConsoleSpanExporter",
     "LLMRouterInstrumentor",
     "LanguageModelUsage",
     "ModelPrice",

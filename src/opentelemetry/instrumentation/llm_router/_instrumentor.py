@@ -39,8 +39,10 @@ from opentelemetry.instrumentation.utils import unwrap
 from wrapt import register_post_import_hook, wrap_function_wrapper
 
 from opentelemetry.instrumentation.llm_router._config import (
+    LITELLM_ADAPTER,
     PROVIDERS,
     HookConfig,
+    env_flag,
     hook_config_from_env,
 )
 from opentelemetry.instrumentation.llm_router._genai import GenAITelemetry
@@ -59,6 +61,7 @@ class LLMRouterInstrumentor(BaseInstrumentor):
     # BaseInstrumentor is a singleton whose __init__ runs again on every construction, so the
     # instrumentor keeps no per-instance state: uninstrument() finds the wrappers on the classes.
     _set_anthropic_env = False
+    _litellm_registered = False
     _hooks: list[Any] = []
     """The hooks whose wrappers this process installed (until uninstrument() disables them)."""
 
@@ -108,6 +111,10 @@ class LLMRouterInstrumentor(BaseInstrumentor):
             LLMRouterInstrumentor._hooks.append(hook)
             wrap_function_wrapper(module, "Client.send", hook.send)
             wrap_function_wrapper(module, "AsyncClient.send", hook.send_async)
+        if env_flag(LITELLM_ADAPTER, False):  # the LiteLLM adapter without a config line
+            from opentelemetry.instrumentation.llm_router._litellm import register_global_callback
+
+            LLMRouterInstrumentor._litellm_registered = register_global_callback()
         if aiohttp:
             # Wrapped when the application imports aiohttp (at once if it has): an application
             # that never uses aiohttp does not pay for importing it.
@@ -138,6 +145,13 @@ class LLMRouterInstrumentor(BaseInstrumentor):
         session_class = getattr(aiohttp, "ClientSession", None)
         if session_class is not None and _is_ours(session_class.__dict__.get("_request"), hooks):
             unwrap(session_class, "_request")
+        if LLMRouterInstrumentor._litellm_registered:
+            from opentelemetry.instrumentation.llm_router._litellm import (
+                unregister_global_callback,
+            )
+
+            unregister_global_callback()
+            LLMRouterInstrumentor._litellm_registered = False
         if LLMRouterInstrumentor._set_anthropic_env:
             os.environ.pop(_ANTHROPIC_TRACING, None)
             LLMRouterInstrumentor._set_anthropic_env = False

@@ -343,7 +343,12 @@ class PricesDatabase:
             self._entries[key] = entry
         if entry is None:
             return None
-        return entry.usd(usage, time_ns)
+        try:
+            return entry.usd(usage, time_ns)
+        except Exception:  # data the compiler cannot read: unpriced from now on, not retried
+            _logger.info("genai-prices: cannot price %s/%s", provider, model, exc_info=True)
+            self._entries[key] = None
+            return None
 
     def _updated(self) -> bool:
         """Whether the library's data changed since it was last read (checked on every call).

@@ -226,6 +226,9 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
         route = data.get("model")
         if operation is None or not isinstance(call_id, str) or not isinstance(route, str):
             return
+        existing = self._open.get(call_id)
+        if existing is not None and existing.task is not None and existing.task is _current_task():
+            return  # the same request again: registered twice (config line and the env variable)
         caller = Caller(auth)
         start_ns = time.time_ns()
         call = self._observer(operation).begin_request(

@@ -447,6 +447,12 @@ def markdown(data: dict[str, Any], summary: dict[str, Any]) -> str:
         note = f" ({t['note']})" if t["note"] else ""
         add(f"| {t['target']}{note} | {measured} | {limit} | {verdict} |")
     add("")
+    if data.get("delivery"):
+        from benchmarks import delivery
+
+        add("## Streams as providers deliver them (`benchmarks/delivery.py`)")
+        add("")
+        add(delivery.markdown(data["delivery"]).replace("### ", "").replace("#### ", "### "))
     add("## Spans and metrics each configuration produced")
     add("")
     add("| configuration | span name | attributes on the last span | metric instruments |")

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
-from benchmarks import bridge, machine, report
+from benchmarks import bridge, delivery, machine, report
 from benchmarks.client import EXIT_UNAVAILABLE
 from benchmarks.configurations import CONFIGURATIONS
 
@@ -143,6 +143,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         help="report a configuration whose package is not installed as skipped instead of failing",
     )
     parser.add_argument(
+        "--no-delivery",
+        action="store_true",
+        help="skip the stream-delivery benchmark (benchmarks/delivery.py)",
+    )
+    parser.add_argument(
         "--report-only",
         action="store_true",
         help="rewrite results.md and the chart from OUT/results.json without measuring",
@@ -209,6 +214,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     finally:
         provider.close()
     data["bridge"] = bridge.measure(python, env, plan["bridge_events"], ROOT)
+    if not args.no_delivery:
+        delivery_plan = dict(delivery.SMOKE if args.smoke else delivery.FULL, smoke=args.smoke)
+        # Smoke: none and ours only (seconds, not minutes); full: ours with and without the
+        # per-chunk metric.
+        delivery_configs = ["none", "ours"] if args.smoke else ["none", "ours", "ours_tpoc"]
+        data["delivery"] = delivery.measure(
+            python, delivery_plan, delivery_configs, None, sys.stdout
+        )
     data["skipped"] = skipped
     data["configs"] = [key for key in configs if key not in skipped]
     data["machine"] = machine.describe()

@@ -116,3 +116,24 @@ def test_every_target_is_in_the_table_with_ours_measured(smoke_run: tuple[Path, 
         if name.startswith(("RSS growth", "OTelObserver", "ForwardEventRecorder")):
             assert target["met"] in (True, False), target
         assert target["met"] in (True, False, None)
+
+
+def test_delivery_rows_for_every_stream_format(smoke_run: tuple[Path, str]) -> None:
+    """The stream-delivery benchmark ran: a per-event row for every format, JSON style and
+    delivery, with ours measured, and the section is in results.md."""
+    from benchmarks.delivery import REPLAY_DELIVERIES
+    from benchmarks.stream_bodies import FORMATS, STYLES
+
+    out, _ = smoke_run
+    data = json.loads((out / "results.json").read_text())
+    rows = data["delivery"]["summary"]
+    for fmt in FORMATS:
+        for style in STYLES:
+            for delivery in REPLAY_DELIVERIES:
+                row = rows[f"replay/{fmt}/{style}/{delivery}"]
+                assert row["ours"]["median"] == row["ours"]["median"], (fmt, style, delivery)
+                assert row["reads_or_events"] > 0
+    assert set(data["delivery"]["rss"]["ours"]) == set(FORMATS)
+    text = (out / "results.md").read_text()
+    assert "Streams as providers deliver them" in text
+    assert "per-event" in text and "coalesced" in text and "keepalive" in text

@@ -20,6 +20,8 @@ import httpx2
 import pytest
 
 from opentelemetry.instrumentation.llm_router._wire import anthropic, gemini, get_format, openai
+from opentelemetry.instrumentation.llm_router._wire._base import ResponseSummary
+from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
 from tests.support.scripted_server import Reply, ScriptedServer, json_reply
 from tests.support.wire_samples import FORMAT_OF_FAMILY, STREAMING_FAMILIES, exchange
 
@@ -324,3 +326,37 @@ def test_a_stream_with_no_output_has_no_time_to_first_chunk(
     assert span.attributes["error.type"] == "overloaded"
     assert "gen_ai.response.time_to_first_chunk" not in span.attributes
     assert sample.path == "/v1/chat/completions"
+
+
+class _UncountedStream(EventStreamParser):
+    """A format's stream parser that does not (yet) say which events carry output."""
+
+    def _event(self, raw: bytes) -> None:
+        pass
+
+    def _summary(self) -> Any:
+        return ResponseSummary()
+
+
+def test_a_parser_without_output_events_is_timed_per_read(
+    tracer_provider: Any, meter_provider: Any, span_exporter: Any, metric_points: Any
+) -> None:
+    """A new format whose parser does not count output events still gets chunk timing (per
+    read, the behaviour before output events), rather than none at all."""
+    from opentelemetry.instrumentation.llm_router._clients._observation import (
+        ResponseObservation,
+    )
+    from opentelemetry.instrumentation.llm_router._genai import GenAITelemetry
+    from opentelemetry.instrumentation.llm_router._genai._telemetry import TelemetrySettings
+
+    telemetry = GenAITelemetry(
+        tracer_provider, meter_provider, TelemetrySettings(record_time_per_output_chunk=True)
+    )
+    call = telemetry.start_call("chat", "openai", "m", stream=True)
+    observation = ResponseObservation(call, _UncountedStream(), 200, False, 100, None, True)
+    for piece in (b": hi\n\n", b"data: 1\n\n", b"data: 2\n\n"):
+        observation.feed_chunk(piece)
+    observation.finish()
+    (span,) = span_exporter.get_finished_spans()
+    assert span.attributes["gen_ai.response.time_to_first_chunk"] >= 0
+    assert sum(p.count for p in metric_points(_PER_CHUNK)) == 2

@@ -27,14 +27,22 @@ from opentelemetry.instrumentation.llm_router._wire import (
         ("api.groq.com", 443, "groq", "openai"),
         ("api.deepseek.com", 443, "deepseek", "openai"),
         ("api.x.ai", 443, "x_ai", "openai"),
-        ("api.cohere.com", 443, "cohere", "openai"),
-        ("api.cohere.ai", 443, "cohere", "openai"),
+        ("api.eu.mistral.ai", 443, "mistral_ai", "openai"),
+        ("api.us.mistral.ai", 443, "mistral_ai", "openai"),
+        ("api.cohere.com", 443, "cohere", "cohere"),
+        ("api.cohere.ai", 443, "cohere", "cohere"),
+        ("api.together.ai", 443, "together", "openai"),
+        ("api-inference.together.ai", 443, "together", "openai"),
+        ("router.huggingface.co", 443, "huggingface", "huggingface"),
+        ("myproject.services.ai.azure.com", 443, "azure.ai.openai", "openai"),
+        ("myres.openai.azure.us", 443, "azure.ai.openai", "openai"),
         ("api.perplexity.ai", 443, "perplexity", "openai"),
         ("openrouter.ai", 443, "openrouter", "openai"),
         ("api.together.xyz", 443, "together", "openai"),
         ("api.fireworks.ai", 443, "fireworks", "openai"),
-        ("localhost", 11434, "ollama", "openai"),
-        ("127.0.0.1", 11434, "ollama", "openai"),
+        ("localhost", 11434, "ollama", "ollama"),
+        ("127.0.0.1", 11434, "ollama", "ollama"),
+        ("::1", 11434, "ollama", "ollama"),
     ],
 )
 def test_builtin_hosts(host: str, port: int, provider: str, fmt: str) -> None:
@@ -143,3 +151,52 @@ def test_default_port_reported_as_none() -> None:
     assert table.lookup("plain.example", None).provider == "p"
     assert table.lookup("odd.example", None) is None
     assert table.lookup("odd.example", 8443).provider == "o"
+
+
+@pytest.mark.parametrize(
+    ("entry", "target", "shown"),
+    [
+        ("127.0.0.1", "localhost", "localhost:8000"),
+        ("localhost", "127.0.0.1", "127.0.0.1:8000"),
+        ("[::1]", "localhost", "localhost:8000"),
+        ("127.0.0.1", "::1", "[::1]:8000"),
+    ],
+)
+def test_another_name_of_this_machine_gets_one_hint(
+    entry: str, target: str, shown: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 10: the entry says 127.0.0.1, the base URL localhost: no span (names are matched
+    exactly), but one WARNING that names the entry to add."""
+    table = HostTable(parse_providers(f"{entry}:8000=gateway")[0])
+    with caplog.at_level("WARNING", logger="opentelemetry.instrumentation.llm_router"):
+        assert table.lookup(target, 8000) is None
+        assert table.lookup(target, 8000) is None
+        assert table.lookup(target, 8001) is None  # no entry on that port anywhere: no hint
+        third = next(
+            n for n in ("localhost", "127.0.0.1", "::1") if n not in (entry.strip("[]"), target)
+        )
+        assert table.lookup(third, 8000) is None  # the hint is given once per table
+    (record,) = caplog.records
+    assert f"'{shown}=gateway/openai'" in record.getMessage()
+    assert "OTEL_PYTHON_LLM_ROUTER_PROVIDERS" in record.getMessage()
+
+
+def test_no_hint_without_a_loopback_entry(caplog: pytest.LogCaptureFixture) -> None:
+    table = HostTable(parse_providers("gw.example:8000=gateway,localhost=lm")[0])
+    with caplog.at_level("WARNING"):
+        assert table.lookup("127.0.0.2", 8000) is None  # not a name we know as this machine
+        assert table.lookup("localhost", 1).provider == "lm"
+        assert table.lookup("127.0.0.1", 1) is None  # hinted: localhost has an any-port entry
+    assert len(caplog.records) == 1
+    assert HostTable().lookup("localhost", 8000) is None
+
+
+@pytest.mark.parametrize(
+    ("provider", "fmt"),
+    [("ollama", "ollama"), ("cohere", "cohere"), ("huggingface", "huggingface"), ("x", "openai")],
+)
+def test_new_formats_by_provider_name(provider: str, fmt: str) -> None:
+    overrides, warnings = parse_providers(f"h.example={provider},g.example=p/{fmt}")
+    assert warnings == []
+    assert overrides[("h.example", None)].format is FORMATS[fmt]
+    assert overrides[("g.example", None)].format is FORMATS[fmt]

@@ -82,6 +82,7 @@ class ResponseObservation:
         "_call",
         "_capture",
         "_content_max",
+        "_counts",
         "_decode_error",
         "_decoder",
         "_done",
@@ -91,6 +92,7 @@ class ResponseObservation:
         "_seen",
         "_status_code",
         "_timed",
+        "feed_chunk",
         "hook",
     )
 
@@ -119,8 +121,16 @@ class ResponseObservation:
         # response has any (an error body sent where a stream was asked for is no first chunk).
         self._timed = status_code < 400 and not isinstance(parser, _BodyBuffer)
         self._seen = 0  # output events already timed
+        # A stream parser that does not count its output events (a format that has not said
+        # which of its events carry output) is timed per read, as a fallback.
+        self._counts = getattr(parser, "counts_output_events", False)
         self.hook: Optional[ResponseHookCall] = None
         """The user's response hook for this call, set by the core when there is one."""
+        self.feed_chunk: Callable[[bytes], None] = self.feed
+        """What a stream wrapper calls for each chunk: :meth:`feed`, or, once nothing is left to
+        time or decode, the parser's own ``feed`` (one call a chunk instead of two). A wrapper
+        must call :meth:`broken` if it raises."""
+        self._shortcut()
 
     @classmethod
     def for_response(
@@ -178,22 +188,36 @@ class ResponseObservation:
                     return
             parser = self._parser
             parser.feed(chunk)
-            if self._timed and parser.output_events > self._seen:  # type: ignore[union-attr]
-                if self._per_chunk and self._call.response_model is None:
-                    # Per-chunk points carry the response model: take it once an event names it.
-                    model = parser.response_model()
-                    if model is not None:
-                        self._call.set_response(model)
-                self._time_outputs(parser.output_events)  # type: ignore[union-attr]
+            if self._timed:
+                seen = parser.output_events if self._counts else self._seen + 1  # type: ignore[union-attr]
+                if seen > self._seen:
+                    if self._per_chunk and self._call.response_model is None:
+                        # Per-chunk points carry the response model: take it once an event
+                        # names it.
+                        model = parser.response_model()  # type: ignore[union-attr]
+                        if model is not None:
+                            self._call.set_response(model)
+                    self._time_outputs(seen)
         except Exception:
-            _logger.debug("could not parse a response chunk", exc_info=True)
-            self._parser = _NullParser()
+            self.broken()
 
     def _time_outputs(self, seen: int) -> None:
         self._call.output_events(time.time_ns(), seen - self._seen)
         self._seen = seen
         if not self._per_chunk:
             self._timed = False  # time to first chunk is known; nothing else is timed
+            self._shortcut()
+
+    def _shortcut(self) -> None:
+        """Let wrappers call the parser directly when this class has nothing to add per chunk."""
+        if not self._timed and self._decoder is None and not self._done:
+            self.feed_chunk = self._parser.feed
+
+    def broken(self) -> None:
+        """``feed_chunk`` raised: stop reading this body (the stream itself goes on)."""
+        _logger.debug("could not parse a response chunk", exc_info=True)
+        self._parser = _NullParser()
+        self.feed_chunk = _ignore
 
     def complete(self, body: bytes) -> None:
         """The whole body, already read by httpx: parse it and end the call (no chunk timing)."""
@@ -258,6 +282,7 @@ class ResponseObservation:
         """Put what the body said (and ``exc``, if reading it failed) on the call; the summary
         for the user's response hook, ``None`` if summarising failed."""
         self._done = True
+        self.feed_chunk = _ignore
         try:
             summary = self._apply_summary()
             if exc is not None:
@@ -304,6 +329,10 @@ def exception_text(exc: BaseException) -> str:
         return str(exc) or type(exc).__qualname__
     except Exception:  # an exception whose __str__ fails
         return type(exc).__qualname__
+
+
+def _ignore(chunk: bytes) -> None:
+    """``feed_chunk`` once the body is no longer read."""
 
 
 def _redacted(summary: ResponseSummary, redaction: Redactor) -> ResponseSummary:

@@ -37,7 +37,10 @@ def stream_classes(sync_base: type, async_base: type) -> tuple[type, type]:
             chunks = iter(self._inner)
             try:
                 for chunk in chunks:
-                    observation.feed(chunk)
+                    try:
+                        observation.feed_chunk(chunk)
+                    except Exception:  # the parser broke: the caller must not notice
+                        observation.broken()
                     yield chunk
             except GeneratorExit:
                 observation.finish()
@@ -82,7 +85,10 @@ def stream_classes(sync_base: type, async_base: type) -> tuple[type, type]:
             chunks = self._inner.__aiter__()
             try:
                 async for chunk in chunks:
-                    observation.feed(chunk)
+                    try:
+                        observation.feed_chunk(chunk)
+                    except Exception:  # the parser broke: the caller must not notice
+                        observation.broken()
                     yield chunk
             except GeneratorExit:
                 observation.finish()

@@ -8,6 +8,7 @@ suffixes. Users add or override hosts with ``OTEL_PYTHON_LLM_ROUTER_PROVIDERS`` 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Optional
 
@@ -34,30 +35,49 @@ BUILTIN_HOSTS: dict[str, ProviderRoute] = {
     "generativelanguage.googleapis.com": _route("gcp.gemini", "gemini"),
     "aiplatform.googleapis.com": _route("gcp.vertex_ai", "gemini"),
     "api.mistral.ai": _route("mistral_ai", "openai"),
+    "api.eu.mistral.ai": _route("mistral_ai", "openai"),
+    "api.us.mistral.ai": _route("mistral_ai", "openai"),
     "api.groq.com": _route("groq", "openai"),
     "api.deepseek.com": _route("deepseek", "openai"),
     "api.x.ai": _route("x_ai", "openai"),
-    "api.cohere.com": _route("cohere", "openai"),
-    "api.cohere.ai": _route("cohere", "openai"),
+    "api.cohere.com": _route("cohere", "cohere"),
+    "api.cohere.ai": _route("cohere", "cohere"),
     "api.perplexity.ai": _route("perplexity", "openai"),
     "openrouter.ai": _route("openrouter", "openai"),
     "api.together.xyz": _route("together", "openai"),
+    "api.together.ai": _route("together", "openai"),
+    "api-inference.together.ai": _route("together", "openai"),
     "api.fireworks.ai": _route("fireworks", "openai"),
+    "router.huggingface.co": _route("huggingface", "huggingface"),
+    "api-inference.huggingface.co": _route("huggingface", "huggingface"),
 }
-"""Exact host names (any port)."""
+"""Exact host names (any port). Each route's format is everything that host speaks, chosen by
+path (see :mod:`._registry`): e.g. Gemini's host reads native, OpenAI-compatible and Vertex
+Anthropic calls."""
 
 BUILTIN_HOST_PORTS: dict[tuple[str, int], ProviderRoute] = {
-    ("localhost", 11434): _route("ollama", "openai"),
-    ("127.0.0.1", 11434): _route("ollama", "openai"),
+    ("localhost", 11434): _route("ollama", "ollama"),
+    ("127.0.0.1", 11434): _route("ollama", "ollama"),
+    ("::1", 11434): _route("ollama", "ollama"),
 }
 """Host and port pairs (a local Ollama is only Ollama on its own port)."""
 
 BUILTIN_SUFFIXES: tuple[tuple[str, ProviderRoute], ...] = (
     (".openai.azure.com", _route("azure.ai.openai", "openai")),
     (".cognitiveservices.azure.com", _route("azure.ai.openai", "openai")),
+    (".services.ai.azure.com", _route("azure.ai.openai", "openai")),
+    (".openai.azure.us", _route("azure.ai.openai", "openai")),
     ("-aiplatform.googleapis.com", _route("gcp.vertex_ai", "gemini")),
 )
-"""Host name suffixes (Azure resources, Vertex AI regional endpoints)."""
+"""Host name suffixes (Azure resources, Azure AI Foundry, Azure Government, Vertex AI regional
+endpoints)."""
+
+LOOPBACK_ALIASES = ("localhost", "127.0.0.1", "::1")
+"""Names of this machine. A request to one of them that matches no entry, while an entry names
+another of them with the same port (the base URL says ``localhost``, the entry ``127.0.0.1``),
+gets no span, as for any unknown host, and one WARNING that names the entry to add. Entries are
+matched exactly: ``localhost`` may resolve to another address than ``127.0.0.1`` (``::1``, or
+another service), so one name is not taken for the other."""
 
 _SUFFIXES = tuple(suffix for suffix, _ in BUILTIN_SUFFIXES)
 
@@ -66,10 +86,14 @@ _DEFAULT_FORMATS = {
     "anthropic": "anthropic",
     "gcp.gemini": "gemini",
     "gcp.vertex_ai": "gemini",
+    "ollama": "ollama",
+    "cohere": "cohere",
+    "huggingface": "huggingface",
 }
 """The format of a known provider name when the user gives none (others: ``openai``)."""
 
 
+_logger = logging.getLogger(__name__)
 _UNKNOWN = object()
 _CACHE_SIZE = 4096
 
@@ -82,7 +106,7 @@ class HostTable:
     is cleared when it reaches :data:`_CACHE_SIZE` entries.
     """
 
-    __slots__ = ("_cache", "_ports", "_user_hosts", "_user_ports")
+    __slots__ = ("_cache", "_hinted", "_ports", "_user_hosts", "_user_ports")
 
     def __init__(self, overrides: Optional[dict[tuple[str, Optional[int]], ProviderRoute]] = None):
         self._user_hosts: dict[str, ProviderRoute] = {}
@@ -92,6 +116,7 @@ class HostTable:
                 self._user_hosts[host.lower()] = route
             else:
                 self._user_ports[(host.lower(), port)] = route
+        self._hinted = False
         # Built-in host:port entries, unless the user claimed that host for every port.
         self._ports = {
             key: route
@@ -140,7 +165,35 @@ class HostTable:
             for suffix, route in BUILTIN_SUFFIXES:
                 if host.endswith(suffix):
                     return route
+        if host in LOOPBACK_ALIASES and not self._hinted:
+            self._hint_loopback(host, port)
         return None
+
+    def _hint_loopback(self, host: str, port: Optional[int]) -> None:
+        """Once per table: a request to ``host:port`` found no entry, but another name of this
+        machine has one for that port (or for every port): say which entry would match."""
+        for alias in LOOPBACK_ALIASES:
+            if alias == host:
+                continue
+            entry = self._user_ports.get((alias, port)) if port is not None else None
+            if entry is None:
+                entry = self._user_hosts.get(alias)
+            if entry is not None:
+                self._hinted = True
+                shown = f"[{host}]" if ":" in host else host
+                target = f"{shown}:{port}" if port is not None else shown
+                _logger.warning(
+                    "OTEL_PYTHON_LLM_ROUTER_PROVIDERS has an entry for %s but not for %s: requests "
+                    "to %s are not traced. Add '%s=%s/%s' (or use the same host name in the base URL "
+                    "and in the entry).",
+                    alias,
+                    host,
+                    target,
+                    target,
+                    entry.provider,
+                    entry.format.name,
+                )
+                return
 
 
 DEFAULT_TABLE = HostTable()
@@ -178,8 +231,9 @@ def parse_providers(
 
     Returns ``({(host, port or None): route}, warnings)``, one warning per malformed entry naming
     the entry and what is wrong; malformed entries are skipped, never fatal. ``format`` is one of
-    ``openai``, ``anthropic``, ``gemini``; without it a provider we know keeps its own format
-    (``anthropic`` -> anthropic, ``gcp.gemini``/``gcp.vertex_ai`` -> gemini) and any other gets
+    ``openai``, ``anthropic``, ``gemini``, ``ollama``, ``cohere``, ``huggingface``; without it a
+    provider we know keeps its own format (``anthropic`` -> anthropic, ``gcp.gemini``/
+    ``gcp.vertex_ai`` -> gemini, ``ollama``, ``cohere``, ``huggingface``) and any other gets
     ``openai``. The provider name is kept as written (use the GenAI conventions' names).
     """
     overrides: dict[tuple[str, Optional[int]], ProviderRoute] = {}

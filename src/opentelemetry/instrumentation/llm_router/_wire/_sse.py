@@ -23,6 +23,7 @@ MAX_EVENT_BYTES = 1 << 20
 _SEP = b"\n\n"
 _LF = b"\n"
 _CR = b"\r"
+_CRLF = b"\r\n"
 _CRLF2 = b"\r\n\r\n"
 
 
@@ -69,23 +70,32 @@ class SSESplitter:
         if self._mode:
             self._feed_other(chunk)
             return
-        if not self._parts and not self._cr and chunk[-2:] == _SEP:
-            # Only complete events: the common case (servers flush per event). One event is
-            # handed over as is, without splitting or copying.
-            if 13 not in chunk:  # b"\r"; an int membership test is a plain memchr
-                if chunk.find(_SEP) == len(chunk) - 2:
-                    self._event(chunk)
-                else:
-                    self._events(chunk)
-                return
-            if (
-                chunk[-4:] == _CRLF2
-                and len(chunk) > 4
-                and chunk.count(13) == 2
-                and chunk.count(10) == 2
-            ):
-                self._event(chunk[:-4])  # one single-line event ended by CRLF CRLF (Gemini)
-                return
+        if not self._parts and not self._cr:
+            # Only complete events is the common case (servers flush per event). One event of
+            # one line (`data: ...`) or two (`event: ...` + `data: ...`) is handed over as is:
+            # memchr scans for line ends decide it, nothing is split or copied.
+            tail = chunk[-2:]
+            if tail == _SEP:
+                if 13 not in chunk:  # b"\r"; an int membership test is a plain memchr
+                    end = len(chunk) - 2
+                    first = chunk.find(_LF)
+                    if first == end or (first < end - 1 and chunk.find(_LF, first + 1) == end):
+                        self._event(chunk)
+                    else:
+                        self._events(chunk)
+                    return
+            elif tail == _CRLF:
+                # One single-line event ended by CRLF CRLF (Gemini): the first CR and the first
+                # LF are the last ones, so nothing inside needs normalising.
+                end = len(chunk) - 4
+                if (
+                    end > 0
+                    and chunk.find(_CR) == end
+                    and chunk.find(_LF) == end + 1
+                    and chunk[end:] == _CRLF2
+                ):
+                    self._event(chunk[:end])
+                    return
         if self._cr or 13 in chunk:
             chunk = self._normalise(chunk)
             if not chunk:

@@ -39,6 +39,10 @@ class EventStreamParser(SSESplitter):
 
     __slots__ = ("_array", "_body", "_body_size", "output_events")
 
+    counts_output_events = False
+    """A format's parser sets this when it counts :attr:`output_events`; without it the hook
+    times the stream per read (the behaviour before output events existed)."""
+
     def __init__(self) -> None:
         SSESplitter.__init__(self)
         self.output_events = 0

@@ -1,5 +1,8 @@
 """The Anthropic Messages wire format (``POST .../v1/messages``, operation ``chat``).
 
+Also Claude on Vertex AI: ``.../publishers/anthropic/models/<model>:rawPredict`` and
+``:streamRawPredict`` carry the same Messages bodies, with the model in the path.
+
 Usage: Anthropic's ``input_tokens`` counts only the uncached part of the prompt, so the GenAI
 input count is ``input_tokens + cache_read_input_tokens + cache_creation_input_tokens``; the cache
 counts are also reported on their own. In a stream, ``message_start`` carries the first usage and
@@ -100,7 +103,7 @@ def _token_counts(counts: dict[str, int]) -> Optional[TokenCounts]:
 def _error_of(obj: dict[str, Any], summary: ResponseSummary) -> None:
     error = obj.get("error")
     if isinstance(error, dict):
-        summary.error_type = error_code(error, "type", "code")
+        summary.error_type = error_code(error, "type", "code", "status")
         summary.error_message = scrub(error.get("message"))
 
 
@@ -161,6 +164,8 @@ class MessagesStream(EventStreamParser):
     Output events: ``content_block_delta`` events whose delta has non-empty ``text``,
     ``thinking`` or ``partial_json`` (a ``signature_delta`` is not output; nor are ``ping``,
     ``message_start``, ``content_block_start``/``stop`` or ``message_delta``)."""
+
+    counts_output_events = True
 
     __slots__ = ("_blocks", "_capture", "_counts", "_reason", "_summary_obj")
 
@@ -261,6 +266,25 @@ class MessagesStream(EventStreamParser):
         return self._summary_obj.response_model
 
 
+_VERTEX_PUBLISHER = "/publishers/anthropic/models/"
+_VERTEX_METHODS = (":rawPredict", ":streamRawPredict")
+
+
+def _vertex_model(path: str) -> Optional[str]:
+    """The model of a Vertex AI Anthropic call, ``.../publishers/anthropic/models/<model>:
+    rawPredict`` or ``:streamRawPredict`` (the body has no ``model`` there); else ``None``. The
+    token counter (``.../models/count-tokens:rawPredict``) is no generation call."""
+    if not path.endswith(_VERTEX_METHODS):
+        return None
+    at = path.find(_VERTEX_PUBLISHER)
+    if at < 0:
+        return None
+    model = path[at + len(_VERTEX_PUBLISHER) : path.rfind(":")]
+    if not model or "/" in model or model == "count-tokens":
+        return None
+    return model
+
+
 class AnthropicFormat:
     """Anthropic Messages API."""
 
@@ -272,13 +296,16 @@ class AnthropicFormat:
         if method != "POST":
             return None
         path = strip_query(path)
+        path_model = None
         if not path.endswith("/messages"):
-            return None
-        fields, full = read_body(body, capture_content, need_model=True)
+            path_model = _vertex_model(path)
+            if path_model is None:
+                return None
+        fields, full = read_body(body, capture_content, need_model=path_model is None)
         return RequestInfo(
             operation="chat",
-            request_model=text(fields.get("model")),
-            stream=fields.get("stream") is True,
+            request_model=text(fields.get("model")) or path_model,
+            stream=fields.get("stream") is True or path.endswith(":streamRawPredict"),
             parameters=_parameters(fields),
             kind=MESSAGES,
             body=full if capture_content else None,

@@ -273,6 +273,8 @@ class GenerateContentStream(EventStreamParser):
     part.
     """
 
+    counts_output_events = True
+
     __slots__ = ("_acc", "_pending", "_ready")
 
     def __init__(self, capture: bool) -> None:
@@ -293,16 +295,30 @@ class GenerateContentStream(EventStreamParser):
         self._look(raw)
 
     def _look(self, data: bytes) -> None:
-        if not self._ready or self._acc.capture or has_live(data, _FINISH) or _ERROR in data:
-            if self._pending is not None:
-                pending = self._pending
-                self._pending = None
-                self._decode(pending)
-            self._decode(data)
+        if not self._ready or self._acc.capture or (_FINISH in data and has_live(data, _FINISH)):
+            self._decode_now(data)
         elif _COUNT in data:
             self._pending = data
+        at = data.find(_TEXT)
+        if at >= 0:  # the common case: a text part, compact or single-spaced
+            if data.startswith(b':"', at + 6):
+                if data[at + 8 : at + 9] != b'"':
+                    self.output_events += 1
+                    return
+            elif data.startswith(b': "', at + 6) and data[at + 9 : at + 10] != b'"':
+                self.output_events += 1
+                return
         if has_text(data, _TEXT) or any(key in data for key in _OTHER_PARTS):
             self.output_events += 1
+        elif _ERROR in data:
+            self._decode_now(data)
+
+    def _decode_now(self, data: bytes) -> None:
+        pending = self._pending
+        if pending is not None:  # older than this chunk: its counts first
+            self._pending = None
+            self._decode(pending)
+        self._decode(data)
 
     def _decode(self, data: bytes) -> None:
         if data[:5] == b"data:":

@@ -31,18 +31,17 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
     ResponseSummary,
     StreamParser,
 )
+from opentelemetry.instrumentation.llm_router._wire._errors import first_object, read_error
 from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
 from opentelemetry.instrumentation.llm_router._wire._scan import has_live, has_text, has_value
 from opentelemetry.instrumentation.llm_router._wire._sse import event_data, event_name
 from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
 from opentelemetry.instrumentation.llm_router._wire._values import (
     count,
-    error_code,
     integer,
     loads,
     mapping,
     number,
-    scrub,
     sequence,
     strings,
     text,
@@ -191,17 +190,8 @@ def _chunk_usage(obj: dict[str, Any]) -> Any:
 
 
 def _error_of(obj: dict[str, Any], summary: ResponseSummary) -> None:
-    """``{"error": {"code"/"type"/"message"}}`` (or a bare error event) into the summary."""
-    error = obj.get("error")
-    if isinstance(error, dict):
-        summary.error_type = error_code(error, "code", "type")
-        summary.error_message = scrub(error.get("message"))
-    elif obj.get("type") == "error":  # Responses stream `error` event: fields at top level
-        summary.error_type = error_code(obj, "code")
-        summary.error_message = scrub(obj.get("message"))
-    elif isinstance(error, str):  # some compatible servers send {"error": "text"}
-        summary.error_type = "error"
-        summary.error_message = scrub(error)
+    """An error body or error event into the summary (every shape: see :mod:`._errors`)."""
+    read_error(obj, summary)
 
 
 def responses_finish_reason(response: dict[str, Any]) -> Optional[str]:
@@ -349,6 +339,7 @@ _CONTENT = b'"content"'
 _TEXT = b'"text"'
 _OTHER_OUTPUT_TEXT = (b'"reasoning_content"', b'"reasoning"', b'"refusal"')
 _OTHER_OUTPUT_VALUE = (b'"tool_calls"', b'"function_call"')
+_NULLS = (b":null", b": null")
 
 
 def _chat_output(data: bytes) -> bool:
@@ -368,27 +359,41 @@ class ChoicesStream(EventStreamParser):
     """Chat Completions and legacy Completions streams: ``data: {chunk}`` ... ``data: [DONE]``.
 
     Without capture, a chunk is decoded only when it is the first with id and model, or its bytes
-    show a finish reason, usage or error that is not ``null`` (whatever the JSON spacing; see
-    :mod:`._scan`). Output events: see :func:`_chat_output`; for legacy Completions, a choice
-    with non-empty ``text``.
+    show a finish reason or an error that is not ``null`` (whatever the JSON spacing; see
+    :mod:`._scan`). A chunk whose usage is not ``null`` is kept as bytes and decoded when the next
+    chunk is decoded or the stream ends (servers that repeat cumulative usage on every chunk cost
+    one decode, not one per chunk). One choice per chunk is assumed unless the request asked for
+    more (``n``): then every ``finish_reason`` in a chunk is looked at, not only the last.
+
+    Output events: see :func:`_chat_output`; for legacy Completions, a choice with non-empty
+    ``text``. The common case (a compact or single-spaced non-empty ``content`` string) is
+    decided inline; anything else goes through the general scan.
     """
+
+    counts_output_events = True
 
     __slots__ = (
         "_capture",
         "_choices",
-        "_completions",
         "_kind",
+        "_multi",
+        "_output_key",
+        "_pending",
         "_ready",
         "_reasons",
         "_summary_obj",
     )
 
-    def __init__(self, kind: str, capture: bool) -> None:
+    def __init__(self, kind: str, capture: bool, choices: int = 1) -> None:
         EventStreamParser.__init__(self)
         self._kind = kind
-        self._completions = kind == COMPLETIONS
+        self._output_key = _TEXT if kind == COMPLETIONS else _CONTENT
+        self._multi = choices != 1
         self._capture = capture
-        self._ready = False  # id and model known: from now on, skip chunks that carry nothing
+        # Decode every chunk until id and model are known (always, with capture); then skip
+        # the chunks that carry nothing.
+        self._ready = False
+        self._pending: Optional[bytes] = None  # the latest undecoded chunk with usage
         self._reasons: dict[int, str] = {}
         self._choices: dict[int, _Choice] = {}
         self._summary_obj = ResponseSummary()
@@ -399,21 +404,54 @@ class ChoicesStream(EventStreamParser):
             if not data:
                 return
             raw = data
+        if not self._ready:
+            self._decode(raw)
+            if self._is_output(raw):
+                self.output_events += 1
+            return
+        at = raw.rfind(_FINISH)
         if (
-            self._capture
-            or not self._ready
-            or has_live(raw, _FINISH)
-            or has_live(raw, _USAGE)
-            or _ERROR in raw
+            at >= 0
+            and (self._multi or not raw.startswith(_NULLS, at + 15))
+            and has_live(raw, _FINISH)
         ):
             self._decode(raw)
-        if self._completions:
-            if has_text(raw, _TEXT):
+            if self._is_output(raw):
                 self.output_events += 1
-        elif _chat_output(raw):
+            return
+        at = raw.rfind(_USAGE)
+        if at >= 0 and not raw.startswith(_NULLS, at + 7) and has_live(raw, _USAGE):
+            self._pending = raw
+        # Output: the first content string, non-empty, written compact or with one space.
+        key = self._output_key
+        at = raw.find(key)
+        if at >= 0:
+            end = at + len(key)
+            if raw.startswith(b':"', end):
+                if raw[end + 2 : end + 3] != b'"':
+                    self.output_events += 1
+                    return
+            elif raw.startswith(b': "', end) and raw[end + 3 : end + 4] != b'"':
+                self.output_events += 1
+                return
+        if self._is_output(raw):
             self.output_events += 1
+        elif _ERROR in raw:
+            self._decode(raw)
+
+    def _is_output(self, raw: bytes) -> bool:
+        if self._output_key is _TEXT:
+            return has_text(raw, _TEXT)
+        return _chat_output(raw)
 
     def _decode(self, raw: bytes) -> None:
+        pending = self._pending
+        if pending is not None:  # older than this chunk: its usage first
+            self._pending = None
+            self._decode_one(pending)
+        self._decode_one(raw)
+
+    def _decode_one(self, raw: bytes) -> None:
         data = event_data(raw) if raw[:5] == b"data:" else raw
         if not data or data[:1] != b"{":
             return  # [DONE]
@@ -473,11 +511,15 @@ class ChoicesStream(EventStreamParser):
             entry[2].add(function.get("arguments"))
 
     def _whole(self, body: bytes) -> None:
-        obj = loads(body)
+        obj = first_object(loads(body))
         if isinstance(obj, dict):
             _summarise_response(self._kind, obj, self._capture, self._summary_obj)
 
     def _summary(self) -> ResponseSummary:
+        if self._pending is not None:
+            pending = self._pending
+            self._pending = None
+            self._decode_one(pending)
         summary = self._summary_obj
         if self._reasons:
             summary.finish_reasons = [self._reasons[i] for i in sorted(self._reasons)]
@@ -517,6 +559,8 @@ class ResponsesStream(EventStreamParser):
 
     Output events: every ``*.delta`` event (output text, refusal, reasoning text and summaries,
     function-call arguments, audio, ...) whose ``delta`` is a non-empty string."""
+
+    counts_output_events = True
 
     __slots__ = ("_capture", "_summary_obj")
 
@@ -662,7 +706,7 @@ class OpenAIFormat:
         self, info: RequestInfo, body: bytes, capture_content: bool
     ) -> ResponseSummary:
         summary = ResponseSummary()
-        obj = loads(body)
+        obj = first_object(loads(body))
         if isinstance(obj, dict):
             _summarise_response(info.kind, obj, capture_content, summary)
         return summary
@@ -670,7 +714,8 @@ class OpenAIFormat:
     def stream_parser(self, info: RequestInfo, capture_content: bool) -> StreamParser:
         if info.kind == RESPONSES:
             return ResponsesStream(capture_content)
-        return ChoicesStream(info.kind, capture_content)
+        choices = info.parameters.choice_count if info.parameters is not None else None
+        return ChoicesStream(info.kind, capture_content, choices or 1)
 
     def input_messages(
         self, info: RequestInfo

@@ -1,0 +1,291 @@
+"""Ollama's native API: ``/api/chat``, ``/api/generate``, ``/api/embed`` (and the older
+``/api/embeddings``).
+
+| path | operation | kind |
+| --- | --- | --- |
+| ``/api/chat`` | ``chat`` | ``chat`` |
+| ``/api/generate`` | ``text_completion`` | ``generate`` |
+| ``/api/embed``, ``/api/embeddings`` | ``embeddings`` | ``embed`` |
+
+Chat and generate **stream by default**: a request without ``"stream": false`` is answered with
+newline-delimited JSON (``application/x-ndjson``), one object per line, the last one with
+``"done": true``. Usage is on that last object (or the whole body): ``prompt_eval_count`` (input)
+and ``eval_count`` (output); the finish reason is ``done_reason`` (``stop``, ``length``, ...). The
+``*_duration`` fields are nanoseconds of server time; they are not reported (the span times the
+call itself). There is no response id. Request parameters live in ``options`` (``num_predict`` is
+the max tokens). Errors are ``{"error": "text"}``, as a body or as a line of a stream: the text is
+the message and ``error.type`` falls back to the HTTP status.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from opentelemetry.instrumentation.llm_router._genai import RequestParameters, TokenCounts
+from opentelemetry.instrumentation.llm_router._wire import _content as C
+from opentelemetry.instrumentation.llm_router._wire._base import (
+    RequestInfo,
+    ResponseSummary,
+    StreamParser,
+)
+from opentelemetry.instrumentation.llm_router._wire._errors import read_error
+from opentelemetry.instrumentation.llm_router._wire._ndjson import LineSplitter
+from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
+from opentelemetry.instrumentation.llm_router._wire._scan import has_text, has_value
+from opentelemetry.instrumentation.llm_router._wire._values import (
+    count,
+    integer,
+    loads,
+    mapping,
+    number,
+    sequence,
+    strings,
+    text,
+)
+
+CHAT = "chat"
+GENERATE = "generate"
+EMBED = "embed"
+_ENDPOINTS = {
+    "/api/chat": ("chat", CHAT),
+    "/api/generate": ("text_completion", GENERATE),
+    "/api/embed": ("embeddings", EMBED),
+    "/api/embeddings": ("embeddings", EMBED),
+}
+
+
+def _parameters(kind: str, body: dict[str, Any]) -> Optional[RequestParameters]:
+    options = mapping(body.get("options"))
+    if kind == EMBED or not options:
+        return None
+    params = RequestParameters(
+        max_tokens=integer(options.get("num_predict")),
+        temperature=number(options.get("temperature")),
+        top_p=number(options.get("top_p")),
+        top_k=number(options.get("top_k")),
+        frequency_penalty=number(options.get("frequency_penalty")),
+        presence_penalty=number(options.get("presence_penalty")),
+        stop_sequences=strings(options.get("stop")),
+        seed=integer(options.get("seed")),
+    )
+    return params if params.attributes() else None
+
+
+def _usage(obj: dict[str, Any]) -> Optional[TokenCounts]:
+    input_tokens = count(obj.get("prompt_eval_count"))
+    output_tokens = count(obj.get("eval_count"))
+    if input_tokens is None and output_tokens is None:
+        return None
+    return TokenCounts(input_tokens=input_tokens, output_tokens=output_tokens)
+
+
+class _Output:
+    """What a capturing reader accumulates: text, thinking and tool calls of one answer."""
+
+    __slots__ = ("text", "thinking", "tools")
+
+    def __init__(self) -> None:
+        self.text = C.TextBuffer()
+        self.thinking = C.TextBuffer()
+        self.tools: list[dict[str, Any]] = []
+
+    def add(self, kind: str, obj: dict[str, Any]) -> None:
+        if kind == GENERATE:
+            self.text.add(obj.get("response"))
+            self.thinking.add(obj.get("thinking"))
+            return
+        message = mapping(obj.get("message"))
+        self.text.add(message.get("content"))
+        self.thinking.add(message.get("thinking"))
+        for call in sequence(message.get("tool_calls")):
+            call = mapping(call)
+            function = mapping(call.get("function"))
+            self.tools.append(
+                C.tool_call_part(
+                    text(call.get("id")), text(function.get("name")), function.get("arguments")
+                )
+            )
+
+    def messages(self, reason: Optional[str]) -> list[dict[str, Any]]:
+        parts: list[dict[str, Any]] = []
+        if self.thinking:
+            parts.append(C.reasoning_part(self.thinking.value()))
+        if self.text:
+            parts.append(C.text_part(self.text.value()))
+        parts.extend(self.tools)
+        return [C.output_message(parts, reason)] if parts else []
+
+
+class _Reader:
+    """Reads response objects (one whole body, or the lines of a stream) into a summary."""
+
+    __slots__ = ("_kind", "_output", "reason", "summary")
+
+    def __init__(self, kind: str, capture: bool) -> None:
+        self._kind = kind
+        self._output = _Output() if capture and kind != EMBED else None
+        self.reason: Optional[str] = None
+        self.summary = ResponseSummary()
+
+    def take(self, obj: dict[str, Any]) -> None:
+        summary = self.summary
+        if summary.response_model is None:
+            summary.response_model = text(obj.get("model"))
+        if "error" in obj:
+            read_error(obj, summary)
+        if self._output is not None:
+            self._output.add(self._kind, obj)
+        if obj.get("done") is True or self._kind == EMBED:
+            usage = _usage(obj)
+            if usage is not None:
+                summary.usage = usage
+            reason = text(obj.get("done_reason"))
+            if reason:
+                self.reason = reason
+
+    def result(self) -> ResponseSummary:
+        summary = self.summary
+        if self.reason:
+            summary.finish_reasons = [self.reason]
+        if self._output is not None:
+            messages = self._output.messages(self.reason)
+            if messages:
+                summary.output_messages = messages
+        return summary
+
+
+_CONTENT = b'"content"'
+_RESPONSE = b'"response"'
+_THINKING = b'"thinking"'
+_TOOL_CALLS = b'"tool_calls"'
+
+
+class NDJSONStream(LineSplitter):
+    """An Ollama stream. Without capture a line is decoded only when it is the first (the model),
+    the last (``"done": true``: usage, reason) or an error.
+
+    Output events: lines with non-empty ``content`` / ``thinking`` (generate: ``response`` /
+    ``thinking``) or ``tool_calls``; the final ``done`` line with empty content is not output."""
+
+    counts_output_events = True  # the hook times these, not reads
+
+    __slots__ = ("_capture", "_reader", "_text_key", "output_events")
+
+    def __init__(self, kind: str, capture: bool) -> None:
+        LineSplitter.__init__(self)
+        self._capture = capture
+        self._reader = _Reader(kind, capture)
+        self._text_key = _RESPONSE if kind == GENERATE else _CONTENT
+        self.output_events = 0
+
+    def _lines(self, data: bytes) -> None:
+        reader = self._reader
+        for line in data.split(b"\n") if 10 in data else (data,):
+            if (
+                has_text(line, self._text_key)
+                or has_text(line, _THINKING)
+                or has_value(line, _TOOL_CALLS)
+            ):
+                self.output_events += 1
+            if (
+                not self._capture
+                and reader.summary.response_model is not None
+                and line.find(b'"done":true') < 0
+                and line.find(b'"done": true') < 0
+                and line.find(b'"error"') < 0
+            ):
+                continue
+            obj = loads(line) if line.strip() else None
+            if isinstance(obj, dict):
+                reader.take(obj)
+
+    def response_model(self) -> Optional[str]:
+        """The model as soon as a line named it (per-chunk metric points carry it)."""
+        return self._reader.summary.response_model
+
+    def summary(self) -> ResponseSummary:
+        self.flush_lines()
+        return self._reader.result()
+
+
+def _chat_input(messages: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for message in map(mapping, sequence(messages)):
+        role = text(message.get("role")) or "user"
+        content = message.get("content")
+        if role == "tool":
+            parts = [C.tool_response_part(text(message.get("tool_call_id")), content)]
+        else:
+            parts = [C.text_part(content)] if isinstance(content, str) and content else []
+            parts.extend(C.other_part("image") for _ in sequence(message.get("images")))
+            for call in map(mapping, sequence(message.get("tool_calls"))):
+                function = mapping(call.get("function"))
+                parts.append(
+                    C.tool_call_part(
+                        text(call.get("id")), text(function.get("name")), function.get("arguments")
+                    )
+                )
+        out.append({"role": role, "parts": parts})
+    return out
+
+
+class OllamaFormat:
+    """Ollama's native API (its OpenAI-compatible ``/v1/...`` is the ``openai`` format)."""
+
+    name = "ollama"
+
+    def request_info(
+        self, method: str, path: str, body: Optional[bytes], capture_content: bool = False
+    ) -> Optional[RequestInfo]:
+        if method != "POST":
+            return None
+        endpoint = _ENDPOINTS.get(strip_query(path))
+        if endpoint is None:
+            return None
+        operation, kind = endpoint
+        fields, full = read_body(body, capture_content, need_model=True)
+        return RequestInfo(
+            operation=operation,
+            request_model=text(fields.get("model")),
+            stream=kind != EMBED and fields.get("stream") is not False,
+            parameters=_parameters(kind, fields),
+            kind=kind,
+            body=full if capture_content else None,
+        )
+
+    def parse_response(
+        self, info: RequestInfo, body: bytes, capture_content: bool
+    ) -> ResponseSummary:
+        # A stream read as one body is several lines: each is an object of its own.
+        reader = _Reader(info.kind, capture_content)
+        for line in body.split(b"\n"):
+            obj = loads(line) if line.strip() else None
+            if isinstance(obj, dict):
+                reader.take(obj)
+        return reader.result()
+
+    def stream_parser(self, info: RequestInfo, capture_content: bool) -> StreamParser:
+        return NDJSONStream(info.kind, capture_content)
+
+    def input_messages(
+        self, info: RequestInfo
+    ) -> tuple[Optional[list[dict[str, Any]]], Optional[list[dict[str, Any]]]]:
+        body = info.body
+        if not isinstance(body, dict):
+            return None, None
+        if info.kind == CHAT:
+            return _chat_input(body.get("messages")) or None, None
+        if info.kind == GENERATE:
+            prompt = body.get("prompt")
+            system = body.get("system")
+            messages = (
+                [{"role": "user", "parts": [C.text_part(prompt)]}]
+                if isinstance(prompt, str)
+                else None
+            )
+            instructions = [C.text_part(system)] if isinstance(system, str) and system else None
+            return messages, instructions
+        return None, None
+
+
+OLLAMA = OllamaFormat()

@@ -23,7 +23,8 @@ bash scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 echo "== Python $(python_version .venv/bin/python): the whole suite" >&2
-.venv/bin/python -m pytest "$@"
+newest=0
+.venv/bin/python -m pytest "$@" || newest=$?
 
 # A test path among the arguments (tests/test_x.py, tests/test_x.py::test_y, docs/) is a focused
 # run: the oldest-Python pass, which has its own file list, is left out.
@@ -35,8 +36,15 @@ for arg in "$@"; do
   fi
 done
 if [ "${SKIP_OLDEST:-}" = 1 ] || $focused; then
-  exit 0
+  exit "$newest"
 fi
+# Run even when the newest failed, so that one failure does not hide the other's.
 bash scripts/setup.sh --oldest
 echo "== Python $(python_version .venv-oldest/bin/python): the package's own tests" >&2
-.venv-oldest/bin/python -m pytest "$@" "${PACKAGE_TESTS[@]}"
+oldest=0
+.venv-oldest/bin/python -m pytest "$@" "${PACKAGE_TESTS[@]}" || oldest=$?
+if [ "$newest" != 0 ]; then
+  echo "== the whole suite on the newest Python failed (pytest exit $newest)" >&2
+  exit "$newest"
+fi
+exit "$oldest"

@@ -2,8 +2,8 @@
 
 ``_request`` is where every aiohttp call starts (``session.get/post/request`` and the
 ``async with`` forms all go through it), for sessions created before or after ``instrument()``.
-For a URL whose host is no known LLM provider the wrapper costs a few string operations and one
-table lookup and calls through, without even an extra coroutine. For a provider host it adds a
+For a URL whose host is no known LLM provider the wrapper costs one ``split`` and one dictionary
+lookup of the URL's authority and calls through, without even an extra coroutine. For a provider host it adds a
 client middleware (aiohttp >= 3.12) for this one request, innermost, so it sees the final request
 (URL with query, merged headers, auth, the body as aiohttp will send it) and spans the connection,
 the sending and the response headers, exactly as ``send`` does for httpx. The response's body
@@ -54,6 +54,7 @@ class AiohttpHook:
         """Record nothing from now on (``uninstrument()`` when another library's wrapper holds
         ours, so ours cannot be removed from the chain)."""
         self._lookup = _no_route
+        self._authorities.clear()  # what the old lookup answered no longer holds
 
     def request(self, wrapped: Callable[..., Any], session: Any, args: Any, kwargs: Any) -> Any:
         """``ClientSession._request(method, str_or_url, **kwargs)``: a coroutine either way."""

@@ -36,9 +36,10 @@ def with_attempt_counter(counter: AttemptCounter, parent: Optional[Context] = No
     return context.set_value(_COUNTER_KEY, counter, parent)
 
 
-def next_attempt() -> Optional[int]:
-    """The number of the upstream call starting now, or ``None`` outside any router request."""
-    counter = context.get_value(_COUNTER_KEY)
+def next_attempt(current: Optional[Context] = None) -> Optional[int]:
+    """The number of the upstream call starting now, or ``None`` outside any router request
+    (``current``: the current context, when the caller holds it already)."""
+    counter = context.get_value(_COUNTER_KEY, current)
     if counter is None:
         return None
     return counter.next()  # type: ignore[attr-defined, no-any-return]

@@ -52,12 +52,16 @@ def bounded(value: str, limit: int = MAX_TEXT) -> str:
     """``value`` cut to ``limit`` characters and made UTF-8 clean (see :func:`exportable`)."""
     if len(value) > limit:
         value = value[:limit]
+    elif value.isascii():  # nearly every value: no second call (this runs several times a call)
+        return value
     return exportable(value)
 
 
 def text(value: Any, limit: int = MAX_TEXT) -> Optional[str]:
     """A non-empty string, cut to ``limit`` characters; anything else is ``None``."""
     if type(value) is str and value:
+        if len(value) <= limit and value.isascii():
+            return value  # the common case answered here: one call, not three
         return bounded(value, limit)
     return None
 

@@ -20,6 +20,7 @@ from opentelemetry.instrumentation.llm_router._clients._observation import (
     ResponseObservation,
     content_json,
     exception_text,
+    summarise_body,
 )
 from opentelemetry.instrumentation.llm_router._clients._user_hooks import (
     ResponseHookCall,
@@ -115,7 +116,8 @@ class CallCore:
         info = wire_format.request_info(method, path, body, config.capture_content)
         if info is None:
             return None
-        parent_span = trace.get_current_span()
+        current = context.get_current()  # read once: the span, the attempt counter, the parent
+        parent_span = trace.get_current_span(current)
         call = self.telemetry.start_call(
             info.operation,
             route.provider,
@@ -124,17 +126,19 @@ class CallCore:
             server_port=port or DEFAULT_PORTS.get(scheme),
             stream=info.stream,
             parameters=info.parameters,
+            parent=current,
         )
-        attempt = next_attempt()
+        attempt = next_attempt(current)
         if attempt is not None:  # inside a router request that counts its upstream calls
             call.set_attempt(attempt)
-        sdk_span_name = _enclosing_sdk_span(parent_span)
-        if sdk_span_name is not None:
-            call.set_inside_sdk_span(sdk_span_name)
+        if parent_span is not trace.INVALID_SPAN:
+            sdk_span_name = _enclosing_sdk_span(parent_span)
+            if sdk_span_name is not None:
+                call.set_inside_sdk_span(sdk_span_name)
         if config.capture_content:
             self._capture_input(call, wire_format, info)
         token = context.attach(
-            context.set_value(IN_CALL, True, trace.set_span_in_context(call.span))
+            context.set_value(IN_CALL, True, trace.set_span_in_context(call.span, current))
         )
         return Started(
             call, wire_format, info, token, request, credentials, body, config.capture_content
@@ -162,6 +166,33 @@ class CallCore:
             # (h11 quotes a refused header value) and only ever reaches telemetry redacted.
             error.__suppress_context__ = True
             _logger.debug("llm_router: could not record a failed request", exc_info=True)
+
+    def complete(self, started: Started, status_code: int, content_type: str, body: bytes) -> bool:
+        """A whole JSON body the client library already read: parse it, put what it says on the
+        call and end the call, here and now; ``False`` (nothing done) when the body needs an
+        :meth:`observation` instead: an event stream, or a user's response hook to call.
+
+        The same outcome as an observation fed the whole body, without building one: this is
+        every non-streamed call, so it is kept short."""
+        info = started.info
+        if (
+            content_type.startswith("text/event-stream")
+            or (info.stream and status_code < 400)
+            or (self.hooks is not None and self.hooks.has_response_hook)
+        ):
+            return False
+        config = self.config
+        summarise_body(
+            started.call,
+            started.format,
+            info,
+            status_code,
+            body,
+            config.capture_content,
+            config.content_max_length,
+            started.redactor,
+        )
+        return True
 
     def observation(
         self,

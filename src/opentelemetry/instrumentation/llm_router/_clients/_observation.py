@@ -293,34 +293,81 @@ class ResponseObservation:
             return None
 
     def _apply_summary(self) -> ResponseSummary:
-        summary = self._parser.summary()
-        call = self._call
-        call.set_response(
-            summary.response_model,
-            summary.response_id,
-            summary.finish_reasons,
-            service_tier=summary.service_tier,
-            system_fingerprint=summary.system_fingerprint,
-            conversation_id=summary.conversation_id,
+        return apply_summary(
+            self._call,
+            self._parser.summary(),
+            self._status_code,
+            self._capture,
+            self._content_max,
+            self._redactor,
+            self.hook is not None,
         )
-        call.set_usage(summary.usage)
-        if self._capture and summary.output_messages is not None:
-            call.set_content(
-                output_messages=content_json(summary.output_messages, self._content_max)
-            )
-        if summary.error_type is not None or self._status_code >= 400:
-            error_type = summary.error_type or str(self._status_code)
-            message = summary.error_message or error_type
-            redaction = self._redaction()
-            call.fail(error_type, message, None, redaction)
-            if self.hook is not None:  # the user's hook sees what the span sees
-                summary = _redacted(summary, redaction or Redactor())
-        return summary
 
     def _redaction(self) -> Optional[Redactor]:
         """The request's redaction step (credentials, and its message text unless content is
         captured), built only now that the call failed; ``None``: key shapes only."""
         return None if self._redactor is None else self._redactor()
+
+
+def apply_summary(
+    call: GenAICall,
+    summary: ResponseSummary,
+    status_code: int,
+    capture: bool,
+    content_max_length: int,
+    redactor: Optional[RedactorFactory],
+    for_hook: bool,
+) -> ResponseSummary:
+    """Put what a response said on its call (failing it for an error body or status); the
+    summary for the user's response hook (``for_hook``: its error text redacted as the span's)."""
+    call.set_response(
+        summary.response_model,
+        summary.response_id,
+        summary.finish_reasons,
+        service_tier=summary.service_tier,
+        system_fingerprint=summary.system_fingerprint,
+        conversation_id=summary.conversation_id,
+    )
+    call.set_usage(summary.usage)
+    if capture and summary.output_messages is not None:
+        call.set_content(output_messages=content_json(summary.output_messages, content_max_length))
+    if summary.error_type is not None or status_code >= 400:
+        error_type = summary.error_type or str(status_code)
+        message = summary.error_message or error_type
+        # The request's redaction step, built only now that the call failed (None: key shapes).
+        redaction = None if redactor is None else redactor()
+        call.fail(error_type, message, None, redaction)
+        if for_hook:  # the user's hook sees what the span sees
+            summary = _redacted(summary, redaction or Redactor())
+    return summary
+
+
+def summarise_body(
+    call: GenAICall,
+    wire_format: WireFormat,
+    info: RequestInfo,
+    status_code: int,
+    body: bytes,
+    capture: bool,
+    content_max_length: int,
+    redactor: Optional[RedactorFactory],
+) -> None:
+    """A whole non-streamed body already read: summarise it onto ``call`` and end the call.
+
+    What :class:`ResponseObservation` does with such a body (a body over
+    :data:`MAX_BUFFERED_BODY` is not parsed; a failure to summarise is logged and the call still
+    ends), for a call without a user's response hook; never raises."""
+    try:
+        summary = (
+            wire_format.parse_response(info, body, capture)
+            if len(body) <= MAX_BUFFERED_BODY
+            else ResponseSummary()
+        )
+        apply_summary(call, summary, status_code, capture, content_max_length, redactor, False)
+    except Exception:
+        _logger.debug("could not summarise a response", exc_info=True)
+    finally:
+        call.end()
 
 
 def exception_text(exc: BaseException) -> str:

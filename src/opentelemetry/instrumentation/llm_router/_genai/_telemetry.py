@@ -128,7 +128,7 @@ class RequestParameters:
     (a frozen dataclass costs several times more to build).
     """
 
-    __slots__ = tuple(field for field, _ in _PARAMETER_ATTRIBUTES)
+    __slots__ = (*(field for field, _ in _PARAMETER_ATTRIBUTES), "_span_attributes")
 
     max_tokens: Optional[int]
     temperature: Optional[float]
@@ -182,6 +182,7 @@ class RequestParameters:
         self.conversation_id = conversation_id
         self.openai_api_type = openai_api_type
         self.openai_service_tier = openai_service_tier
+        self._span_attributes: Optional[dict[str, Any]] = None
 
     def attributes(self) -> dict[str, Any]:
         """The ``gen_ai.request.*`` attributes of the parameters that are set."""
@@ -191,6 +192,17 @@ class RequestParameters:
             if value is not None:
                 attributes[name] = value
         return attributes
+
+    def span_attributes(self) -> dict[str, Any]:
+        """:meth:`attributes` made export-safe (``_bounds.safe_attribute``), worked out on first
+        use and kept: a wire format shares one instance among the many requests that set no
+        parameter, and parameters are not changed once read. Read only, never modify."""
+        cached = self._span_attributes
+        if cached is None:
+            cached = self._span_attributes = {
+                name: safe_attribute(value) for name, value in self.attributes().items()
+            }
+        return cached
 
 
 CostFunction = Callable[[str, Optional[str], TokenCounts], Optional[float]]
@@ -341,6 +353,9 @@ class GenAITelemetry:
             for key in sorted(self.settings.metric_opt_in)
             if key in METRIC_OPT_IN_ATTRIBUTES
         )
+        self._starts: dict[tuple[Any, ...], _Start] = {}
+        """What :meth:`start_call` makes of an (operation, provider, model, server) it has seen:
+        the same few combinations recur on every call of a process."""
 
     def start_call(
         self,
@@ -364,26 +379,23 @@ class GenAITelemetry:
         Every value is made export-safe here, for every source alike (see ``_bounds``): strings
         cleaned and cut, integers within int64, the start time within 0 .. 2**63 ns.
         """
-        operation = bounded(operation)
-        provider = bounded(provider)
-        if request_model:
-            request_model = bounded(request_model)
-        attributes: dict[str, Any] = {
-            A.GEN_AI_OPERATION_NAME: operation,
-            A.GEN_AI_PROVIDER_NAME: provider,
-        }
-        if request_model:
-            attributes[A.GEN_AI_REQUEST_MODEL] = request_model
-        if server_address:
-            attributes[A.SERVER_ADDRESS] = bounded(server_address)
-            if server_port:
-                attributes[A.SERVER_PORT] = clamp_int(server_port)
-        metric_attributes = attributes.copy()
+        key = (operation, provider, request_model, server_address, server_port)
+        start = self._starts.get(key)
+        if start is None:
+            start = _Start(operation, provider, request_model, server_address, server_port)
+            if start.cacheable:
+                starts = self._starts
+                if len(starts) >= _STARTS_CACHE_SIZE:
+                    starts.clear()
+                starts[key] = start
+        provider = start.provider
+        request_model = start.request_model
+        attributes = start.attributes.copy()
+        metric_attributes = start.attributes.copy()
         if stream:
             attributes[A.GEN_AI_REQUEST_STREAM] = True
         if parameters is not None:
-            for name, value in parameters.attributes().items():
-                attributes[name] = safe_attribute(value)
+            attributes.update(parameters.span_attributes())
         if route is not None:
             attributes[A.LLM_ROUTER_ROUTE] = bounded(route)
         if request_id is not None:
@@ -398,15 +410,54 @@ class GenAITelemetry:
             if value is not None:
                 metric_attributes[name] = value
         start_time_ns = time.time_ns() if start_time_ns is None else clamp_time_ns(start_time_ns)
-        span_name = f"{operation} {request_model}" if request_model else operation
         span = self.tracer.start_span(
-            span_name,
+            start.span_name,
             context=parent,
             kind=SpanKind.CLIENT,
             attributes=attributes,
             start_time=start_time_ns,
         )
         return GenAICall(self, span, start_time_ns, metric_attributes, provider, request_model)
+
+
+_STARTS_CACHE_SIZE = 256
+
+
+class _Start:
+    """The export-safe start of a call's span for one (operation, provider, model, server): its
+    name, the attributes both the span and the metrics begin with, the bounded values."""
+
+    __slots__ = ("attributes", "cacheable", "provider", "request_model", "span_name")
+
+    def __init__(
+        self,
+        operation: str,
+        provider: str,
+        request_model: Optional[str],
+        server_address: Optional[str],
+        server_port: Optional[int],
+    ) -> None:
+        # Only short values are kept, so the cache stays small whatever callers send.
+        self.cacheable = (not request_model or len(request_model) <= MAX_TEXT) and (
+            not server_address or len(server_address) <= MAX_TEXT
+        )
+        operation = bounded(operation)
+        self.provider = provider = bounded(provider)
+        if request_model:
+            request_model = bounded(request_model)
+        self.request_model = request_model
+        attributes: dict[str, Any] = {
+            A.GEN_AI_OPERATION_NAME: operation,
+            A.GEN_AI_PROVIDER_NAME: provider,
+        }
+        if request_model:
+            attributes[A.GEN_AI_REQUEST_MODEL] = request_model
+        if server_address:
+            attributes[A.SERVER_ADDRESS] = bounded(server_address)
+            if server_port:
+                attributes[A.SERVER_PORT] = clamp_int(server_port)
+        self.attributes = attributes
+        self.span_name = f"{operation} {request_model}" if request_model else operation
 
 
 def caller_attributes(caller: CallerContext) -> dict[str, Any]:
@@ -547,7 +598,9 @@ class GenAICall:
                 self.usage = usage
 
     def set_status_code(self, status_code: int) -> None:
-        self._attributes[A.HTTP_RESPONSE_STATUS_CODE] = clamp_int(status_code)
+        if type(status_code) is not int or not 0 <= status_code <= INT64_MAX:
+            status_code = clamp_int(status_code)
+        self._attributes[A.HTTP_RESPONSE_STATUS_CODE] = status_code
 
     def set_forward_status(self, status: str) -> None:
         self._attributes[A.LLM_ROUTER_FORWARD_STATUS] = bounded(status)
@@ -782,7 +835,8 @@ class GenAICall:
         if self._first_chunk_ns is not None:
             ttfc = (self._first_chunk_ns - self.start_time_ns) / 1e9
             attributes[A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = ttfc
-        priced = self.priced()
+        # Without a pricer, priced() has nothing to work out: only a router's own cost, if set.
+        priced = self.priced() if self._telemetry.pricer is not None else self._priced
         if priced is not None:
             attributes[A.LLM_ROUTER_COST_USD] = priced.usd
             attributes[A.LLM_ROUTER_COST_SOURCE] = priced.source
@@ -804,28 +858,27 @@ class GenAICall:
         # the OpenAI response attributes go on duration and token usage; error.type on duration
         # (and on our own cost counters, which are not the conventions').
         instruments = self._telemetry.instruments
-        base = self._base_metric_attributes()
+        base = self._metric_attributes
+        if self.response_model:
+            base = {**base, A.GEN_AI_RESPONSE_MODEL: self.response_model}
         with_openai = base
         if self._openai_metric_attributes:
             with_openai = {**base, **self._openai_metric_attributes}
         duration_attributes = with_openai
         router_attributes = base
-        if self._error_type:
-            duration_attributes = {**with_openai, A.ERROR_TYPE: self._error_type}
-            router_attributes = {**base, A.ERROR_TYPE: self._error_type}
+        error_type = self._error_type
+        if error_type:
+            duration_attributes = {**with_openai, A.ERROR_TYPE: error_type}
+            router_attributes = {**base, A.ERROR_TYPE: error_type}
         instruments.duration.record(
             max(end_time_ns - self.start_time_ns, 0) / 1e9, duration_attributes
         )
         if usage is not None:
-            token_usage = instruments.token_usage
+            record = instruments.token_usage.record
             if usage.input_tokens is not None:
-                token_usage.record(
-                    usage.input_tokens, {**with_openai, A.GEN_AI_TOKEN_TYPE: "input"}
-                )
+                record(usage.input_tokens, {**with_openai, A.GEN_AI_TOKEN_TYPE: "input"})
             if usage.output_tokens is not None:
-                token_usage.record(
-                    usage.output_tokens, {**with_openai, A.GEN_AI_TOKEN_TYPE: "output"}
-                )
+                record(usage.output_tokens, {**with_openai, A.GEN_AI_TOKEN_TYPE: "output"})
         if ttfc is not None:
             instruments.time_to_first_chunk.record(ttfc, base)
         if priced is not None:
@@ -901,6 +954,18 @@ def _count(value: Any) -> Optional[int]:
 
 def safe_counts(usage: TokenCounts) -> TokenCounts:
     """``usage`` with every count made export-safe by :func:`_count` (one rule, all sources)."""
+    counts = (
+        usage.input_tokens,
+        usage.output_tokens,
+        usage.cache_read_input_tokens,
+        usage.cache_creation_input_tokens,
+        usage.reasoning_output_tokens,
+    )
+    for value in counts:  # nearly always all safe already: then no call per count
+        if value is not None and (type(value) is not int or not 0 <= value <= INT64_MAX):
+            break
+    else:
+        return TokenCounts(*counts)
     return TokenCounts(
         _count(usage.input_tokens),
         _count(usage.output_tokens),

@@ -145,8 +145,11 @@ class HttpxModuleHook:
             headers = response.headers
             body = _read_body(response)
             if body is not None:  # already read and decoded by httpx (``stream=False``)
+                content_type = headers.get("content-type", "")
+                if self._core.complete(started, status_code, content_type, body):
+                    return None  # parsed, and the call ended
                 observation = self._core.observation(
-                    started, status_code, headers.get("content-type", ""), None, False, response
+                    started, status_code, content_type, None, False, response
                 )
                 observation.parse(body)
                 return observation

@@ -31,6 +31,7 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
     ResponseSummary,
     StreamParser,
 )
+from opentelemetry.instrumentation.llm_router._wire._body import SMALL_BODY
 from opentelemetry.instrumentation.llm_router._wire._errors import first_object, read_error
 from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
 from opentelemetry.instrumentation.llm_router._wire._scan import has_live, has_text, has_value
@@ -114,9 +115,44 @@ def _service_tier(body: dict[str, Any]) -> Optional[str]:
     return tier if tier != "auto" else None
 
 
+_PARAMETER_KEYS = frozenset(
+    (
+        "max_output_tokens",
+        "max_completion_tokens",
+        "max_tokens",
+        "temperature",
+        "top_p",
+        "top_k",
+        "frequency_penalty",
+        "presence_penalty",
+        "stop",
+        "seed",
+        "n",
+        "response_format",
+        "modalities",
+        "text",
+        "conversation",
+        "service_tier",
+        "encoding_format",
+        "dimensions",
+    )
+)
+"""Every top-level key :func:`_parameters` reads: a body with none of them (most requests say only
+``model`` and ``messages``) gets the endpoint's shared parameters without a lookup per parameter."""
+
+_BARE_PARAMETERS = {
+    CHAT: RequestParameters(openai_api_type=_API_TYPES[CHAT]),
+    RESPONSES: RequestParameters(openai_api_type=_API_TYPES[RESPONSES]),
+}
+"""What a request of each endpoint that sets no parameter says (nothing for completions and
+embeddings). Shared by every such request: parameters are never changed once read."""
+
+
 def _parameters(kind: str, body: dict[str, Any]) -> Optional[RequestParameters]:
     if not body:
         return None
+    if _PARAMETER_KEYS.isdisjoint(body):
+        return _BARE_PARAMETERS.get(kind)
     if kind == EMBEDDINGS:
         formats = strings(body.get("encoding_format"))
         dimensions = count(body.get("dimensions"))
@@ -274,15 +310,26 @@ def _responses_output(output: Any, finish_reason: Optional[str]) -> list[dict[st
 def _summarise_response(
     kind: str, obj: dict[str, Any], capture: bool, summary: ResponseSummary
 ) -> None:
-    """Fill ``summary`` from one complete response object of endpoint ``kind``."""
-    summary.response_id = text(obj.get("id"))
-    summary.response_model = text(obj.get("model"))
-    summary.usage = usage_of(obj.get("usage"))
-    summary.service_tier = text(obj.get("service_tier"))
-    summary.system_fingerprint = text(obj.get("system_fingerprint"))
+    """Fill ``summary`` from one complete response object of endpoint ``kind``.
+
+    Runs once per non-streamed call on the caller's path, so absent fields cost a ``get`` and
+    nothing more (``summary`` starts empty)."""
+    get = obj.get
+    summary.response_id = text(get("id"))
+    summary.response_model = text(get("model"))
+    usage = get("usage")
+    if usage is not None:
+        summary.usage = usage_of(usage)
+    tier = get("service_tier")
+    if tier is not None:
+        summary.service_tier = text(tier)
+    fingerprint = get("system_fingerprint")
+    if fingerprint is not None:
+        summary.system_fingerprint = text(fingerprint)
     if kind == RESPONSES:
         summary.conversation_id = _conversation_id(obj)
-    _error_of(obj, summary)
+    if "error" in obj or get("type") == "error" or get("object") == "error":
+        _error_of(obj, summary)  # every error shape has one of these three
     if kind == RESPONSES:
         reason = responses_finish_reason(obj)
         summary.finish_reasons = [reason] if reason else []
@@ -291,8 +338,10 @@ def _summarise_response(
         return
     reasons: list[str] = []
     messages: list[dict[str, Any]] = []
-    for choice in sequence(obj.get("choices")):
-        choice = mapping(choice)
+    choices = get("choices")
+    for choice in choices if isinstance(choices, list) else ():
+        if not isinstance(choice, dict):
+            choice = {}
         reason = text(choice.get("finish_reason"))
         if reason:
             reasons.append(reason)
@@ -675,23 +724,51 @@ def _responses_input(body: dict[str, Any]) -> list[dict[str, Any]]:
 # The format --------------------------------------------------------------------------------
 
 
+_Endpoint = Optional[tuple[str, str, Optional[str]]]
+_UNSEEN: Any = object()
+_PATH_CACHE_SIZE = 256
+
+
+def _path_endpoint(path: str) -> _Endpoint:
+    """``(operation, kind, Azure deployment or None)`` for a request path, ``None`` for a path
+    that is no endpoint we know."""
+    path = strip_query(path)
+    endpoint = _endpoint(path)
+    if endpoint is None:
+        return None
+    return endpoint[0], endpoint[1], _azure_deployment(path)
+
+
 class OpenAIFormat:
     """OpenAI and OpenAI-compatible APIs (see the module docs for endpoints)."""
 
     name = "openai"
+
+    def __init__(self) -> None:
+        # A client sends to a handful of paths: what each one means is worked out once.
+        self._paths: dict[str, _Endpoint] = {}
 
     def request_info(
         self, method: str, path: str, body: Optional[bytes], capture_content: bool = False
     ) -> Optional[RequestInfo]:
         if method != "POST":
             return None
-        path = strip_query(path)
-        endpoint = _endpoint(path)
+        endpoint = self._paths.get(path, _UNSEEN)
+        if endpoint is _UNSEEN:
+            endpoint = _path_endpoint(path)
+            if len(self._paths) >= _PATH_CACHE_SIZE:
+                self._paths.clear()
+            self._paths[path] = endpoint
         if endpoint is None:
             return None
-        operation, kind = endpoint
-        deployment = _azure_deployment(path)
-        fields, full = read_body(body, capture_content, need_model=deployment is None)
+        operation, kind, deployment = endpoint
+        if body and not capture_content and len(body) <= SMALL_BODY:  # read_body's usual case
+            fields = loads(body)
+            if not isinstance(fields, dict):
+                fields = {}
+            full = None
+        else:
+            fields, full = read_body(body, capture_content, need_model=deployment is None)
         model = text(fields.get("model")) or deployment
         return RequestInfo(
             operation=operation,

@@ -25,6 +25,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer, Trac
 from opentelemetry import trace
 from opentelemetry.instrumentation.llm_router._bounds import (
     INT64_MAX,
+    MAX_TIME_NS,
     bounded,
     clamp_int,
     clamp_time_ns,
@@ -801,7 +802,8 @@ class GenAICall:
         if end_time_ns is None:
             end_time_ns = time.time_ns()
         # Never before the start, never outside what OTLP can carry (see ``_bounds``).
-        end_time_ns = max(clamp_time_ns(end_time_ns), self.start_time_ns)
+        if not self.start_time_ns <= end_time_ns <= MAX_TIME_NS:
+            end_time_ns = max(clamp_time_ns(end_time_ns), self.start_time_ns)
         try:
             self._finish(end_time_ns)
         finally:

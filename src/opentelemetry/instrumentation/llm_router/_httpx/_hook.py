@@ -100,28 +100,27 @@ class HttpxModuleHook:
         try:
             request = args[0] if args else kwargs["request"]
             url = request.url
-            route = self._lookup(url.host, url.port)
+            host = url.host
+            port = url.port
+            route = self._lookup(host, port)
             if route is None:
                 return None
-            return self._start_call(request, url, route)
+            body = request_body(request)
+            started = self._core.start(
+                route,
+                request,
+                url,
+                request.method,
+                url.scheme,
+                host,
+                port,
+                url.path,
+                body,
+                request_credentials,
+            )
         except Exception:
             _logger.debug("llm_router: not tracing a request", exc_info=True)
             return None
-
-    def _start_call(self, request: Any, url: Any, route: Any) -> Optional[Started]:
-        body = request_body(request)
-        started = self._core.start(
-            route,
-            request,
-            url,
-            request.method,
-            url.scheme,
-            url.host,
-            url.port,
-            url.path,
-            body,
-            request_credentials,
-        )
         if started is not None and self._config.stream_include_usage and started.info.stream:
             try:
                 add_stream_include_usage(request, started.info, body, self._byte_stream)

@@ -194,20 +194,24 @@ def usage_of(usage: Any) -> Optional[TokenCounts]:
     the Responses API names); ``None`` when it holds no count at all."""
     if not isinstance(usage, dict):
         return None
-    input_tokens = count(usage.get("prompt_tokens"))
+    get = usage.get  # absent fields (most of them, on most providers) cost a get, no call
+    input_tokens = count(get("prompt_tokens"))
     if input_tokens is None:
-        input_tokens = count(usage.get("input_tokens"))
-    output_tokens = count(usage.get("completion_tokens"))
+        input_tokens = count(get("input_tokens"))
+    output_tokens = count(get("completion_tokens"))
     if output_tokens is None:
-        output_tokens = count(usage.get("output_tokens"))
-    details = mapping(usage.get("prompt_tokens_details") or usage.get("input_tokens_details"))
-    cache_read = count(details.get("cached_tokens"))
+        output_tokens = count(get("output_tokens"))
+    cache_read = reasoning = None
+    details = get("prompt_tokens_details") or get("input_tokens_details")
+    if isinstance(details, dict):
+        cache_read = count(details.get("cached_tokens"))
     if cache_read is None:
-        cache_read = count(usage.get("prompt_cache_hit_tokens"))  # DeepSeek
-    out_details = mapping(
-        usage.get("completion_tokens_details") or usage.get("output_tokens_details")
-    )
-    reasoning = count(out_details.get("reasoning_tokens"))
+        hit = get("prompt_cache_hit_tokens")  # DeepSeek
+        if hit is not None:
+            cache_read = count(hit)
+    out_details = get("completion_tokens_details") or get("output_tokens_details")
+    if isinstance(out_details, dict):
+        reasoning = count(out_details.get("reasoning_tokens"))
     if input_tokens is None and output_tokens is None and cache_read is None and reasoning is None:
         return None
     return TokenCounts(

@@ -209,8 +209,15 @@ class ResponseObservation:
             self._shortcut()
 
     def _shortcut(self) -> None:
-        """Let wrappers call the parser directly when this class has nothing to add per chunk."""
-        if not self._timed and self._decoder is None and not self._done:
+        """Once nothing is left to time: tell the parser its output count is no longer wanted,
+        and let wrappers call it directly when this class has nothing to add per chunk."""
+        if self._timed or self._done:
+            return
+        try:
+            self._parser.counting = False  # type: ignore[union-attr]
+        except AttributeError:  # a body buffer, or a parser that always counts
+            pass
+        if self._decoder is None:
             self.feed_chunk = self._parser.feed
 
     def broken(self) -> None:

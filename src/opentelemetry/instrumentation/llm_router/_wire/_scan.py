@@ -33,6 +33,21 @@ def is_null_at(raw: bytes, end: int) -> bool:
     return match is not None and raw[match.start(1) : match.start(1) + 4] == b"null"
 
 
+def text_at(raw: bytes, at: int, size: int) -> bool:
+    """Whether the key found at ``at`` (``-1``: not found; ``size`` bytes long, quotes included)
+    has a non-empty string value written compact (``:"x``) or with one space (``: "x``).
+
+    The parsers' inline fast path for their most frequent event: ``False`` means "not decided
+    here" (another spacing, an empty string, another occurrence), never "no text"; callers then
+    ask :func:`has_text`."""
+    if at < 0:
+        return False
+    at += size
+    if raw.startswith(b':"', at):
+        return not raw.startswith(b'""', at + 1)
+    return raw.startswith(b': "', at) and not raw.startswith(b'""', at + 2)
+
+
 def has_live(raw: bytes, key: bytes) -> bool:
     """Whether some occurrence of ``key`` (quoted, e.g. ``b'"usage"'``) is a key whose value is
     not ``null``. Every occurrence is looked at: with several choices in one event, one choice's

@@ -28,7 +28,13 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
 )
 from opentelemetry.instrumentation.llm_router._wire._body import SMALL_BODY, nested_object
 from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
-from opentelemetry.instrumentation.llm_router._wire._scan import has_live, has_text, text_at
+from opentelemetry.instrumentation.llm_router._wire._scan import (
+    event_start,
+    first_of,
+    has_live,
+    has_text,
+    text_at,
+)
 from opentelemetry.instrumentation.llm_router._wire._sse import event_data
 from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
 from opentelemetry.instrumentation.llm_router._wire._values import (
@@ -291,6 +297,22 @@ class GenerateContentStream(EventStreamParser):
                 return
             raw = data
         self._look(raw)
+
+    def _events(self, raw: bytes) -> None:
+        """Several complete events. Once output is no longer counted, the events before the
+        first finish reason or error need only the last of them with token counts (kept for
+        later, as :meth:`_look` would), found from the end without splitting them; the rest of
+        the batch is looked at event by event."""
+        if self.counting or not self._ready or self._acc.capture:
+            EventStreamParser._events(self, raw)
+            return
+        found = [at for at in (first_of(raw, _FINISH), first_of(raw, _ERROR)) if at >= 0]
+        end = event_start(raw, min(found)) if found else len(raw)
+        at = raw.rfind(_COUNT, 0, end)
+        if at >= 0:
+            self._event(raw[event_start(raw, at) : raw.find(b"\n\n", at)])
+        if found:
+            EventStreamParser._events(self, raw[end:] if end else raw)
 
     def _element(self, raw: bytes) -> None:
         self._look(raw)

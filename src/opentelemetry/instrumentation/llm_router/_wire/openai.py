@@ -34,6 +34,9 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
 from opentelemetry.instrumentation.llm_router._wire._errors import first_object, read_error
 from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
 from opentelemetry.instrumentation.llm_router._wire._scan import (
+    event_start,
+    first_live,
+    first_of,
     has_live,
     has_text,
     has_value,
@@ -442,6 +445,23 @@ class ChoicesStream(EventStreamParser):
             self.output_events += 1
         elif raw.find(_ERROR) >= 0:
             self._decode(raw)
+
+    def _events(self, raw: bytes) -> None:
+        """Several complete events (a read that held more than one). Once output is no longer
+        counted, the events before the first live finish reason, live usage or error hold
+        nothing to decode: they are skipped with a scan per key, without splitting them, and
+        only the rest of the batch is looked at event by event."""
+        if self.counting or not self._ready or self._multi:
+            EventStreamParser._events(self, raw)
+            return
+        found = [
+            at
+            for at in (first_live(raw, _FINISH), first_live(raw, _USAGE), first_of(raw, _ERROR))
+            if at >= 0
+        ]
+        if found:
+            start = event_start(raw, min(found))
+            EventStreamParser._events(self, raw[start:] if start else raw)
 
     def _is_output(self, raw: bytes) -> bool:
         if self._output_key is _TEXT:

@@ -42,10 +42,11 @@ class SSESplitter:
     dismiss the whole batch with one look before splitting it.
 
     ``_mode`` lets a subclass divert ``feed`` (non-zero) to :meth:`_feed_other` for bodies that
-    turn out not to be SSE; it costs one attribute test per chunk.
+    turn out not to be SSE (a subclass that sets it clears ``_clean``); ``_clean`` sums up the
+    state in one attribute test per chunk.
     """
 
-    __slots__ = ("_cr", "_mode", "_parts", "_size", "_skip")
+    __slots__ = ("_clean", "_cr", "_mode", "_parts", "_size", "_skip")
 
     _one_line_events = False
     """A format sets this when its events are usually one ``data:`` line each (OpenAI Chat
@@ -57,6 +58,7 @@ class SSESplitter:
         self._cr = False
         self._skip = False
         self._mode = 0
+        self._clean = True  # SSE, nothing held, no CR pending: the per-event fast path applies
 
     def _event(self, raw: bytes) -> None:
         """One complete event: its bytes with ``\\n`` line ends, possibly followed by the blank
@@ -93,10 +95,7 @@ class SSESplitter:
         raise NotImplementedError
 
     def feed(self, chunk: bytes) -> None:
-        if self._mode:
-            self._feed_other(chunk)
-            return
-        if not self._parts and not self._cr:
+        if self._clean:
             # Only complete events is the common case (servers flush per event). One event of
             # one line (`data: ...`) or two (`event: ...` + `data: ...`) is handed over as is:
             # memchr scans for line ends decide it, nothing is split or copied.
@@ -116,6 +115,15 @@ class SSESplitter:
                 if end > 0 and chunk.find(13) == end and chunk.find(10) == end + 1:
                     self._event(chunk[:end])
                     return
+        self._feed_any(chunk)
+        self._clean = not (self._mode or self._parts or self._cr)
+
+    def _feed_any(self, chunk: bytes) -> None:
+        """The general case: a body not yet known to be SSE, a partial event held from the last
+        chunk, a ``\\r`` to normalise, a chunk that ends inside an event."""
+        if self._mode:
+            self._feed_other(chunk)
+            return
         if self._cr or 13 in chunk:
             chunk = self._normalise(chunk)
             if not chunk:
@@ -123,11 +131,8 @@ class SSESplitter:
         if self._parts:
             self._feed_joined(chunk)
             return
-        if chunk[-2:] == _SEP:
-            if chunk.find(_SEP) == len(chunk) - 2:
-                self._event(chunk)
-            else:
-                self._events(chunk)
+        if chunk.endswith(_SEP):
+            self._events(chunk)
             return
         cut = chunk.rfind(_SEP)
         if cut < 0:

@@ -52,6 +52,7 @@ class EventStreamParser(SSESplitter):
         left to time (time to first chunk known, no per-chunk metric, or an error response), and
         the parsers then skip the output test, the larger part of their per-event work."""
         self._mode = _DETECT
+        self._clean = False
         self._body: Optional[list[bytes]] = None
         self._body_size = 0
         self._array: Optional[JSONArraySplitter] = None

@@ -39,10 +39,9 @@ if $smoke; then
   exec "$py" -m benchmarks.run --allow-missing "${args[@]}"
 fi
 
-PYTHON=${PYTHON:-python3}
-if [ ! -x "$VENV/bin/python" ]; then
-  "$PYTHON" -m venv "$VENV"
-fi
+# The newest supported Python, as the tests use (PYTHON=python3.11 scripts/bench.sh for another).
+source scripts/_python.sh
+ensure_venv "$VENV" "$(newest_python)"
 stamp=$VENV/.installed-$(cat pyproject.toml benchmarks/requirements.txt | sha1sum | cut -c1-12)
 if [ ! -f "$stamp" ]; then
   "$VENV/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true

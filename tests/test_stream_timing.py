@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import httpx2
 import pytest
@@ -87,8 +87,13 @@ DELIVERIES: dict[str, Callable[[list[bytes]], list[bytes]]] = {
 FORMAT_MODULES = {"openai": openai, "anthropic": anthropic, "gemini": gemini}
 
 
-def _parse(family: str, pieces: list[bytes], monkeypatch: Any) -> tuple[Any, int, int]:
-    """Feed ``pieces`` to the family's stream parser: (summary, output events, JSON decodes)."""
+def _parse(
+    family: str, pieces: list[bytes], monkeypatch: Any, stop_counting: bool = False
+) -> tuple[Any, int, int]:
+    """Feed ``pieces`` to the family's stream parser: (summary, output events, JSON decodes).
+
+    ``stop_counting``: turn the output count off after the first output event, as the hook does
+    when the per-chunk metric is off (the parsers then take a shorter path per event)."""
     sample = exchange(family, True, completion=COMPLETION)
     fmt = get_format(FORMAT_OF_FAMILY[family])
     info = fmt.request_info("POST", sample.path, sample.request_body)
@@ -99,6 +104,8 @@ def _parse(family: str, pieces: list[bytes], monkeypatch: Any) -> tuple[Any, int
     parser = fmt.stream_parser(info, False)
     for piece in pieces:
         parser.feed(piece)
+        if stop_counting and parser.output_events:
+            parser.counting = False
     summary = parser.summary()
     monkeypatch.setattr(module, "loads", real_loads)
     return summary, parser.output_events, len(decodes)
@@ -124,6 +131,11 @@ def test_output_events_and_decodes_do_not_depend_on_split_or_formatting(
             assert summary == reference, where
             assert got_outputs == outputs, where
             assert got_decodes == decodes, where
+            # Without the output count, the summary and the decodes are the same.
+            summary, got_outputs, got_decodes = _parse(family, cut(styled), monkeypatch, True)
+            assert summary == reference, f"{where}, not counting"
+            assert 1 <= got_outputs <= outputs, f"{where}, not counting"
+            assert got_decodes == decodes, f"{where}, not counting"
 
 
 def _chat_event(choices: list[dict[str, Any]], spaced: bool) -> bytes:
@@ -360,3 +372,79 @@ def test_a_parser_without_output_events_is_timed_per_read(
     (span,) = span_exporter.get_finished_spans()
     assert span.attributes["gen_ai.response.time_to_first_chunk"] >= 0
     assert sum(p.count for p in metric_points(_PER_CHUNK)) == 2
+
+
+_MID_STREAM_ERRORS: dict[str, tuple[str, list[tuple[Optional[str], dict[str, Any]]]]] = {
+    "chat": (
+        "/v1/chat/completions",
+        [(None, {"id": "c1", "model": "m", "choices": [{"index": 0, "delta": {"content": "a"}}]})]
+        * 3
+        + [(None, {"error": {"message": "boom", "type": "server_error", "code": "overloaded"}})],
+    ),
+    "responses": (
+        "/v1/responses",
+        [("response.created", {"type": "response.created", "response": {"id": "r", "model": "m"}})]
+        + [("response.output_text.delta", {"type": "response.output_text.delta", "delta": "a"})] * 3
+        + [("error", {"type": "error", "code": "server_error", "message": "boom"})],
+    ),
+    "anthropic": (
+        "/v1/messages",
+        [("message_start", {"type": "message_start", "message": {"id": "m1", "model": "m"}})]
+        + [
+            (
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "text_delta", "text": "a"},
+                },
+            )
+        ]
+        * 3
+        + [("error", {"type": "error", "error": {"type": "overloaded_error", "message": "boom"}})],
+    ),
+    "gemini": (
+        "/v1beta/models/m:streamGenerateContent?alt=sse",
+        [
+            (
+                None,
+                {
+                    "candidates": [{"content": {"parts": [{"text": "a"}]}}],
+                    "modelVersion": "m",
+                    "responseId": "r1",
+                },
+            )
+        ]
+        * 3
+        + [(None, {"error": {"code": 503, "message": "boom", "status": "UNAVAILABLE"}})],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_MID_STREAM_ERRORS))
+def test_an_error_event_mid_stream_is_seen_with_or_without_the_output_count(name: str) -> None:
+    """Without the output count (per-chunk metric off) the parsers skip their output test; an
+    error event after the output must still be decoded, in any formatting and delivery."""
+    path, events = _MID_STREAM_ERRORS[name]
+    fmt = get_format({"gemini": "gemini", "anthropic": "anthropic"}.get(name, "openai"))
+    info = fmt.request_info("POST", path, b'{"model":"m","stream":true}')
+    for style, dump in STYLES.items():
+        pieces = [
+            (b"event: " + event.encode() + b"\n" if event else b"")
+            + b"data: "
+            + dump(value).encode()
+            + b"\n\n"
+            for event, value in events
+        ]
+        for delivery, cut in DELIVERIES.items():
+            summaries = []
+            for stop_counting in (False, True):
+                parser = fmt.stream_parser(info, False)
+                for piece in cut(pieces):
+                    parser.feed(piece)
+                    if stop_counting and parser.output_events:
+                        parser.counting = False
+                summaries.append(parser.summary())
+            where = f"{name} {style} {delivery}"
+            assert summaries[0].error_type, where
+            assert summaries[1] == summaries[0], where

@@ -188,29 +188,38 @@ class ResponseObservation:
                     return
             parser = self._parser
             parser.feed(chunk)
-            if self._timed:
-                seen = parser.output_events if self._counts else self._seen + 1  # type: ignore[union-attr]
-                if seen > self._seen:
-                    if self._per_chunk and self._call.response_model is None:
-                        # Per-chunk points carry the response model: take it once an event
-                        # names it.
-                        model = parser.response_model()  # type: ignore[union-attr]
-                        if model is not None:
-                            self._call.set_response(model)
-                    self._time_outputs(seen)
+            if not self._timed:
+                return
+            seen = parser.output_events if self._counts else self._seen + 1  # type: ignore[union-attr]
+            if seen <= self._seen:
+                return
+            call = self._call
+            if not self._per_chunk:
+                call.output_events(time.time_ns(), seen - self._seen)
+                self._seen = seen
+                self._timed = False  # time to first chunk is known; nothing else is timed
+                self._shortcut()
+                return
+            if call.response_model is None:
+                # Per-chunk points carry the response model: take it once an event names it.
+                model = parser.response_model()  # type: ignore[union-attr]
+                if model is not None:
+                    call.set_response(model)
+            call.output_events(time.time_ns(), seen - self._seen)
+            self._seen = seen
         except Exception:
             self.broken()
 
-    def _time_outputs(self, seen: int) -> None:
-        self._call.output_events(time.time_ns(), seen - self._seen)
-        self._seen = seen
-        if not self._per_chunk:
-            self._timed = False  # time to first chunk is known; nothing else is timed
-            self._shortcut()
-
     def _shortcut(self) -> None:
-        """Let wrappers call the parser directly when this class has nothing to add per chunk."""
-        if not self._timed and self._decoder is None and not self._done:
+        """Once nothing is left to time: tell the parser its output count is no longer wanted,
+        and let wrappers call it directly when this class has nothing to add per chunk."""
+        if self._timed or self._done:
+            return
+        try:
+            self._parser.counting = False  # type: ignore[union-attr]
+        except AttributeError:  # a body buffer, or a parser that always counts
+            pass
+        if self._decoder is None:
             self.feed_chunk = self._parser.feed
 
     def broken(self) -> None:

@@ -712,22 +712,23 @@ class GenAICall:
         time since the previous output event, the others arrived with it (0 s). So a stream
         yields the same number of points however its bytes were split into reads.
         """
-        if self._first_chunk_ns is None:
-            self._first_chunk_ns = self._last_chunk_ns = now_ns
+        last = self._last_chunk_ns
+        self._last_chunk_ns = now_ns
+        if last is None:
+            self._first_chunk_ns = last = now_ns
             count -= 1
             if count <= 0:
                 return
-        settings = self._telemetry.settings
+        telemetry = self._telemetry
+        settings = telemetry.settings
         if settings.record_time_per_output_chunk and settings.record_metrics:
-            record = self._telemetry.instruments.time_per_output_chunk.record
             attributes = self._chunk_attributes
             if attributes is None:  # rebuilt when the response model becomes known
                 attributes = self._chunk_attributes = self._base_metric_attributes()
-            last = self._last_chunk_ns if self._last_chunk_ns is not None else now_ns
-            record(max(now_ns - last, 0) / 1e9, attributes)
+            record = telemetry.instruments.time_per_output_chunk.record
+            record((now_ns - last) / 1e9 if now_ns > last else 0.0, attributes)
             for _ in range(count - 1):
                 record(0.0, attributes)
-        self._last_chunk_ns = now_ns
 
     def fail(
         self,

@@ -22,6 +22,7 @@ import re
 
 _NULL_COMPACT = b":null"
 _NULL_SPACED = b": null"
+_NULLS = (_NULL_COMPACT, _NULL_SPACED)
 _VALUE = re.compile(rb"[ \t\r\n]*:[ \t\r\n]*(.)", re.DOTALL)
 
 
@@ -31,6 +32,21 @@ def is_null_at(raw: bytes, end: int) -> bool:
         return True
     match = _VALUE.match(raw, end)
     return match is not None and raw[match.start(1) : match.start(1) + 4] == b"null"
+
+
+def text_at(raw: bytes, at: int, size: int) -> bool:
+    """Whether the key found at ``at`` (``-1``: not found; ``size`` bytes long, quotes included)
+    has a non-empty string value written compact (``:"x``) or with one space (``: "x``).
+
+    The parsers' inline fast path for their most frequent event: ``False`` means "not decided
+    here" (another spacing, an empty string, another occurrence), never "no text"; callers then
+    ask :func:`has_text`."""
+    if at < 0:
+        return False
+    at += size
+    if raw.startswith(b':"', at):
+        return not raw.startswith(b'""', at + 1)
+    return raw.startswith(b': "', at) and not raw.startswith(b'""', at + 2)
 
 
 def has_live(raw: bytes, key: bytes) -> bool:
@@ -94,3 +110,30 @@ def has_value(raw: bytes, key: bytes) -> bool:
                 return True
         at = raw.find(key, end)
     return False
+
+
+def first_live(raw: bytes, key: bytes) -> int:
+    """Where in ``raw`` (any number of events) the first occurrence of ``key`` is whose value is
+    not ``null`` written compact or with one space (so also any other spelling of ``null``), or
+    ``-1``: one pass over ``raw``, for a parser to skip the events before it. The pass goes
+    backwards: a reverse search measured about twice as fast on JSON as a forward one."""
+    size = len(key)
+    first = -1
+    at = raw.rfind(key)
+    while at >= 0:
+        if not raw.startswith(_NULLS, at + size):
+            first = at
+        at = raw.rfind(key, 0, at)
+    return first
+
+
+def first_of(raw: bytes, key: bytes) -> int:
+    """``raw.find(key)``, answered by the faster reverse search when ``key`` is absent (the
+    common case: a forward scan of JSON measured about twice as slow)."""
+    return raw.find(key) if raw.rfind(key) >= 0 else -1
+
+
+def event_start(raw: bytes, at: int) -> int:
+    """Where the event that holds position ``at`` starts, in a batch of ``\\n``-ended events."""
+    cut = raw.rfind(b"\n\n", 0, at)
+    return cut + 2 if cut >= 0 else 0

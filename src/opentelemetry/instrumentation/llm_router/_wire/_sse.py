@@ -15,6 +15,7 @@ of a chunk whose ``\\n`` arrives in the next one.
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 MAX_EVENT_BYTES = 1 << 20
@@ -23,8 +24,10 @@ MAX_EVENT_BYTES = 1 << 20
 _SEP = b"\n\n"
 _LF = b"\n"
 _CR = b"\r"
-_CRLF = b"\r\n"
 _CRLF2 = b"\r\n\r\n"
+_LINE_END = re.compile(rb"\r\n?")
+"""CRLF or a lone CR: one pass (``replace(b"\\r\\n", ...)``'s two-byte search measured twice as
+slow on JSON, and a second ``replace`` for lone CRs came on top)."""
 
 
 class SSESplitter:
@@ -39,10 +42,15 @@ class SSESplitter:
     dismiss the whole batch with one look before splitting it.
 
     ``_mode`` lets a subclass divert ``feed`` (non-zero) to :meth:`_feed_other` for bodies that
-    turn out not to be SSE; it costs one attribute test per chunk.
+    turn out not to be SSE (a subclass that sets it clears ``_clean``); ``_clean`` sums up the
+    state in one attribute test per chunk.
     """
 
-    __slots__ = ("_cr", "_mode", "_parts", "_size", "_skip")
+    __slots__ = ("_clean", "_cr", "_mode", "_parts", "_size", "_skip")
+
+    _one_line_events = False
+    """A format sets this when its events are usually one ``data:`` line each (OpenAI Chat
+    Completions, Gemini): batches of events are then split by their line ends."""
 
     def __init__(self) -> None:
         self._parts: list[bytes] = []
@@ -50,6 +58,7 @@ class SSESplitter:
         self._cr = False
         self._skip = False
         self._mode = 0
+        self._clean = True  # SSE, nothing held, no CR pending: the per-event fast path applies
 
     def _event(self, raw: bytes) -> None:
         """One complete event: its bytes with ``\\n`` line ends, possibly followed by the blank
@@ -57,45 +66,64 @@ class SSESplitter:
         raise NotImplementedError
 
     def _events(self, raw: bytes) -> None:
-        """One or more complete events (``raw`` ends with a blank line): split and hand over."""
+        """One or more complete events (``raw`` ends with a blank line): split and hand over.
+
+        Formats whose events are one line each (:attr:`_one_line_events`) are split by walking
+        the line ends (a ``memchr`` each); others by ``split``. Both hand every non-empty event
+        over without its blank line. (On one-line events the walk measured about twice as fast as
+        ``split(b"\\n\\n")``, whose two-byte search is slow on JSON; on two-line events, slower.)"""
         handle = self._event
-        for event in raw.split(_SEP):
-            if event:
-                handle(event)
+        if not self._one_line_events:
+            for event in raw.split(_SEP):
+                if event:
+                    handle(event)
+            return
+        find = raw.find
+        last = len(raw) - 1  # raw ends with b"\n\n": an LF found before `last` has a next byte
+        start = 0
+        at = find(10)
+        while 0 <= at < last:
+            if raw[at + 1] == 10:  # a blank line: the event before it is complete
+                if at > start:
+                    handle(raw[start:at])
+                start = at + 2
+                at = find(10, start)
+            else:
+                at = find(10, at + 1)
 
     def _feed_other(self, chunk: bytes) -> None:
         raise NotImplementedError
 
     def feed(self, chunk: bytes) -> None:
-        if self._mode:
-            self._feed_other(chunk)
-            return
-        if not self._parts and not self._cr:
+        if self._clean:
             # Only complete events is the common case (servers flush per event). One event of
             # one line (`data: ...`) or two (`event: ...` + `data: ...`) is handed over as is:
             # memchr scans for line ends decide it, nothing is split or copied.
-            tail = chunk[-2:]
-            if tail == _SEP:
+            if chunk.endswith(_SEP):
                 if 13 not in chunk:  # b"\r"; an int membership test is a plain memchr
                     end = len(chunk) - 2
-                    first = chunk.find(_LF)
-                    if first == end or (first < end - 1 and chunk.find(_LF, first + 1) == end):
+                    first = chunk.find(10)
+                    if first == end or (first < end - 1 and chunk.find(10, first + 1) == end):
                         self._event(chunk)
                     else:
                         self._events(chunk)
                     return
-            elif tail == _CRLF:
+            elif chunk.endswith(_CRLF2):
                 # One single-line event ended by CRLF CRLF (Gemini): the first CR and the first
                 # LF are the last ones, so nothing inside needs normalising.
                 end = len(chunk) - 4
-                if (
-                    end > 0
-                    and chunk.find(_CR) == end
-                    and chunk.find(_LF) == end + 1
-                    and chunk[end:] == _CRLF2
-                ):
+                if end > 0 and chunk.find(13) == end and chunk.find(10) == end + 1:
                     self._event(chunk[:end])
                     return
+        self._feed_any(chunk)
+        self._clean = not (self._mode or self._parts or self._cr)
+
+    def _feed_any(self, chunk: bytes) -> None:
+        """The general case: a body not yet known to be SSE, a partial event held from the last
+        chunk, a ``\\r`` to normalise, a chunk that ends inside an event."""
+        if self._mode:
+            self._feed_other(chunk)
+            return
         if self._cr or 13 in chunk:
             chunk = self._normalise(chunk)
             if not chunk:
@@ -103,11 +131,8 @@ class SSESplitter:
         if self._parts:
             self._feed_joined(chunk)
             return
-        if chunk[-2:] == _SEP:
-            if chunk.find(_SEP) == len(chunk) - 2:
-                self._event(chunk)
-            else:
-                self._events(chunk)
+        if chunk.endswith(_SEP):
+            self._events(chunk)
             return
         cut = chunk.rfind(_SEP)
         if cut < 0:
@@ -124,7 +149,7 @@ class SSESplitter:
         if not chunk:
             return
         parts = self._parts
-        if _SEP not in chunk and not (chunk[:1] == _LF and parts[-1][-1:] == _LF):
+        if chunk.find(_SEP) < 0 and not (chunk[:1] == _LF and parts[-1][-1:] == _LF):
             self._hold(chunk)
             return
         parts.append(chunk)
@@ -177,7 +202,7 @@ class SSESplitter:
             # Its "\n" may be the first byte of the next chunk: decide then.
             chunk = chunk[:-1]
             self._cr = True
-        return chunk.replace(b"\r\n", _LF).replace(_CR, _LF)
+        return _LINE_END.sub(_LF, chunk)
 
 
 def event_name(raw: bytes) -> Optional[bytes]:

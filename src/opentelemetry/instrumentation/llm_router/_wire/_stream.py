@@ -37,7 +37,7 @@ class EventStreamParser(SSESplitter):
     JSON body).
     """
 
-    __slots__ = ("_array", "_body", "_body_size", "output_events")
+    __slots__ = ("_array", "_body", "_body_size", "counting", "output_events")
 
     counts_output_events = False
     """A format's parser sets this when it counts :attr:`output_events`; without it the hook
@@ -47,7 +47,12 @@ class EventStreamParser(SSESplitter):
         SSESplitter.__init__(self)
         self.output_events = 0
         """How many events that carry output have been seen so far."""
+        self.counting = True
+        """Whether :attr:`output_events` is still wanted. The hook turns it off once nothing is
+        left to time (time to first chunk known, no per-chunk metric, or an error response), and
+        the parsers then skip the output test, the larger part of their per-event work."""
         self._mode = _DETECT
+        self._clean = False
         self._body: Optional[list[bytes]] = None
         self._body_size = 0
         self._array: Optional[JSONArraySplitter] = None

@@ -24,7 +24,7 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
     StreamParser,
 )
 from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
-from opentelemetry.instrumentation.llm_router._wire._scan import has_text
+from opentelemetry.instrumentation.llm_router._wire._scan import has_text, text_at
 from opentelemetry.instrumentation.llm_router._wire._sse import event_data, event_name
 from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
 from opentelemetry.instrumentation.llm_router._wire._values import (
@@ -157,6 +157,11 @@ _PARTIAL_JSON = b'"partial_json"'
 _CONTENT_EVENTS = frozenset((b"content_block_start", b"content_block_delta"))
 
 
+def _delta_output(raw: bytes) -> bool:
+    """Whether a ``content_block_delta`` carries output: non-empty text, thinking or tool input."""
+    return has_text(raw, _TEXT) or has_text(raw, _THINKING) or has_text(raw, _PARTIAL_JSON)
+
+
 class MessagesStream(EventStreamParser):
     """A Messages SSE stream. Without capture only ``message_start``, ``message_delta`` and
     ``error`` events are decoded; with capture the content block events too.
@@ -178,16 +183,17 @@ class MessagesStream(EventStreamParser):
         self._summary_obj = ResponseSummary()
 
     def _event(self, raw: bytes) -> None:
-        if raw[:26] == _DELTA_LINE:  # the bulk of a stream: text, thinking and tool-input deltas
+        if raw.startswith(_DELTA_LINE):  # the bulk of a stream: text, thinking and tool deltas
+            if self.counting and (text_at(raw, raw.rfind(_TEXT), 6) or _delta_output(raw)):
+                self.output_events += 1
+            if not self._capture:
+                return
             name: Optional[bytes] = _DELTA
-            delta = True
         else:
             name = event_name(raw)
-            delta = name == _DELTA if name is not None else _DELTA in raw
-        if delta and (
-            has_text(raw, _TEXT) or has_text(raw, _THINKING) or has_text(raw, _PARTIAL_JSON)
-        ):
-            self.output_events += 1
+            delta = name == _DELTA if name is not None else raw.find(_DELTA) >= 0
+            if delta and self.counting and _delta_output(raw):
+                self.output_events += 1
         if name is not None:
             if name not in _WANTED and not (self._capture and name in _CONTENT_EVENTS):
                 return

@@ -171,9 +171,9 @@ class ChatStream(EventStreamParser):
 
     def _event(self, raw: bytes) -> None:
         if raw.find(b"-delta") >= 0 and (
-            (b"content-delta" in raw and (has_text(raw, _TEXT) or has_text(raw, _THINKING)))
-            or (b"tool-plan-delta" in raw and has_text(raw, _TOOL_PLAN))
-            or (b"tool-call-delta" in raw and has_text(raw, _ARGUMENTS))
+            (raw.find(b"content-delta") >= 0 and (has_text(raw, _TEXT) or has_text(raw, _THINKING)))
+            or (raw.find(b"tool-plan-delta") >= 0 and has_text(raw, _TOOL_PLAN))
+            or (raw.find(b"tool-call-delta") >= 0 and has_text(raw, _ARGUMENTS))
         ):
             self.output_events += 1
         if (

@@ -28,7 +28,13 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
 )
 from opentelemetry.instrumentation.llm_router._wire._body import SMALL_BODY, nested_object
 from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
-from opentelemetry.instrumentation.llm_router._wire._scan import has_live, has_text
+from opentelemetry.instrumentation.llm_router._wire._scan import (
+    event_start,
+    first_of,
+    has_live,
+    has_text,
+    text_at,
+)
 from opentelemetry.instrumentation.llm_router._wire._sse import event_data
 from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
 from opentelemetry.instrumentation.llm_router._wire._values import (
@@ -274,6 +280,7 @@ class GenerateContentStream(EventStreamParser):
     """
 
     counts_output_events = True
+    _one_line_events = True
 
     __slots__ = ("_acc", "_pending", "_ready")
 
@@ -284,33 +291,53 @@ class GenerateContentStream(EventStreamParser):
         self._pending: Optional[bytes] = None  # the latest undecoded chunk with token counts
 
     def _event(self, raw: bytes) -> None:
-        if raw[:5] != b"data:":  # comments, keep-alives, other fields: the data alone
+        if not raw.startswith(b"data:"):  # comments, keep-alives, other fields: the data alone
             data = event_data(raw)
             if not data:
                 return
             raw = data
         self._look(raw)
 
+    def _events(self, raw: bytes) -> None:
+        """Several complete events. Once output is no longer counted, the events before the
+        first finish reason or error need only the last of them with token counts (kept for
+        later, as :meth:`_look` would), found from the end without splitting them; the rest of
+        the batch is looked at event by event."""
+        if self.counting or not self._ready or self._acc.capture:
+            EventStreamParser._events(self, raw)
+            return
+        found = [at for at in (first_of(raw, _FINISH), first_of(raw, _ERROR)) if at >= 0]
+        end = event_start(raw, min(found)) if found else len(raw)
+        at = raw.rfind(_COUNT, 0, end)
+        if at >= 0:
+            self._event(raw[event_start(raw, at) : raw.find(b"\n\n", at)])
+        if found:
+            EventStreamParser._events(self, raw[end:] if end else raw)
+
     def _element(self, raw: bytes) -> None:
         self._look(raw)
 
     def _look(self, data: bytes) -> None:
-        if not self._ready or self._acc.capture or (_FINISH in data and has_live(data, _FINISH)):
+        # Keys are looked for from the end, where Gemini puts the finish reason and the counts.
+        if (
+            not self._ready
+            or self._acc.capture
+            or (data.rfind(_FINISH) >= 0 and has_live(data, _FINISH))
+        ):
             self._decode_now(data)
-        elif _COUNT in data:
+        elif data.rfind(_COUNT) >= 0:
             self._pending = data
-        at = data.find(_TEXT)
-        if at >= 0:  # the common case: a text part, compact or single-spaced
-            if data.startswith(b':"', at + 6):
-                if data[at + 8 : at + 9] != b'"':
-                    self.output_events += 1
-                    return
-            elif data.startswith(b': "', at + 6) and data[at + 9 : at + 10] != b'"':
-                self.output_events += 1
-                return
-        if has_text(data, _TEXT) or any(key in data for key in _OTHER_PARTS):
+        if not self.counting:
+            if data.rfind(_ERROR) >= 0:
+                self._decode_now(data)
+            return
+        if (
+            text_at(data, data.find(_TEXT), 6)  # the common case: a text part
+            or has_text(data, _TEXT)
+            or any(data.find(key) >= 0 for key in _OTHER_PARTS)
+        ):
             self.output_events += 1
-        elif _ERROR in data:
+        elif data.find(_ERROR) >= 0:
             self._decode_now(data)
 
     def _decode_now(self, data: bytes) -> None:

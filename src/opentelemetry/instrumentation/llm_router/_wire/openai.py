@@ -34,7 +34,15 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
 from opentelemetry.instrumentation.llm_router._wire._body import SMALL_BODY
 from opentelemetry.instrumentation.llm_router._wire._errors import first_object, read_error
 from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
-from opentelemetry.instrumentation.llm_router._wire._scan import has_live, has_text, has_value
+from opentelemetry.instrumentation.llm_router._wire._scan import (
+    event_start,
+    first_live,
+    first_of,
+    has_live,
+    has_text,
+    has_value,
+    text_at,
+)
 from opentelemetry.instrumentation.llm_router._wire._sse import event_data, event_name
 from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
 from opentelemetry.instrumentation.llm_router._wire._values import (
@@ -403,9 +411,9 @@ def _chat_output(data: bytes) -> bool:
     if has_text(data, _CONTENT):
         return True
     for key in _OTHER_OUTPUT_TEXT:
-        if key in data and has_text(data, key):
+        if data.find(key) >= 0 and has_text(data, key):
             return True
-    return any(key in data and has_value(data, key) for key in _OTHER_OUTPUT_VALUE)
+    return any(data.find(key) >= 0 and has_value(data, key) for key in _OTHER_OUTPUT_VALUE)
 
 
 class ChoicesStream(EventStreamParser):
@@ -424,6 +432,7 @@ class ChoicesStream(EventStreamParser):
     """
 
     counts_output_events = True
+    _one_line_events = True
 
     __slots__ = (
         "_capture",
@@ -452,7 +461,7 @@ class ChoicesStream(EventStreamParser):
         self._summary_obj = ResponseSummary()
 
     def _event(self, raw: bytes) -> None:
-        if raw[:5] != b"data:":  # comments, keep-alives, `event:`/`id:` lines: the data alone
+        if not raw.startswith(b"data:"):  # comments, keep-alives, `event:`/`id:` lines: the data
             data = event_data(raw)
             if not data:
                 return
@@ -462,35 +471,50 @@ class ChoicesStream(EventStreamParser):
             if self._is_output(raw):
                 self.output_events += 1
             return
-        at = raw.rfind(_FINISH)
-        if (
-            at >= 0
-            and (self._multi or not raw.startswith(_NULLS, at + 15))
-            and has_live(raw, _FINISH)
-        ):
-            self._decode(raw)
-            if self._is_output(raw):
-                self.output_events += 1
-            return
-        at = raw.rfind(_USAGE)
+        # Keys are looked for from the end: finish reason and usage come last in every chunk
+        # OpenAI-compatible servers send, and the content string just before the finish reason.
+        finish = raw.rfind(_FINISH)
+        if finish >= 0:
+            if (self._multi or not raw.startswith(_NULLS, finish + 15)) and has_live(raw, _FINISH):
+                self._decode(raw)
+                if self._is_output(raw):
+                    self.output_events += 1
+                return
+        else:
+            finish = len(raw)
+        at = raw.rfind(_USAGE, finish)
+        if at < 0:
+            at = raw.rfind(_USAGE, 0, finish)
         if at >= 0 and not raw.startswith(_NULLS, at + 7) and has_live(raw, _USAGE):
             self._pending = raw
-        # Output: the first content string, non-empty, written compact or with one space.
+        if not self.counting:
+            if raw.rfind(_ERROR) >= 0:
+                self._decode(raw)
+            return
+        # Output: the content string nearest before the finish reason, non-empty, written
+        # compact or with one space; anything else goes through the general scan.
         key = self._output_key
-        at = raw.find(key)
-        if at >= 0:
-            end = at + len(key)
-            if raw.startswith(b':"', end):
-                if raw[end + 2 : end + 3] != b'"':
-                    self.output_events += 1
-                    return
-            elif raw.startswith(b': "', end) and raw[end + 3 : end + 4] != b'"':
-                self.output_events += 1
-                return
-        if self._is_output(raw):
+        if text_at(raw, raw.rfind(key, 0, finish), len(key)) or self._is_output(raw):
             self.output_events += 1
-        elif _ERROR in raw:
+        elif raw.find(_ERROR) >= 0:
             self._decode(raw)
+
+    def _events(self, raw: bytes) -> None:
+        """Several complete events (a read that held more than one). Once output is no longer
+        counted, the events before the first live finish reason, live usage or error hold
+        nothing to decode: they are skipped with a scan per key, without splitting them, and
+        only the rest of the batch is looked at event by event."""
+        if self.counting or not self._ready or self._multi:
+            EventStreamParser._events(self, raw)
+            return
+        found = [
+            at
+            for at in (first_live(raw, _FINISH), first_live(raw, _USAGE), first_of(raw, _ERROR))
+            if at >= 0
+        ]
+        if found:
+            start = event_start(raw, min(found))
+            EventStreamParser._events(self, raw[start:] if start else raw)
 
     def _is_output(self, raw: bytes) -> bool:
         if self._output_key is _TEXT:
@@ -623,8 +647,8 @@ class ResponsesStream(EventStreamParser):
         self._summary_obj = ResponseSummary()
 
     def _event(self, raw: bytes) -> None:
-        if raw[:33] == _TEXT_DELTA:  # by far the most frequent event, and one we never decode
-            if has_text(raw, _DELTA):
+        if raw.startswith(_TEXT_DELTA):  # by far the most frequent event, one we never decode
+            if self.counting and (text_at(raw, raw.find(_DELTA, 33), 7) or has_text(raw, _DELTA)):
                 self.output_events += 1
             return
         name = event_name(raw)
@@ -635,7 +659,7 @@ class ResponsesStream(EventStreamParser):
             types = _TYPE.findall(raw)
             wanted = not _RESPONSES_EVENTS.isdisjoint(types)
             output = any(kind[-6:] == b".delta" for kind in types)
-        if output and has_text(raw, _DELTA):
+        if output and self.counting and has_text(raw, _DELTA):
             self.output_events += 1
         if not wanted:
             return

@@ -119,11 +119,13 @@ def first_live(raw: bytes, key: bytes) -> int:
     backwards: a reverse search measured about twice as fast on JSON as a forward one."""
     size = len(key)
     first = -1
-    at = raw.rfind(key)
+    rfind = raw.rfind
+    starts = raw.startswith
+    at = rfind(key)
     while at >= 0:
-        if not raw.startswith(_NULLS, at + size):
+        if not starts(_NULLS, at + size):
             first = at
-        at = raw.rfind(key, 0, at)
+        at = rfind(key, 0, at)
     return first
 
 

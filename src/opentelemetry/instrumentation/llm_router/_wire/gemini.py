@@ -290,18 +290,10 @@ class GenerateContentStream(EventStreamParser):
         self._ready = False
         self._pending: Optional[bytes] = None  # the latest undecoded chunk with token counts
 
-    def _event(self, raw: bytes) -> None:
-        if not raw.startswith(b"data:"):  # comments, keep-alives, other fields: the data alone
-            data = event_data(raw)
-            if not data:
-                return
-            raw = data
-        self._look(raw)
-
     def _events(self, raw: bytes) -> None:
         """Several complete events. Once output is no longer counted, the events before the
         first finish reason or error need only the last of them with token counts (kept for
-        later, as :meth:`_look` would), found from the end without splitting them; the rest of
+        later, as :meth:`_event` would), found from the end without splitting them; the rest of
         the batch is looked at event by event."""
         if self.counting or not self._ready or self._acc.capture:
             EventStreamParser._events(self, raw)
@@ -314,10 +306,14 @@ class GenerateContentStream(EventStreamParser):
         if found:
             EventStreamParser._events(self, raw[end:] if end else raw)
 
-    def _element(self, raw: bytes) -> None:
-        self._look(raw)
-
-    def _look(self, data: bytes) -> None:
+    def _event(self, data: bytes) -> None:
+        """One SSE event, or (as :meth:`_element`) one element of a streamed JSON array."""
+        if self._mode == 0 and not data.startswith(b"data:"):
+            # An SSE event without a leading data line (comments, keep-alives, other fields):
+            # the data alone.
+            data = event_data(data)  # type: ignore[assignment]
+            if not data:
+                return
         # Keys are looked for from the end, where Gemini puts the finish reason and the counts.
         if (
             not self._ready
@@ -339,6 +335,8 @@ class GenerateContentStream(EventStreamParser):
             self.output_events += 1
         elif data.find(_ERROR) >= 0:
             self._decode_now(data)
+
+    _element = _event
 
     def _decode_now(self, data: bytes) -> None:
         pending = self._pending

@@ -401,6 +401,9 @@ _TEXT = b'"text"'
 _OTHER_OUTPUT_TEXT = (b'"reasoning_content"', b'"reasoning"', b'"refusal"')
 _OTHER_OUTPUT_VALUE = (b'"tool_calls"', b'"function_call"')
 _NULLS = (b":null", b": null")
+_DULL_TAILS = (b':null}],"usage":null', b': null}], "usage": null')
+"""A null finish reason followed by the chunk's null usage, as OpenAI and ``json.dumps`` write
+them: the common chunk's two keys settled by one look."""
 
 
 def _chat_output(data: bytes) -> bool:
@@ -474,19 +477,24 @@ class ChoicesStream(EventStreamParser):
         # Keys are looked for from the end: finish reason and usage come last in every chunk
         # OpenAI-compatible servers send, and the content string just before the finish reason.
         finish = raw.rfind(_FINISH)
-        if finish >= 0:
-            if (self._multi or not raw.startswith(_NULLS, finish + 15)) and has_live(raw, _FINISH):
-                self._decode(raw)
-                if self._is_output(raw):
-                    self.output_events += 1
-                return
-        else:
-            finish = len(raw)
-        at = raw.rfind(_USAGE, finish)
-        if at < 0:
-            at = raw.rfind(_USAGE, 0, finish)
-        if at >= 0 and not raw.startswith(_NULLS, at + 7) and has_live(raw, _USAGE):
-            self._pending = raw
+        if finish < 0 or self._multi or not raw.startswith(_DULL_TAILS, finish + 15):
+            # Anything but OpenAI's own `"finish_reason":null}],"usage":null` (either spacing),
+            # which settles both keys with one look.
+            if finish >= 0:
+                if (self._multi or not raw.startswith(_NULLS, finish + 15)) and has_live(
+                    raw, _FINISH
+                ):
+                    self._decode(raw)
+                    if self._is_output(raw):
+                        self.output_events += 1
+                    return
+            else:
+                finish = len(raw)
+            at = raw.rfind(_USAGE, finish)
+            if at < 0:
+                at = raw.rfind(_USAGE, 0, finish)
+            if at >= 0 and not raw.startswith(_NULLS, at + 7) and has_live(raw, _USAGE):
+                self._pending = raw
         if not self.counting:
             if raw.rfind(_ERROR) >= 0:
                 self._decode(raw)

@@ -355,6 +355,10 @@ class GenAITelemetry:
             if key in METRIC_OPT_IN_ATTRIBUTES
         )
         self._starts: dict[tuple[Any, ...], _Start] = {}
+        self._metric_sets: dict[tuple[Any, ...], _MetricSets] = {}
+        """The metric attribute dicts of calls that began at a cached start and ended the same
+        way (response model, error type, OpenAI response attributes): built once, shared. The
+        SDK copies what it is given, and nothing here changes a dict once it is in."""
         """What :meth:`start_call` makes of an (operation, provider, model, server) it has seen:
         the same few combinations recur on every call of a process."""
 
@@ -392,7 +396,8 @@ class GenAITelemetry:
         provider = start.provider
         request_model = start.request_model
         attributes = start.attributes.copy()
-        metric_attributes = start.attributes.copy()
+        metric_attributes = start.attributes  # shared with the start until a change copies it
+        shared: Optional[_Start] = start if start.cacheable else None
         if stream:
             attributes[A.GEN_AI_REQUEST_STREAM] = True
         if parameters is not None:
@@ -409,6 +414,9 @@ class GenAITelemetry:
         for name in self._metric_opt_in:
             value = attributes.get(name)
             if value is not None:
+                if shared is not None:
+                    metric_attributes = metric_attributes.copy()
+                    shared = None
                 metric_attributes[name] = value
         start_time_ns = time.time_ns() if start_time_ns is None else clamp_time_ns(start_time_ns)
         span = self.tracer.start_span(
@@ -418,7 +426,9 @@ class GenAITelemetry:
             attributes=attributes,
             start_time=start_time_ns,
         )
-        return GenAICall(self, span, start_time_ns, metric_attributes, provider, request_model)
+        return GenAICall(
+            self, span, start_time_ns, metric_attributes, provider, request_model, shared
+        )
 
 
 _STARTS_CACHE_SIZE = 256
@@ -459,6 +469,38 @@ class _Start:
                 attributes[A.SERVER_PORT] = clamp_int(server_port)
         self.attributes = attributes
         self.span_name = f"{operation} {request_model}" if request_model else operation
+
+
+_METRIC_SETS_CACHE_SIZE = 256
+
+
+class _MetricSets:
+    """The attribute dicts of one call's metrics, each as the conventions give it: all share the
+    base (the start's attributes and the response model); the OpenAI response attributes go on
+    duration and token usage; ``error.type`` on duration (and on our own cost counters, which
+    are not the conventions')."""
+
+    __slots__ = ("base", "duration", "input_tokens", "output_tokens", "router")
+
+    def __init__(
+        self,
+        start: dict[str, Any],
+        response_model: Optional[str],
+        error_type: Optional[str],
+        openai: Optional[dict[str, Any]],
+    ) -> None:
+        base = start
+        if response_model:
+            base = {**start, A.GEN_AI_RESPONSE_MODEL: response_model}
+        with_openai = {**base, **openai} if openai else base
+        self.base = base
+        self.duration = with_openai
+        self.router = base
+        if error_type:
+            self.duration = {**with_openai, A.ERROR_TYPE: error_type}
+            self.router = {**base, A.ERROR_TYPE: error_type}
+        self.input_tokens = {**with_openai, A.GEN_AI_TOKEN_TYPE: "input"}
+        self.output_tokens = {**with_openai, A.GEN_AI_TOKEN_TYPE: "output"}
 
 
 def caller_attributes(caller: CallerContext) -> dict[str, Any]:
@@ -503,6 +545,7 @@ class GenAICall:
         "_openai_metric_attributes",
         "_priced",
         "_settled_ns",
+        "_start",
         "_telemetry",
         "provider",
         "request_model",
@@ -521,8 +564,12 @@ class GenAICall:
         metric_attributes: dict[str, Any],
         provider: str,
         request_model: Optional[str],
+        start: Optional[_Start] = None,
     ) -> None:
         self._telemetry = telemetry
+        self._start = start
+        """The cached start whose ``attributes`` are ``metric_attributes`` (shared, never
+        changed); ``None`` once this call has a copy of its own."""
         self.span = span
         self.start_time_ns = start_time_ns
         self._metric_attributes = metric_attributes
@@ -625,13 +672,17 @@ class GenAICall:
             request_model = bounded(request_model)
         self.provider = provider
         self.request_model = request_model
-        self._metric_attributes[A.GEN_AI_PROVIDER_NAME] = provider
+        if self._start is not None:  # the start's attributes are shared: change a copy
+            self._metric_attributes = self._metric_attributes.copy()
+            self._start = None
+        metric_attributes = self._metric_attributes
+        metric_attributes[A.GEN_AI_PROVIDER_NAME] = provider
         attributes = self._attributes
         attributes[A.GEN_AI_PROVIDER_NAME] = provider
         if request_model:
-            self._metric_attributes[A.GEN_AI_REQUEST_MODEL] = request_model
+            metric_attributes[A.GEN_AI_REQUEST_MODEL] = request_model
             attributes[A.GEN_AI_REQUEST_MODEL] = request_model
-            operation = self._metric_attributes.get(A.GEN_AI_OPERATION_NAME, "chat")
+            operation = metric_attributes.get(A.GEN_AI_OPERATION_NAME, "chat")
             self.span.update_name(f"{operation} {request_model}")
         if route is not None:
             attributes[A.LLM_ROUTER_ROUTE] = bounded(route)
@@ -641,7 +692,7 @@ class GenAICall:
         for name in opted_in:
             value = attributes.get(name)
             if value is not None:
-                self._metric_attributes[name] = value
+                metric_attributes[name] = value
 
     def set_attempt(self, attempt: int) -> None:
         """This upstream call is attempt number ``attempt`` (1, 2, ...) of one router request."""
@@ -860,28 +911,34 @@ class GenAICall:
         # Each metric carries the attribute set the conventions give it: all share the base;
         # the OpenAI response attributes go on duration and token usage; error.type on duration
         # (and on our own cost counters, which are not the conventions').
-        instruments = self._telemetry.instruments
-        base = self._metric_attributes
-        if self.response_model:
-            base = {**base, A.GEN_AI_RESPONSE_MODEL: self.response_model}
-        with_openai = base
-        if self._openai_metric_attributes:
-            with_openai = {**base, **self._openai_metric_attributes}
-        duration_attributes = with_openai
-        router_attributes = base
-        error_type = self._error_type
-        if error_type:
-            duration_attributes = {**with_openai, A.ERROR_TYPE: error_type}
-            router_attributes = {**base, A.ERROR_TYPE: error_type}
-        instruments.duration.record(
-            max(end_time_ns - self.start_time_ns, 0) / 1e9, duration_attributes
-        )
+        telemetry = self._telemetry
+        instruments = telemetry.instruments
+        openai = self._openai_metric_attributes
+        start = self._start
+        if start is None:
+            sets = _MetricSets(
+                self._metric_attributes, self.response_model, self._error_type, openai
+            )
+        else:  # the usual case: a call like many before it, whose attribute dicts exist
+            key = (start, self.response_model, self._error_type)
+            if openai:
+                key += tuple(openai.items())
+            cache = telemetry._metric_sets
+            sets = cache.get(key)  # type: ignore[assignment]
+            if sets is None:
+                sets = _MetricSets(start.attributes, self.response_model, self._error_type, openai)
+                if len(cache) >= _METRIC_SETS_CACHE_SIZE:
+                    cache.clear()
+                cache[key] = sets
+        instruments.duration.record(max(end_time_ns - self.start_time_ns, 0) / 1e9, sets.duration)
         if usage is not None:
             record = instruments.token_usage.record
             if usage.input_tokens is not None:
-                record(usage.input_tokens, {**with_openai, A.GEN_AI_TOKEN_TYPE: "input"})
+                record(usage.input_tokens, sets.input_tokens)
             if usage.output_tokens is not None:
-                record(usage.output_tokens, {**with_openai, A.GEN_AI_TOKEN_TYPE: "output"})
+                record(usage.output_tokens, sets.output_tokens)
+        base = sets.base
+        router_attributes = sets.router
         if ttfc is not None:
             instruments.time_to_first_chunk.record(ttfc, base)
         if priced is not None:

@@ -287,6 +287,7 @@ class GenerateContentStream(EventStreamParser):
     def __init__(self, capture: bool) -> None:
         EventStreamParser.__init__(self)
         self._acc = _Accumulator(capture)
+        # Decode every chunk until id and model are known (always, with capture); then skim.
         self._ready = False
         self._pending: Optional[bytes] = None  # the latest undecoded chunk with token counts
 
@@ -295,7 +296,7 @@ class GenerateContentStream(EventStreamParser):
         first finish reason or error need only the last of them with token counts (kept for
         later, as :meth:`_event` would), found from the end without splitting them; the rest of
         the batch is looked at event by event."""
-        if self.counting or not self._ready or self._acc.capture:
+        if self.counting or not self._ready:
             EventStreamParser._events(self, raw)
             return
         found = [at for at in (first_of(raw, _FINISH), first_of(raw, _ERROR)) if at >= 0]
@@ -315,11 +316,7 @@ class GenerateContentStream(EventStreamParser):
             if not data:
                 return
         # Keys are looked for from the end, where Gemini puts the finish reason and the counts.
-        if (
-            not self._ready
-            or self._acc.capture
-            or (data.rfind(_FINISH) >= 0 and has_live(data, _FINISH))
-        ):
+        if not self._ready or (data.rfind(_FINISH) >= 0 and has_live(data, _FINISH)):
             self._decode_now(data)
         elif data.rfind(_COUNT) >= 0:
             self._pending = data
@@ -352,7 +349,11 @@ class GenerateContentStream(EventStreamParser):
         if isinstance(obj, dict):
             self._acc.take(obj)
             summary = self._acc.summary
-            self._ready = summary.response_id is not None and summary.response_model is not None
+            self._ready = (
+                not self._acc.capture
+                and summary.response_id is not None
+                and summary.response_model is not None
+            )
 
     def _whole(self, body: bytes) -> None:
         obj = loads(body)

@@ -16,6 +16,9 @@ from opentelemetry.context import Context
 from opentelemetry import context
 
 _COUNTER_KEY = context.create_key("llm_router.attempt_counter")
+COUNTER_KEY = _COUNTER_KEY
+"""The context key of the :class:`AttemptCounter` (a hook that holds the current context reads it
+with ``current.get(COUNTER_KEY)``, as :func:`next_attempt` does)."""
 
 
 class AttemptCounter:

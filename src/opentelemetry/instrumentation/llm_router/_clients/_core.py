@@ -14,7 +14,7 @@ import logging
 from typing import Any, Callable, Optional
 
 from opentelemetry import context, trace
-from opentelemetry.instrumentation.llm_router._attempts import next_attempt
+from opentelemetry.instrumentation.llm_router._attempts import COUNTER_KEY
 from opentelemetry.instrumentation.llm_router._clients._credentials import CredentialReader
 from opentelemetry.instrumentation.llm_router._clients._observation import (
     ResponseObservation,
@@ -128,9 +128,9 @@ class CallCore:
             parameters=info.parameters,
             parent=current,
         )
-        attempt = next_attempt(current)
-        if attempt is not None:  # inside a router request that counts its upstream calls
-            call.set_attempt(attempt)
+        counter = current.get(COUNTER_KEY)  # what next_attempt() reads, without two calls
+        if counter is not None:  # inside a router request that counts its upstream calls
+            call.set_attempt(counter.next())
         if parent_span is not trace.INVALID_SPAN:
             sdk_span_name = _enclosing_sdk_span(parent_span)
             if sdk_span_name is not None:

@@ -23,7 +23,6 @@ from opentelemetry.instrumentation.llm_router._clients._core import CallCore, St
 from opentelemetry.instrumentation.llm_router._clients._observation import ResponseObservation
 from opentelemetry.instrumentation.llm_router._httpx._request import (
     add_stream_include_usage,
-    request_body,
     request_credentials,
 )
 from opentelemetry.instrumentation.llm_router._httpx._streams import stream_classes
@@ -105,7 +104,10 @@ class HttpxModuleHook:
             route = self._lookup(host, port)
             if route is None:
                 return None
-            body = request_body(request)
+            try:
+                body = request.content  # request_body(), inlined: this runs on every call
+            except Exception:  # RequestNotRead: a generator or file body we must not consume
+                body = None
             started = self._core.start(
                 route,
                 request,
@@ -142,7 +144,10 @@ class HttpxModuleHook:
             status_code = response.status_code
             call.set_status_code(status_code)
             headers = response.headers
-            body = _read_body(response)
+            try:
+                body = response.content  # _read_body(), inlined: this runs on every call
+            except Exception:  # ResponseNotRead: the caller will stream it
+                body = None
             if body is not None:  # already read and decoded by httpx (``stream=False``)
                 content_type = headers.get("content-type", "")
                 if self._core.complete(started, status_code, content_type, body):
@@ -196,11 +201,3 @@ def _undecodable(chunk: bytes) -> bytes:
 def _no_route(host: str, port: Optional[int]) -> None:
     """The lookup of a disabled hook: no host is a provider."""
     return None
-
-
-def _read_body(response: Any) -> Optional[bytes]:
-    """The body, if ``send`` already read it (``stream=False``); ``None`` for an unread stream."""
-    try:
-        return response.content
-    except Exception:  # ResponseNotRead: the caller will stream it
-        return None

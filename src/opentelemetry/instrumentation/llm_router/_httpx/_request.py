@@ -12,14 +12,6 @@ from opentelemetry.instrumentation.llm_router._wire._base import RequestInfo
 _logger = logging.getLogger(__name__)
 
 
-def request_body(request: Any) -> Optional[bytes]:
-    """The request body if httpx holds it in memory; ``None`` for a streamed upload."""
-    try:
-        return request.content
-    except Exception:  # RequestNotRead: a generator or file body we must not consume
-        return None
-
-
 def add_stream_include_usage(
     request: Any, info: RequestInfo, body: Optional[bytes], byte_stream: type
 ) -> None:

@@ -46,6 +46,8 @@ from opentelemetry.instrumentation.llm_router._wire._scan import (
 from opentelemetry.instrumentation.llm_router._wire._sse import event_data, event_name
 from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
 from opentelemetry.instrumentation.llm_router._wire._values import (
+    MAX_TEXT,
+    MAX_TOKEN_COUNT,
     count,
     integer,
     loads,
@@ -203,10 +205,12 @@ def usage_of(usage: Any) -> Optional[TokenCounts]:
     if not isinstance(usage, dict):
         return None
     get = usage.get  # absent fields (most of them, on most providers) cost a get, no call
-    input_tokens = count(get("prompt_tokens"))
+    value = get("prompt_tokens")  # ``count`` inlined for a plain int, the usual case
+    input_tokens = value if type(value) is int and 0 <= value < MAX_TOKEN_COUNT else count(value)
     if input_tokens is None:
         input_tokens = count(get("input_tokens"))
-    output_tokens = count(get("completion_tokens"))
+    value = get("completion_tokens")
+    output_tokens = value if type(value) is int and 0 <= value < MAX_TOKEN_COUNT else count(value)
     if output_tokens is None:
         output_tokens = count(get("output_tokens"))
     cache_read = reasoning = None
@@ -327,8 +331,17 @@ def _summarise_response(
     Runs once per non-streamed call on the caller's path, so absent fields cost a ``get`` and
     nothing more (``summary`` starts empty)."""
     get = obj.get
-    summary.response_id = text(get("id"))
-    summary.response_model = text(get("model"))
+    # ``text`` inlined for its common case (short ASCII), here on every non-streamed call.
+    value = get("id")
+    if type(value) is str and 0 < len(value) <= MAX_TEXT and value.isascii():
+        summary.response_id = value
+    else:
+        summary.response_id = text(value)
+    value = get("model")
+    if type(value) is str and 0 < len(value) <= MAX_TEXT and value.isascii():
+        summary.response_model = value
+    else:
+        summary.response_model = text(value)
     usage = get("usage")
     if usage is not None:
         summary.usage = usage_of(usage)

@@ -131,6 +131,9 @@ def test_long_models_are_not_kept_and_the_start_cache_stays_bounded(
     _end(call)
     assert call.request_model == "m" * 512
     assert not any(long_model in key for key in telemetry._starts)
+    long_provider = "p" * 10_000
+    _end(telemetry.start_call("chat", long_provider, "m", start_time_ns=T0))
+    assert not any(long_provider in key for key in telemetry._starts)
     for number in range(600):
         _end(telemetry.start_call("chat", "openai", f"model-{number}", start_time_ns=T0))
     assert 0 < len(telemetry._starts) <= 256

@@ -449,8 +449,11 @@ class _Start:
         server_port: Optional[int],
     ) -> None:
         # Only short values are kept, so the cache stays small whatever callers send.
-        self.cacheable = (not request_model or len(request_model) <= MAX_TEXT) and (
-            not server_address or len(server_address) <= MAX_TEXT
+        self.cacheable = (
+            len(operation) <= MAX_TEXT
+            and len(provider) <= MAX_TEXT
+            and (not request_model or len(request_model) <= MAX_TEXT)
+            and (not server_address or len(server_address) <= MAX_TEXT)
         )
         operation = bounded(operation)
         self.provider = provider = bounded(provider)

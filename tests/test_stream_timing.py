@@ -19,7 +19,14 @@ from typing import Any, Callable, Optional
 import httpx2
 import pytest
 
-from opentelemetry.instrumentation.llm_router._wire import anthropic, gemini, get_format, openai
+from opentelemetry.instrumentation.llm_router._wire import _stream as event_stream
+from opentelemetry.instrumentation.llm_router._wire import (
+    _values,
+    anthropic,
+    gemini,
+    get_format,
+    openai,
+)
 from opentelemetry.instrumentation.llm_router._wire._base import ResponseSummary
 from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
 from tests.support.scripted_server import Reply, ScriptedServer, json_reply
@@ -97,17 +104,25 @@ def _parse(
     sample = exchange(family, True, completion=COMPLETION)
     fmt = get_format(FORMAT_OF_FAMILY[family])
     info = fmt.request_info("POST", sample.path, sample.request_body)
-    module = FORMAT_MODULES[fmt.name]
     decodes = []
-    real_loads = module.loads
-    monkeypatch.setattr(module, "loads", lambda data: decodes.append(1) or real_loads(data))
+    real_loads = _values.loads
+
+    def counted(data: bytes) -> Any:
+        decodes.append(1)
+        return real_loads(data)
+
+    # Decodes happen in the format's module and in the shared event step (_stream).
+    modules = (FORMAT_MODULES[fmt.name], event_stream)
+    for module in modules:
+        monkeypatch.setattr(module, "loads", counted)
     parser = fmt.stream_parser(info, False)
     for piece in pieces:
         parser.feed(piece)
         if stop_counting and parser.output_events:
             parser.counting = False
     summary = parser.summary()
-    monkeypatch.setattr(module, "loads", real_loads)
+    for module in modules:
+        monkeypatch.setattr(module, "loads", real_loads)
     return summary, parser.output_events, len(decodes)
 
 

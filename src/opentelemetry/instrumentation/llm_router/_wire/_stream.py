@@ -16,11 +16,12 @@ the events alone, never on how the bytes were split into reads.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 from opentelemetry.instrumentation.llm_router._wire._base import ResponseSummary
 from opentelemetry.instrumentation.llm_router._wire._jsonarray import JSONArraySplitter
 from opentelemetry.instrumentation.llm_router._wire._sse import MAX_EVENT_BYTES, SSESplitter
+from opentelemetry.instrumentation.llm_router._wire._values import loads
 
 _DETECT = 1
 _SSE = 0
@@ -108,6 +109,18 @@ class EventStreamParser(SSESplitter):
 
     def _summary(self) -> ResponseSummary:
         raise NotImplementedError
+
+    def _take_data(self, data: Optional[bytes]) -> None:
+        """Decode an event's data and hand it to :meth:`_take` if it is a JSON object (nothing
+        for no data, ``[DONE]``, or anything malformed or not an object)."""
+        if not data or data == b"[DONE]":
+            return
+        obj = loads(data)
+        if isinstance(obj, dict):
+            self._take(obj)
+
+    def _take(self, obj: dict[str, Any]) -> None:
+        """One decoded event object (formats that decode events through :meth:`_take_data`)."""
 
     def response_model(self) -> Optional[str]:
         """The response model as soon as an event named it (per-chunk metric points carry it)."""

@@ -204,12 +204,7 @@ class MessagesStream(EventStreamParser):
             and not self._capture
         ):
             return
-        data = event_data(raw)
-        if not data:
-            return
-        obj = loads(data)
-        if isinstance(obj, dict):
-            self._take(obj)
+        self._take_data(event_data(raw))
 
     def _take(self, obj: dict[str, Any]) -> None:
         kind = obj.get("type")

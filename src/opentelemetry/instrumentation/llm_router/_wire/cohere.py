@@ -183,12 +183,7 @@ class ChatStream(EventStreamParser):
             and raw.find(b'"message"') < 0
         ):
             return  # content, tool and citation events: nothing we need
-        data = event_data(raw)
-        if not data or data[:1] != b"{":
-            return
-        obj = loads(data)
-        if isinstance(obj, dict):
-            self._take(obj)
+        self._take_data(event_data(raw))
 
     def _take(self, obj: dict[str, Any]) -> None:
         summary = self._summary_obj

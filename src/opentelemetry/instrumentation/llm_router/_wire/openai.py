@@ -550,12 +550,7 @@ class ChoicesStream(EventStreamParser):
         self._decode_one(raw)
 
     def _decode_one(self, raw: bytes) -> None:
-        data = event_data(raw) if raw[:5] == b"data:" else raw
-        if not data or data[:1] != b"{":
-            return  # [DONE]
-        obj = loads(data)
-        if isinstance(obj, dict):
-            self._take(obj)
+        self._take_data(event_data(raw) if raw.startswith(b"data:") else raw)
 
     def _take(self, obj: dict[str, Any]) -> None:
         summary = self._summary_obj
@@ -684,12 +679,7 @@ class ResponsesStream(EventStreamParser):
             self.output_events += 1
         if not wanted:
             return
-        data = event_data(raw)
-        if not data or data[:1] != b"{":
-            return
-        obj = loads(data)
-        if isinstance(obj, dict):
-            self._take(obj)
+        self._take_data(event_data(raw))
 
     def _take(self, obj: dict[str, Any]) -> None:
         summary = self._summary_obj

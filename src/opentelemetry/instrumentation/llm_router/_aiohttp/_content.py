@@ -66,65 +66,12 @@ def observed_content_class(aiohttp_streams: Any) -> type:
             self._observation.feed(data)
             return self._inner.at_eof()  # type: ignore[no-any-return]
 
-        async def read(self, *args: Any, **kwargs: Any) -> bytes:
-            try:
-                data = await self._inner.read(*args, **kwargs)
-            except BaseException as exc:
-                await self._observation.afinish(exc)
-                raise
-            if self._fed(data):
-                await self._observation.afinish()
-            return data
-
-        async def readany(self) -> bytes:
-            try:
-                data = await self._inner.readany()
-            except BaseException as exc:
-                await self._observation.afinish(exc)
-                raise
-            if self._fed(data):
-                await self._observation.afinish()
-            return data
-
-        async def readline(self, *args: Any, **kwargs: Any) -> bytes:
-            try:
-                data = await self._inner.readline(*args, **kwargs)
-            except BaseException as exc:
-                await self._observation.afinish(exc)
-                raise
-            if self._fed(data):
-                await self._observation.afinish()
-            return data
-
-        async def readuntil(self, *args: Any, **kwargs: Any) -> bytes:
-            try:
-                data = await self._inner.readuntil(*args, **kwargs)
-            except BaseException as exc:
-                await self._observation.afinish(exc)
-                raise
-            if self._fed(data):
-                await self._observation.afinish()
-            return data
-
-        async def readexactly(self, n: int) -> bytes:
-            try:
-                data = await self._inner.readexactly(n)
-            except BaseException as exc:
-                await self._observation.afinish(exc)
-                raise
-            if self._fed(data):
-                await self._observation.afinish()
-            return data
-
-        async def readchunk(self) -> tuple[bytes, bool]:
-            try:
-                chunk = await self._inner.readchunk()
-            except BaseException as exc:
-                await self._observation.afinish(exc)
-                raise
-            if self._fed(chunk[0]):
-                await self._observation.afinish()
-            return chunk
+        read = _observed_read("read")
+        readany = _observed_read("readany")
+        readline = _observed_read("readline")
+        readuntil = _observed_read("readuntil")
+        readexactly = _observed_read("readexactly")
+        readchunk = _observed_read("readchunk", chunk=True)
 
         def read_nowait(self, *args: Any, **kwargs: Any) -> bytes:
             try:
@@ -177,6 +124,26 @@ def observed_content_class(aiohttp_streams: Any) -> type:
     for name in _delegated(base):
         setattr(ObservedContent, name, _delegate(name, getattr(base, name)))
     return ObservedContent
+
+
+def _observed_read(name: str, chunk: bool = False) -> Any:
+    """The reader's async method ``name``, observed: what it returns is fed to the observation
+    (``chunk``: its first item, for ``readchunk``'s ``(data, end_of_chunk)``), the end of the
+    body or a failure ends the call. Built once per method name rather than through a shared
+    coroutine, so that a read still costs one coroutine."""
+
+    async def read(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            result = await getattr(self._inner, name)(*args, **kwargs)
+        except BaseException as exc:
+            await self._observation.afinish(exc)
+            raise
+        if self._fed(result[0] if chunk else result):
+            await self._observation.afinish()
+        return result
+
+    read.__name__ = read.__qualname__ = name
+    return read
 
 
 def _delegated(base: type) -> list[str]:

@@ -51,7 +51,8 @@ def test_connect_error_reraised(module: Any, instrument: Any, span_exporter: Any
         _post(f"http://127.0.0.1:{port}/v1/chat/completions", chat_request(), module)
     (span,) = _ours(span_exporter)
     assert span.status.status_code.name == "ERROR"
-    assert span.attributes["error.type"] == "ConnectError"
+    assert span.attributes["error.type"] == "transport"  # docs/semconv.md, error.type rule 4
+    assert span.events[0].attributes["exception.type"].endswith("ConnectError")
     assert [e.name for e in span.events] == ["exception"]
 
 
@@ -63,7 +64,8 @@ def test_read_timeout_reraised(instrument: Any, span_exporter: Any) -> None:
         with pytest.raises(httpx2.ReadTimeout):
             _post(server.url + "/v1/chat/completions", chat_request(), timeout=0.2)
     (span,) = _ours(span_exporter)
-    assert span.attributes["error.type"] == "ReadTimeout"
+    assert span.attributes["error.type"] == "timeout"
+    assert span.events[0].attributes["exception.type"].endswith("ReadTimeout")
 
 
 def test_reset_before_headers(instrument: Any, span_exporter: Any) -> None:

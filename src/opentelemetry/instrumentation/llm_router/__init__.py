@@ -72,7 +72,13 @@ from opentelemetry.instrumentation.llm_router._router_error import (
     Transport,
     UnsupportedFeature,
 )
-from opentelemetry.instrumentation.llm_router._spend import SpendTracker, spend_tracker_from_env
+from opentelemetry.instrumentation.llm_router._spend import (
+    InProcessSpendStore,
+    SpendStore,
+    SpendTracker,
+    spend_tracker_from_env,
+)
+from opentelemetry.instrumentation.llm_router._spend_redis import RedisSpendStore
 from opentelemetry.instrumentation.llm_router._wire._base import ResponseSummary
 from opentelemetry.instrumentation.llm_router.version import __version__
 
@@ -90,6 +96,7 @@ __all__ = [
     "ForwardStatus",
     "GenAICall",
     "GenAITelemetry",
+    "InProcessSpendStore",
     "InputTokens",
     "InvalidRequest",
     "InvalidResponse",
@@ -104,6 +111,7 @@ __all__ = [
     "PricingTable",
     "ProviderError",
     "ProviderErrorContext",
+    "RedisSpendStore",
     "RequestCompleted",
     "RequestContext",
     "RequestFailureEvent",
@@ -113,6 +121,7 @@ __all__ = [
     "ResponseDecode",
     "ResponseSummary",
     "RouterError",
+    "SpendStore",
     "SpendTracker",
     "StreamProtocol",
     "TelemetrySettings",

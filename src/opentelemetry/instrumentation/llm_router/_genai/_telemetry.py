@@ -298,6 +298,7 @@ class _Instruments:
 
     __slots__ = (
         "budget_exceeded",
+        "budget_store_fallbacks",
         "cost",
         "duration",
         "time_per_output_chunk",
@@ -312,6 +313,7 @@ class _Instruments:
         self.time_per_output_chunk: Histogram = _instruments.time_per_output_chunk(meter)
         self.cost: _instruments.CostSums = _instruments.cost(meter)
         self.budget_exceeded: Counter = _instruments.budget_exceeded(meter)
+        self.budget_store_fallbacks: Counter = _instruments.budget_store_fallbacks(meter)
 
 
 _INSTRUMENTS: WeakKeyDictionary[Meter, _Instruments] = WeakKeyDictionary()
@@ -987,6 +989,14 @@ class GenAICall:
         self._attributes[A.LLM_ROUTER_BUDGET_SPENT] = clamp_int(spent_micro_usd)
         if fraction_used is not None:
             self._attributes[A.LLM_ROUTER_BUDGET_USED_FRACTION] = fraction_used
+
+    def set_budget_store(self, store: str, fallback: bool) -> None:
+        """Where the budget figures came from (``redis``: the fleet's; ``process``: this
+        process's). ``fallback``: the shared store did not answer, so the figure is local; the
+        span says so and ``llm_router.budget.store.fallbacks`` counts it."""
+        self._attributes[A.LLM_ROUTER_BUDGET_STORE] = store
+        if fallback:
+            self._telemetry.instruments.budget_store_fallbacks.add(1)
 
     def set_budget_exceeded(self, scope: Optional[str], range_type: Optional[str]) -> None:
         """This request took its caller's spend over the budget: flag the span, count it at end.

@@ -60,6 +60,7 @@ class RedisServer:
                 "--appendonly", "no",
                 "--dir", str(self.directory),
                 "--daemonize", "no",
+                "--enable-debug-command", "local",  # DEBUG SLEEP: a slow Redis, for real
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -18,7 +18,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from tests.support.semconv_collector import COLLECTOR
 
-pytest_plugins = ["tests.support.fixtures", "tests.support.redis_server"]
+pytest_plugins = [
+    "tests.support.fixtures",
+    "tests.support.redis_server",
+    "tests.support.tested_versions",
+]
 
 
 @pytest.fixture

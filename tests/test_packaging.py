@@ -86,6 +86,7 @@ def test_metadata_is_complete(dist: Path) -> None:
         "litellm",
         "otlp",
         "prices",
+        "prometheus",
         "redis",
         "yaml",
     }

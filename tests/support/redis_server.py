@@ -2,15 +2,13 @@
 
 No persistence (``--save ''``, no append-only file): a stopped server comes back empty, as a
 cache-only Redis in production would. ``stop`` kills it (SIGKILL, like a crashed node);
-``start`` brings it back on the same port. Tests that need it fail in CI when it is missing
-(``CI`` set) and skip with the reason elsewhere: scripts/test.sh installs it
-(scripts/system-packages.sh).
+``start`` brings it back on the same port. A test that needs it fails when it is missing, unless
+scripts/system-packages.sh (run by scripts/test.sh) could not install it here: then it skips
+with that reason.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import subprocess
 import time
@@ -20,21 +18,13 @@ from typing import Iterator, Optional
 import pytest
 
 from tests.support.apps import free_port
-
-REDIS_SERVER = shutil.which("redis-server")
+from tests.support.system import require_program
 
 
 def require_redis_server() -> str:
-    """The ``redis-server`` path; a failure in CI, a skip with the reason elsewhere."""
-    if REDIS_SERVER is None:
-        message = (
-            "redis-server is not installed (Debian package 'redis-server'; scripts/test.sh "
-            "installs it through scripts/system-packages.sh)"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return REDIS_SERVER
+    """The ``redis-server`` path: a skip only where scripts/system-packages.sh could not install
+    it (tests/support/system.py), a failure otherwise."""
+    return require_program("redis-server", "redis-server")
 
 
 class RedisServer:

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from opentelemetry.instrumentation.llm_router._observe import CallerContext
 
 _logger = logging.getLogger(__name__)
+_INF = float("inf")
 
 SCOPE_NAME = "opentelemetry.instrumentation.llm_router"
 SCHEMA_URL = "https://opentelemetry.io/schemas/1.41.0"
@@ -990,7 +991,7 @@ class GenAICall:
             pricer = self._telemetry.pricer
             if pricer is not None:
                 try:
-                    self._priced = pricer.price_call(
+                    priced = pricer.price_call(
                         self.provider,
                         self.response_model,
                         self.request_model,
@@ -998,6 +999,12 @@ class GenAICall:
                         self.service_tier,
                         self.start_time_ns,
                     )
+                    # No exported cost is ever infinite, NaN or negative, whatever the pricer
+                    # (the user's own cost function, rates given in code) returned; and it is a
+                    # float (an int beyond int64 would be dropped by the OTLP encoder).
+                    if priced is not None and 0.0 <= priced.usd < _INF:
+                        usd = float(priced.usd)  # OverflowError beyond float range: no cost
+                        self._priced = priced if usd is priced.usd else priced._replace(usd=usd)
                 except Exception:  # a pricing bug must not lose the span
                     _logger.debug("pricing failed", exc_info=True)
         return self._priced

@@ -88,6 +88,7 @@ def test_metadata_is_complete(dist: Path) -> None:
         "otlp",
         "prices",
         "prometheus",
+        "redis",
         "yaml",
     }
     requirements = " ".join(meta.get_all("Requires-Dist") or [])

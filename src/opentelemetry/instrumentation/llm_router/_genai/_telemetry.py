@@ -804,7 +804,8 @@ class GenAICall:
         built from the same redacted text.
         """
         redact = redactor or DEFAULT_REDACTOR
-        self._error_type = redact(error_type, MAX_TEXT) or "_OTHER"
+        # An identifier: credentials masked, never content (a prompt may name the error code).
+        self._error_type = redact.identifier(error_type, MAX_TEXT) or "_OTHER"
         exception_attributes = None
         if exception is not None:
             exception_attributes = redact.exception_attributes(exception)

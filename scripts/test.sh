@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs ruff and the whole test suite on the newest supported Python (.venv), then the package's
-# own tests (hook, observer, forward-event recorder, bridge, mapping, wire formats, pricing) on the
+# Installs the Debian packages the tests use (scripts/system-packages.sh), runs ruff and the whole
+# test suite on the newest supported Python (.venv), then the package's own tests (hook, observer, forward-event recorder, bridge, mapping, wire formats, pricing) on the
 # oldest supported Python (.venv-oldest). Each venv is set up on first use (scripts/setup.sh).
 #
 #   scripts/test.sh                 everything
@@ -19,6 +19,9 @@ PACKAGE_TESTS=(
   tests/test_pricing.py tests/test_spend.py tests/test_console_exporter.py
 )
 
+bash scripts/system-packages.sh
+LLM_ROUTER_UNAVAILABLE_PACKAGES=$(tr '\n' ' ' <build/unavailable-system-packages)
+export LLM_ROUTER_UNAVAILABLE_PACKAGES
 bash scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -26,18 +25,13 @@ import pytest
 from examples.fake_provider import FakeProvider
 from examples.router_app import traffic
 from tests.support.apps import EXAMPLES, RouterProcess, clean_env, free_port
+from tests.support.system import require_program
 
 DASHBOARD = EXAMPLES / "grafana" / "dashboards" / "llm-router.json"
 PRICING = EXAMPLES / "pricing.json"
-PROMETHEUS = shutil.which("prometheus")
 
 # What Grafana puts in for its built-in variables when the dashboard runs.
 BUILTINS = {"__rate_interval": "1m", "__interval": "15s", "__range": "10m"}
-
-pytestmark = pytest.mark.skipif(
-    PROMETHEUS is None,
-    reason="the prometheus binary is not installed (Debian package 'prometheus'; .ci/run installs it)",
-)
 
 
 def _dashboard() -> Dict[str, Any]:
@@ -102,7 +96,7 @@ class Prometheus:
         )
         self._proc = subprocess.Popen(
             [
-                str(PROMETHEUS),
+                require_program("prometheus", "prometheus"),
                 f"--config.file={config}",
                 f"--storage.tsdb.path={workdir / 'data'}",
                 f"--web.listen-address=127.0.0.1:{self.port}",

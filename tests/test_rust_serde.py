@@ -3,8 +3,9 @@
 ``tests/rust/forward_serde`` declares ``bamboo_engine::metrics::events``'s ``ForwardEvent``,
 ``EventMeta``, ``TokenUsage``, ``ForwardStatus`` and the bus wrapper ``MetricsEvent`` with serde
 derive and chrono, built offline against Debian's packaged crates (``librust-serde-dev``,
-``librust-serde-derive-dev``, ``librust-serde-json-dev``, ``librust-chrono-dev``; ``.ci/run``
-installs them; the crate's ``.cargo/config.toml`` points cargo at ``/usr/share/cargo/registry``).
+``librust-serde-derive-dev``, ``librust-serde-json-dev``, ``librust-chrono-dev``;
+``scripts/system-packages.sh`` installs them; the crate's ``.cargo/config.toml`` points cargo
+at ``/usr/share/cargo/registry``).
 It is compiled once per session into ``build/rust-target`` (ignored by git, reused next time).
 
 - Rust writes 3,000 lines (extreme counts and times across chrono's whole range, leap seconds,
@@ -20,7 +21,6 @@ It is compiled once per session into ``build/rust-target`` (ignored by git, reus
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
@@ -52,6 +52,7 @@ from opentelemetry.instrumentation.llm_router._forward_json import (
     parse_forward_event,
 )
 from tests.support.export_check import assert_exportable
+from tests.support.system import require_program
 
 RUST_LINES = 3_000
 WRITER_BATCHES = 40
@@ -61,22 +62,14 @@ TARGET = ROOT / "build" / "rust-target"
 U64_MAX = 2**64 - 1
 
 
-def _cargo() -> str | None:
-    found = shutil.which("cargo")
-    if found is None and (Path.home() / ".cargo" / "bin" / "cargo").exists():
-        found = str(Path.home() / ".cargo" / "bin" / "cargo")
-    return found
+def _cargo() -> str:
+    return require_program("cargo", "cargo", [Path.home() / ".cargo" / "bin"])
 
 
 @pytest.fixture(scope="session")
 def forward_serde() -> Path:
     """The compiled crate (built once per session, incrementally)."""
     cargo = _cargo()
-    if cargo is None:
-        pytest.skip(
-            "cargo is not installed: the Rust serde cross-check needs a Rust toolchain "
-            "(.ci/run installs Debian's cargo and librust-serde-json-dev, librust-chrono-dev, ...)"
-        )
     env = {**os.environ, "CARGO_TARGET_DIR": str(TARGET)}
     built = subprocess.run(
         [cargo, "build", "--quiet", "--offline"],

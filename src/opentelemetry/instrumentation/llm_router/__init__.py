@@ -52,6 +52,12 @@ from opentelemetry.instrumentation.llm_router._observe import (
     RequestSuccessEvent,
 )
 from opentelemetry.instrumentation.llm_router._observer import OTelObserver
+from opentelemetry.instrumentation.llm_router._pricer import (
+    Pricing,
+    pricer_from_env,
+    shared_database,
+)
+from opentelemetry.instrumentation.llm_router._prices_db import PricesDatabase
 from opentelemetry.instrumentation.llm_router._pricing import (
     ModelPrice,
     PricingError,
@@ -100,6 +106,8 @@ __all__ = [
     "OTelObserver",
     "ObserveCallback",
     "OutputTokens",
+    "PricesDatabase",
+    "Pricing",
     "PricingError",
     "PricingTable",
     "ProviderError",
@@ -126,7 +134,9 @@ __all__ = [
     "forward_event_to_value",
     "load_pricing",
     "parse_forward_event",
+    "pricer_from_env",
     "pricing_from_env",
     "settings_from_env",
+    "shared_database",
     "spend_tracker_from_env",
 ]

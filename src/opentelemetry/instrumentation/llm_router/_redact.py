@@ -86,9 +86,10 @@ _KEY_SHAPED = re.compile(
 _QUERY_VALUE = re.compile(r"[?&;]([\w.\[\]-]{1,64})=([^\s&#\"'<>\\(){}\[\],;|`]+)")
 """A URL query parameter in any text: its name, its value up to what ends a value in prose."""
 _USERINFO_PASSWORD = re.compile(
-    r"[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s/?#@:\"'<>]*:([^\s/?#@\"'<>]+)@"
+    r"[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s/?#@:\"'<>…]*:([^\s/?#@\"'<>…]+)(?:@|(?=…|\.\.\.|$))"
 )
-"""The password of a URL's userinfo (``scheme://user:password@host``)."""
+"""The password of a URL's userinfo (``scheme://user:password@host``), also when the text was
+cut before the ``@`` (``https://user:passw…``; but an all-digit value there is a port)."""
 _MAX_CONTENT_SCAN = 1 << 20
 """Request text beyond this many characters (per string) is not indexed: bounded work."""
 _DECODE_DEPTH = 2
@@ -260,7 +261,8 @@ def _rule_marks(text: str, marks: Marks) -> None:
                 marks.append((match.start(2), match.end(2), True))
     if "://" in text:
         for match in _USERINFO_PASSWORD.finditer(text):
-            marks.append((match.start(1), match.end(1), True))
+            if match.group(0)[-1] == "@" or not match.group(1).isdigit():
+                marks.append((match.start(1), match.end(1), True))
     for match in _KEY_SHAPED.finditer(text):
         marks.append((match.start(), match.end(), True))
 

@@ -70,7 +70,7 @@ from opentelemetry.instrumentation.llm_router import (
 )
 from tests.support.leaks import ERROR_CODE, Case, find_leaks, generate, missing_controls
 from tests.support.otlp_receiver import OTLPReceiver
-from tests.support.scripted_server import Reply, ScriptedServer
+from tests.support.scripted_server import Reply, ScriptedServer, corpus_entry, corpus_reply
 
 try:  # the SDK renamed it; the old name warns
     from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter as InMemoryLogExporter
@@ -184,9 +184,12 @@ def _request(case: Case, server: ScriptedServer) -> tuple[str, dict[str, str], b
 
 @contextlib.contextmanager
 def _instrumented(
-    telemetry: Telemetry, server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+    telemetry: Telemetry,
+    server: ScriptedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    provider: str = "openai",
 ) -> Iterator[None]:
-    monkeypatch.setenv("OTEL_PYTHON_LLM_ROUTER_PROVIDERS", f"{server.host_port}=openai")
+    monkeypatch.setenv("OTEL_PYTHON_LLM_ROUTER_PROVIDERS", f"{server.host_port}={provider}")
     monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "false")
     instrumentor = LLMRouterInstrumentor()
     instrumentor.instrument(
@@ -355,3 +358,92 @@ def test_the_litellm_adapter_exports_no_planted_value(
         manager._reset_all_callbacks()
     assert len(router_spans()) == len(KNOWING)
     _assert_nothing_leaked(KNOWING, telemetry.exported(caplog))
+
+
+UPSTREAM_CASES = [case for case in KNOWING if case.carrier == "bare"]
+"""The proxy path, where the key is the deployment's (LiteLLM's config), not the client's."""
+
+
+def test_the_litellm_proxy_path_exports_no_planted_value(
+    telemetry: Telemetry, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The proxy's order of hooks with a real ``litellm.Router``: the deployment's upstream key
+    (in no recognised format) is echoed by the provider's 401, the prompt by its 400; the
+    adapter learns the key from LiteLLM's details of each attempt."""
+    monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    monkeypatch.setenv("LITELLM_TELEMETRY", "False")
+    import litellm
+    from litellm.proxy._types import UserAPIKeyAuth
+
+    from opentelemetry.instrumentation.llm_router.litellm import OTelLiteLLMCallback
+
+    adapter = OTelLiteLLMCallback(telemetry.tracer_provider, telemetry.meter_provider)
+    auth = UserAPIKeyAuth(api_key="sk-client-" + uuid.uuid4().hex)
+
+    async def calls(server: ScriptedServer) -> None:
+        for case in UPSTREAM_CASES:
+            server.responder = _reply(case)
+            key = uuid.uuid4().hex if case.is_prompt else case.value
+            router = litellm.Router(
+                model_list=[
+                    {
+                        "model_name": "gpt-fake",
+                        "litellm_params": {
+                            "model": "openai/gpt-4o-mini",
+                            "api_base": server.url + "/v1",
+                            "api_key": key,
+                        },
+                    }
+                ],
+                num_retries=0,
+            )
+            prompt = case.value if case.is_prompt else "hello"
+            data = {
+                "model": "gpt-fake",
+                "messages": [{"role": "user", "content": prompt}],
+                "litellm_call_id": f"call-{case.number}",
+            }
+            await adapter.async_pre_call_hook(auth, None, data, "acompletion")
+            with pytest.raises(openai.APIError) as raised:
+                await router.acompletion(**data)
+            await adapter.async_post_call_failure_hook(data, raised.value, auth)
+
+    manager = litellm.logging_callback_manager
+    manager._reset_all_callbacks()
+    litellm.callbacks = [adapter]
+    try:
+        with ScriptedServer(Reply()) as server, _instrumented(telemetry, server, monkeypatch):
+            asyncio.run(calls(server))
+    finally:
+        manager._reset_all_callbacks()
+    routed = [
+        s
+        for s in telemetry.spans.get_finished_spans()
+        if "llm_router.route" in (s.attributes or {})
+    ]
+    assert len(routed) == len(UPSTREAM_CASES)
+    assert all(s.attributes["error.type"] not in ("access_denied", None) for s in routed)
+    _assert_nothing_leaked(UPSTREAM_CASES, telemetry.exported(caplog))
+
+
+def test_an_error_code_the_prompt_names_is_still_the_error_type(
+    telemetry: Telemetry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A recorded Anthropic 401 (``authentication_error``, from the wire corpus) to a request
+    whose prompt is "This should fail with AuthenticationError", capture off: ``error.type`` is
+    the provider's code, not ``a[content]_error``; the prompt still stays out of the message."""
+    entry = corpus_entry("anthropic_messages__error-401-authentication.json")
+    body = dict(entry["request"]["body"])
+    body["messages"] = [{"role": "user", "content": "This should fail with AuthenticationError"}]
+    server = ScriptedServer(corpus_reply(entry))
+    with server, _instrumented(telemetry, server, monkeypatch, "anthropic"), httpx2.Client() as c:
+        for _ in range(4):
+            response = c.post(
+                server.url + "/v1/messages",
+                headers={"x-api-key": "sk-ant-" + uuid.uuid4().hex},
+                json=body,
+            )
+            assert response.status_code == 401
+    spans = telemetry.spans.get_finished_spans()
+    assert [s.attributes["error.type"] for s in spans] == ["authentication_error"] * 4
+    assert all(s.status.description == "invalid x-api-key" for s in spans)

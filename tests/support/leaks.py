@@ -117,8 +117,14 @@ def _secret(kind: str, rng: random.Random) -> str:
 
 
 def _prompt(rng: random.Random) -> str:
-    tag = "".join(rng.choice("bcdfghjklmnpqrstvwxz") for _ in range(10))
-    return f"Plan {tag} for the Zürich office ★ mentions {ERROR_CODE} and {tag[::-1]} twice"
+    """Random words (non-ASCII letters among them, so JSON writes ``\\u`` escapes) around the
+    provider's error code: every piece of it but the code is this case's own."""
+
+    def word() -> str:
+        return "".join(rng.choice("bcdfghjkmnpqrstvwxzüéø") for _ in range(rng.randint(4, 8)))
+
+    words = [word() for _ in range(9)]
+    return " ".join([*words[:4], "★", *words[4:6], ERROR_CODE, *words[6:]])
 
 
 def _carry(carrier: str, value: str) -> tuple[str, str]:

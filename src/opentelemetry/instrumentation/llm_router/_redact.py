@@ -291,7 +291,14 @@ class Redactor:
         forms_of_content: set[str] = set()
         for text in contents:
             forms_of_content.update(
-                (text, json.dumps(text, ensure_ascii=False)[1:-1], json.dumps(text)[1:-1])
+                (
+                    text,
+                    json.dumps(text, ensure_ascii=False)[1:-1],
+                    json.dumps(text)[1:-1],
+                    # Percent-encoded too: a URL quoting it may be cut into pieces (a hard wrap)
+                    # that the decoded view no longer reads as runs of the text.
+                    quote(text, safe=""),
+                )
             )
         self._contents = [form for form in forms_of_content if len(form) >= _GRAM]
         index: dict[str, tuple[int, int]] = {}

@@ -15,6 +15,7 @@ import pytest
 
 from opentelemetry import context, trace
 from opentelemetry.instrumentation.llm_router import LLMRouterInstrumentor
+from tests.conftest import exception_events
 from tests.support.openai_wire import MODEL, chat_reply, chat_request, chat_stream_reply
 from tests.support.scripted_server import Reply, ScriptedServer, corpus_entry, corpus_reply
 
@@ -44,7 +45,9 @@ def test_entry_point_is_registered() -> None:
 
 
 @pytest.mark.parametrize("module", [httpx2, httpx], ids=["httpx2", "httpx"])
-def test_connect_error_reraised(module: Any, instrument: Any, span_exporter: Any) -> None:
+def test_connect_error_reraised(
+    module: Any, instrument: Any, span_exporter: Any, log_exporter: Any
+) -> None:
     port = _free_port()
     instrument(f"127.0.0.1:{port}=openai")
     with pytest.raises(module.ConnectError):
@@ -52,7 +55,12 @@ def test_connect_error_reraised(module: Any, instrument: Any, span_exporter: Any
     (span,) = _ours(span_exporter)
     assert span.status.status_code.name == "ERROR"
     assert span.attributes["error.type"] == "ConnectError"
-    assert [e.name for e in span.events] == ["exception"]
+    assert not span.events  # the log event, not an exception span event
+    (event,) = exception_events(log_exporter)
+    assert event.attributes["exception.type"].endswith("ConnectError")
+    assert "Traceback" in event.attributes["exception.stacktrace"]
+    ctx = span.context
+    assert (event.trace_id, event.span_id) == (ctx.trace_id, ctx.span_id)
 
 
 def test_read_timeout_reraised(instrument: Any, span_exporter: Any) -> None:

@@ -86,6 +86,8 @@ def test_metadata_is_complete(dist: Path) -> None:
         "litellm",
         "otlp",
         "prices",
+        "prometheus",
+        "redis",
         "yaml",
     }
     requirements = " ".join(meta.get_all("Requires-Dist") or [])

@@ -78,7 +78,13 @@ from opentelemetry.instrumentation.llm_router._router_error import (
     Transport,
     UnsupportedFeature,
 )
-from opentelemetry.instrumentation.llm_router._spend import SpendTracker, spend_tracker_from_env
+from opentelemetry.instrumentation.llm_router._spend import (
+    InProcessSpendStore,
+    SpendStore,
+    SpendTracker,
+    spend_tracker_from_env,
+)
+from opentelemetry.instrumentation.llm_router._spend_redis import RedisSpendStore
 from opentelemetry.instrumentation.llm_router._wire._base import ResponseSummary
 from opentelemetry.instrumentation.llm_router.version import __version__
 
@@ -96,6 +102,7 @@ __all__ = [
     "ForwardStatus",
     "GenAICall",
     "GenAITelemetry",
+    "InProcessSpendStore",
     "InputTokens",
     "InvalidRequest",
     "InvalidResponse",
@@ -112,6 +119,7 @@ __all__ = [
     "PricingTable",
     "ProviderError",
     "ProviderErrorContext",
+    "RedisSpendStore",
     "RequestCompleted",
     "RequestContext",
     "RequestFailureEvent",
@@ -121,6 +129,7 @@ __all__ = [
     "ResponseDecode",
     "ResponseSummary",
     "RouterError",
+    "SpendStore",
     "SpendTracker",
     "StreamProtocol",
     "TelemetrySettings",

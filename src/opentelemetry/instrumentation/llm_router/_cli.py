@@ -100,6 +100,12 @@ def _exporter_names(signal_name: str) -> list[str]:
     return resolved
 
 
+def _installed(group: str) -> str:
+    """The exporter names installed in ``group`` (``--help`` lists what this venv really has,
+    ``llm_router_console`` included, rather than a list that goes stale)."""
+    return ", ".join(sorted({ep.name for ep in entry_points(group=group)})) or "none"
+
+
 def _load(group: str, name: str) -> Any:
     found = list(entry_points(group=group, name=name))
     if not found:
@@ -609,7 +615,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Read ForwardEvent JSON lines (RequestStarted / RequestCompleted, bare or wrapped in "
             '{"Forward": ...}) and export them as GenAI spans and metrics. Exporters come from '
-            "OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER (otlp by default; console; none), OTLP "
+            "OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER (otlp by default; none; for traces, "
+            f"installed here: {_installed('opentelemetry_traces_exporter')}), OTLP "
             "from OTEL_EXPORTER_OTLP_PROTOCOL (grpc or http/protobuf) and the exporters' own "
             "OTEL_EXPORTER_OTLP_* variables, the resource from OTEL_SERVICE_NAME and "
             "OTEL_RESOURCE_ATTRIBUTES. Bad lines are reported on stderr and skipped; a summary "

@@ -33,6 +33,7 @@ from opentelemetry.instrumentation.llm_router._bounds import (
 )
 from opentelemetry.instrumentation.llm_router._genai import _attributes as A
 from opentelemetry.instrumentation.llm_router._genai import _instruments
+from opentelemetry.instrumentation.llm_router._genai._definitions import unlisted
 from opentelemetry.instrumentation.llm_router._redact import DEFAULT as DEFAULT_REDACTOR
 from opentelemetry.instrumentation.llm_router._redact import MAX_MESSAGE, MAX_TEXT, Redactor
 from opentelemetry.instrumentation.llm_router.version import __version__
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from opentelemetry.instrumentation.llm_router._observe import CallerContext
 
 _logger = logging.getLogger(__name__)
+_INF = float("inf")
 
 SCOPE_NAME = "opentelemetry.instrumentation.llm_router"
 SCHEMA_URL = "https://opentelemetry.io/schemas/1.41.0"
@@ -298,6 +300,7 @@ class _Instruments:
 
     __slots__ = (
         "budget_exceeded",
+        "budget_store_fallbacks",
         "cost",
         "duration",
         "time_per_output_chunk",
@@ -312,6 +315,7 @@ class _Instruments:
         self.time_per_output_chunk: Histogram = _instruments.time_per_output_chunk(meter)
         self.cost: _instruments.CostSums = _instruments.cost(meter)
         self.budget_exceeded: Counter = _instruments.budget_exceeded(meter)
+        self.budget_store_fallbacks: Counter = _instruments.budget_store_fallbacks(meter)
 
 
 _INSTRUMENTS: WeakKeyDictionary[Meter, _Instruments] = WeakKeyDictionary()
@@ -401,7 +405,13 @@ class GenAITelemetry:
         if stream:
             attributes[A.GEN_AI_REQUEST_STREAM] = True
         if parameters is not None:
-            attributes.update(parameters.span_attributes())
+            said = parameters.span_attributes()
+            if said:
+                omit = start.unlisted
+                if omit.isdisjoint(said):
+                    attributes.update(said)
+                else:
+                    attributes.update({k: v for k, v in said.items() if k not in omit})
         if route is not None:
             attributes[A.LLM_ROUTER_ROUTE] = bounded(route)
         if request_id is not None:
@@ -426,9 +436,11 @@ class GenAITelemetry:
             attributes=attributes,
             start_time=start_time_ns,
         )
-        return GenAICall(
+        call = GenAICall(
             self, span, start_time_ns, metric_attributes, provider, request_model, shared
         )
+        call._unlisted = start.unlisted
+        return call
 
 
 _STARTS_CACHE_SIZE = 256
@@ -438,7 +450,7 @@ class _Start:
     """The export-safe start of a call's span for one (operation, provider, model, server): its
     name, the attributes both the span and the metrics begin with, the bounded values."""
 
-    __slots__ = ("attributes", "cacheable", "provider", "request_model", "span_name")
+    __slots__ = ("attributes", "cacheable", "provider", "request_model", "span_name", "unlisted")
 
     def __init__(
         self,
@@ -472,6 +484,8 @@ class _Start:
                 attributes[A.SERVER_PORT] = clamp_int(server_port)
         self.attributes = attributes
         self.span_name = f"{operation} {request_model}" if request_model else operation
+        self.unlisted = unlisted(operation, provider)
+        """What the span definition of this operation and provider does not list."""
 
 
 _METRIC_SETS_CACHE_SIZE = 256
@@ -550,6 +564,7 @@ class GenAICall:
         "_settled_ns",
         "_start",
         "_telemetry",
+        "_unlisted",
         "provider",
         "request_model",
         "response_model",
@@ -590,6 +605,8 @@ class GenAICall:
         self._priced: Optional[Priced] = None
         self._budget_exceeded: Optional[dict[str, Any]] = None
         self._openai_metric_attributes: Optional[dict[str, Any]] = None
+        self._unlisted: frozenset[str] = frozenset()
+        """What the call's span definition does not list (``_definitions``): left off the span."""
         self._chunk_attributes: Optional[dict[str, Any]] = None
 
     @property
@@ -621,14 +638,16 @@ class GenAICall:
             ]
         if conversation_id:
             self._attributes[A.GEN_AI_CONVERSATION_ID] = bounded(conversation_id)
-        if service_tier or system_fingerprint:
-            # The conventions put these two on the duration and token usage metrics as well.
+        if service_tier:
+            service_tier = bounded(service_tier)
+            self.service_tier = service_tier  # the pricer's rates depend on it
+        if (service_tier or system_fingerprint) and self.provider == "openai":
+            # Only the OpenAI span lists these; the conventions put them on the duration and
+            # token usage metrics as well (the OpenAI metric attribute group).
             extra = self._openai_metric_attributes
             if extra is None:
                 extra = self._openai_metric_attributes = {}
             if service_tier:
-                service_tier = bounded(service_tier)
-                self.service_tier = service_tier  # the pricer's rates depend on it too
                 self._attributes[A.OPENAI_RESPONSE_SERVICE_TIER] = service_tier
                 extra[A.OPENAI_RESPONSE_SERVICE_TIER] = service_tier
             if system_fingerprint:
@@ -796,12 +815,12 @@ class GenAICall:
         Every text here comes from an exception or a provider body, so all of it goes through
         the one redaction step (``redactor``: the request's credentials and, with content
         capture off, its message text; key-shaped tokens always), then is cut to its bound.
-        The exception event is built here rather than by ``span.record_exception``, whose
-        message and stack trace would carry the exception's text unredacted.
 
-        Besides the span status and ``error.type``, a failure is reported as the conventions'
+        A failure is the span's status and ``error.type`` plus the conventions'
         ``gen_ai.client.operation.exception`` log event (severity WARN) through the Logs API,
-        built from the same redacted text.
+        built from the same redacted text. It is not also an ``exception`` span event: v1.41's
+        recording-errors guidance makes recording an error as a span event (``record_exception``)
+        NOT RECOMMENDED, and the GenAI exceptions document names the log event instead.
         """
         redact = redactor or DEFAULT_REDACTOR
         # An identifier: credentials masked, never content (a prompt may name the error code).
@@ -809,8 +828,6 @@ class GenAICall:
         exception_attributes = None
         if exception is not None:
             exception_attributes = redact.exception_attributes(exception)
-            if self.span.is_recording():
-                self.span.add_event("exception", exception_attributes)
         message = redact(description, MAX_MESSAGE) or self._error_type
         self.span.set_status(Status(StatusCode.ERROR, message))
         self._emit_exception_event(message, exception_attributes)
@@ -901,6 +918,10 @@ class GenAICall:
             if priced.prices:
                 attributes[A.LLM_ROUTER_COST_PRICES] = priced.prices
         if attributes:
+            unlisted = self._unlisted
+            if not unlisted.isdisjoint(attributes):  # an embeddings response with a chat's fields
+                for name in unlisted.intersection(attributes):
+                    del attributes[name]
             self.span.set_attributes(attributes)
         if self._telemetry.settings.record_metrics:
             self._record_metrics(end_time_ns, usage, ttfc, priced)
@@ -971,7 +992,7 @@ class GenAICall:
             pricer = self._telemetry.pricer
             if pricer is not None:
                 try:
-                    self._priced = pricer.price_call(
+                    priced = pricer.price_call(
                         self.provider,
                         self.response_model,
                         self.request_model,
@@ -979,6 +1000,12 @@ class GenAICall:
                         self.service_tier,
                         self.start_time_ns,
                     )
+                    # No exported cost is ever infinite, NaN or negative, whatever the pricer
+                    # (the user's own cost function, rates given in code) returned; and it is a
+                    # float (an int beyond int64 would be dropped by the OTLP encoder).
+                    if priced is not None and 0.0 <= priced.usd < _INF:
+                        usd = float(priced.usd)  # OverflowError beyond float range: no cost
+                        self._priced = priced if usd is priced.usd else priced._replace(usd=usd)
                 except Exception:  # a pricing bug must not lose the span
                     _logger.debug("pricing failed", exc_info=True)
         return self._priced
@@ -988,6 +1015,14 @@ class GenAICall:
         self._attributes[A.LLM_ROUTER_BUDGET_SPENT] = clamp_int(spent_micro_usd)
         if fraction_used is not None:
             self._attributes[A.LLM_ROUTER_BUDGET_USED_FRACTION] = fraction_used
+
+    def set_budget_store(self, store: str, fallback: bool) -> None:
+        """Where the budget figures came from (``redis``: the fleet's; ``process``: this
+        process's). ``fallback``: the shared store did not answer, so the figure is local; the
+        span says so and ``llm_router.budget.store.fallbacks`` counts it."""
+        self._attributes[A.LLM_ROUTER_BUDGET_STORE] = store
+        if fallback:
+            self._telemetry.instruments.budget_store_fallbacks.add(1)
 
     def set_budget_exceeded(self, scope: Optional[str], range_type: Optional[str]) -> None:
         """This request took its caller's spend over the budget: flag the span, count it at end.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from typing import Any, Mapping, Optional
 
@@ -87,9 +88,25 @@ def _text(value: Any) -> Optional[str]:
 
 
 def _number(value: Any) -> Optional[float]:
+    """A finite number as a float; anything else (NaN, infinities, ints beyond a float) None."""
+    return finite(value)
+
+
+def finite(value: Any) -> Optional[float]:
+    """``value`` as a finite float, or ``None``: LiteLLM's numbers (costs, budgets, spend) are
+    loosely typed, and NaN or an infinity would break the arithmetic on them or be exported."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond a float
+        return None
+    return number if math.isfinite(number) else None
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is a mapping, else an empty one (LiteLLM's payload, its metadata)."""
+    return value if isinstance(value, Mapping) else {}
 
 
 class Budget:
@@ -108,12 +125,13 @@ class Budget:
     def spent_micro_usd(self, extra_usd: float = 0.0) -> Optional[int]:
         if self.spend_usd is None:
             return None
-        return round((self.spend_usd + extra_usd) * 1_000_000)
+        spent = finite((self.spend_usd + extra_usd) * 1_000_000)
+        return None if spent is None else round(spent)
 
     def used_fraction(self, extra_usd: float = 0.0) -> Optional[float]:
         if self.spend_usd is None or self.max_usd <= 0:
             return None
-        return (self.spend_usd + extra_usd) / self.max_usd
+        return finite((self.spend_usd + extra_usd) / self.max_usd)
 
 
 def budget_of(auth: Any) -> Optional[Budget]:
@@ -150,7 +168,7 @@ class Caller:
             models=tuple(str(m) for m in models)
             if isinstance(models, (list, tuple)) and models
             else None,
-            budget=round(budget.max_usd * 1_000_000) if budget is not None else None,
+            budget=_micro_usd(budget.max_usd) if budget is not None else None,
             budget_scope="account" if budget is not None else None,
             budget_range=(
                 BudgetRange.duration(budget.duration_s)
@@ -163,6 +181,11 @@ class Caller:
         self.user_id = _text(getattr(auth, "user_id", None))
         self.org_id = _text(getattr(auth, "org_id", None))
         self.end_user_id = _text(getattr(auth, "end_user_id", None))
+
+
+def _micro_usd(usd: float) -> Optional[int]:
+    micro = finite(usd * 1_000_000)
+    return None if micro is None else round(micro)
 
 
 def caller_from_metadata(metadata: Mapping[str, Any]) -> Caller:

@@ -200,7 +200,7 @@ class RedisSpendStore:
 def connect(url: str, timeout: float = DEFAULT_TIMEOUT) -> Any:
     """A ``redis.Redis`` client for ``url`` that never waits longer than ``timeout`` nor retries.
 
-    Needs the ``redis`` extra (``pip install 'opentelemetry-instrumentation-llm-router[redis]'``).
+    Needs the ``redis`` extra (``python -m pip install '.[redis]'`` from a clone).
     """
     import redis
     from redis.backoff import NoBackoff

@@ -17,6 +17,11 @@ import math
 import re
 from typing import Any, Mapping, Optional
 
+from opentelemetry.instrumentation.llm_router._genai._error_type import (
+    TRANSPORT,
+    transport_error_type,
+)
+from opentelemetry.instrumentation.llm_router._litellm._errors import no_answer, provider_answer
 from opentelemetry.instrumentation.llm_router._observe import (
     BudgetRange,
     CallerContext,
@@ -340,9 +345,12 @@ def router_error(
     if name in _ACCESS or (status in (401, 403, 429) and attempts == 0):
         # Refused by the proxy itself: bad key, budget spent, the key's own rate limit.
         return AccessDenied(f"{name} ({status})" if status else name)
-    message = redactor(str(getattr(exc, "message", None) or exc)) or name
-    if name in _TRANSPORT:
-        return Transport(provider, message)
+    raw = str(getattr(exc, "message", None) or exc)
+    message = redactor(raw) or name
+    gone = no_answer(exc) or (TRANSPORT if name in _TRANSPORT else None)
+    if gone is not None:  # no answer, whatever class LiteLLM gave it (see _errors)
+        same = transport_error_type(message) == gone
+        return Transport(provider, message if same else f"{gone}: {message}")
     if name == "UnsupportedParamsError":
         return UnsupportedFeature(provider or "litellm", "a request parameter", message)
     if name == "APIResponseValidationError":
@@ -352,6 +360,9 @@ def router_error(
     if attempts == 0 and (status is None or 400 <= status < 500):
         # Refused before any upstream call: unknown model group, malformed body.
         return InvalidRequest(provider, message)
+    # What the provider said (its body, its real status), not LiteLLM's class or remapped status:
+    # error.type follows the rule every source follows (_genai/_error_type).
+    real_status, body = provider_answer(exc, raw)
     return ProviderError(
-        provider, message, ProviderErrorContext(status_code=status, error_type=name)
+        provider, message, ProviderErrorContext(status_code=real_status or status, body=body)
     )

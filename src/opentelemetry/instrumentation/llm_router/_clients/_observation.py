@@ -401,7 +401,7 @@ def _redacted(summary: ResponseSummary, redaction: Redactor) -> ResponseSummary:
     """``summary`` with its provider error text through the call's redaction step."""
     return replace(
         summary,
-        error_type=redaction(summary.error_type),
+        error_type=redaction.identifier(summary.error_type),
         error_message=redaction(summary.error_message),
     )
 

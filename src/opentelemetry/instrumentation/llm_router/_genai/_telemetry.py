@@ -823,7 +823,8 @@ class GenAICall:
         NOT RECOMMENDED, and the GenAI exceptions document names the log event instead.
         """
         redact = redactor or DEFAULT_REDACTOR
-        self._error_type = redact(error_type, MAX_TEXT) or "_OTHER"
+        # An identifier: credentials masked, never content (a prompt may name the error code).
+        self._error_type = redact.identifier(error_type, MAX_TEXT) or "_OTHER"
         exception_attributes = None
         if exception is not None:
             exception_attributes = redact.exception_attributes(exception)

@@ -65,6 +65,9 @@ _logger = logging.getLogger(__name__)
 _PROXY_MODULE = "litellm.proxy.proxy_server"
 """Loaded when LiteLLM runs as the proxy (``import litellm`` alone does not load it)."""
 
+_MAX_DETAILS = 8
+"""Attempts whose credentials are remembered for the request's redaction step."""
+
 _UNRESOLVED = "litellm"
 """Provider of a router span until LiteLLM has picked a deployment (or if it never does)."""
 
@@ -76,6 +79,7 @@ class _Open:
         "attempts",
         "call",
         "caller",
+        "details",
         "model",
         "operation",
         "provider",
@@ -104,6 +108,7 @@ class _Open:
         self.model: Optional[str] = None
         self.token: Optional[object] = None
         self.task: Optional[object] = None
+        self.details: list[dict] = []  # LiteLLM's details of each attempt (for redaction)
 
 
 class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
@@ -155,6 +160,8 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
             if entry is not None:
                 entry.provider = kwargs.get("custom_llm_provider") or entry.provider
                 entry.model = model if isinstance(model, str) else entry.model
+                if len(entry.details) < _MAX_DETAILS:  # a reference: read only on failure
+                    entry.details.append(kwargs)
         except Exception:
             _logger.debug("llm_router: LiteLLM pre-API hook failed", exc_info=True)
 
@@ -361,7 +368,8 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
         if call is None:
             return
         try:
-            error = router_error(exception, provider, attempts=1)
+            redactor = request_redactor(kwargs, capture_content_from_env())
+            error = router_error(exception, provider, 1, redactor)
             ctx = RequestContext(
                 route, provider, model or route, caller.context, _latency_ms(start_ns)
             )
@@ -414,7 +422,8 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
         try:
             if entry is not None:
                 call.set_attempts(attempts)
-            redactor = request_redactor(data, capture_content_from_env())
+            details = entry.details if entry else ()
+            redactor = request_redactor(data, capture_content_from_env(), *details)
             error = router_error(exception, provider, attempts, redactor)
             ctx = RequestContext(route, provider, model, caller.context, _latency_ms(start_ns))
             self._observer(operation).record_failure(RequestFailureEvent(ctx, error), begun=call)

@@ -30,7 +30,7 @@ from opentelemetry.instrumentation.llm_router._observe import (
     OutputTokens,
 )
 from opentelemetry.instrumentation.llm_router._redact import DEFAULT as DEFAULT_REDACTOR
-from opentelemetry.instrumentation.llm_router._redact import Redactor
+from opentelemetry.instrumentation.llm_router._redact import Redactor, named_credentials
 from opentelemetry.instrumentation.llm_router._router_error import (
     AccessDenied,
     Cancelled,
@@ -290,19 +290,40 @@ _TRANSPORT = {"Timeout", "APIConnectionError", "TimeoutError", "ConnectError", "
 _ACCESS = {"BudgetExceededError"}
 
 
-def request_redactor(data: Mapping[str, Any], capture_content: bool) -> Redactor:
-    """The redaction step for one proxy request's error text: key shapes always, and with content
-    capture off the request's own text (a provider's 400 may repeat the prompt)."""
+def request_redactor(
+    data: Mapping[str, Any], capture_content: bool, *details: Mapping[str, Any]
+) -> Redactor:
+    """The redaction step for one request's error text, from all LiteLLM tells us of it: the
+    credentials in the request (``data``: the proxy's request, or the library call's details) and
+    in LiteLLM's details of each attempt (``details``: ``api_key``, ``litellm_params``, the
+    headers sent), and with content capture off the request's own text (a provider's 401 may echo
+    the upstream key, its 400 repeat the prompt). The knowledge-free rules apply always."""
+    credentials: list[str] = []
+    for mapping in (data, *details):
+        if isinstance(mapping, Mapping):
+            credentials.extend(named_credentials(mapping, _CREDENTIAL_CONTAINERS))
+    request = None
     content = {k: data[k] for k in _CONTENT_FIELDS if k in data}
-    if not content or capture_content:
+    if content and not capture_content:
+        try:  # plain JSON values (LiteLLM may hand over message objects)
+            request = json.loads(json.dumps(content, default=str))
+        except (TypeError, ValueError, RecursionError):
+            request = None
+    if not credentials and request is None:
         return DEFAULT_REDACTOR
-    try:
-        body = json.dumps(content, default=str).encode()
-    except (TypeError, ValueError):
-        return DEFAULT_REDACTOR
-    return Redactor.for_call((), body, capture_content)
+    return Redactor.for_request(credentials, request, capture_content)
 
 
+_CREDENTIAL_CONTAINERS = (
+    "litellm_params",
+    "additional_args",
+    "headers",
+    "extra_headers",
+    "optional_params",
+    "proxy_server_request",
+)
+"""Where LiteLLM keeps credential-named values of a call (``litellm_params.api_key``,
+``additional_args.headers.Authorization``, ``proxy_server_request.headers``)."""
 _CONTENT_FIELDS = ("messages", "input", "prompt", "system", "instructions")
 
 

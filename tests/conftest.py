@@ -23,7 +23,11 @@ try:  # the SDK renamed it; the old name warns
 except ImportError:  # pragma: no cover - older SDKs
     from opentelemetry.sdk._logs.export import InMemoryLogExporter  # type: ignore[no-redef]
 
-pytest_plugins = ["tests.support.fixtures", "tests.support.tested_versions"]
+pytest_plugins = [
+    "tests.support.fixtures",
+    "tests.support.redis_server",
+    "tests.support.tested_versions",
+]
 
 
 @pytest.fixture

@@ -17,6 +17,10 @@ from typing import Any, Callable, Optional
 
 from opentelemetry.instrumentation.llm_router._clients._user_hooks import ResponseHookCall
 from opentelemetry.instrumentation.llm_router._genai import GenAICall
+from opentelemetry.instrumentation.llm_router._genai._error_type import (
+    answered_error_type,
+    exception_error_type,
+)
 from opentelemetry.instrumentation.llm_router._redact import Redactor
 from opentelemetry.instrumentation.llm_router._wire._base import (
     RequestInfo,
@@ -319,7 +323,9 @@ class ResponseObservation:
         try:
             summary = self._apply_summary()
             if exc is not None:
-                self._call.fail(type(exc).__qualname__, exception_text(exc), exc, self._redaction())
+                self._call.fail(
+                    exception_error_type(exc), exception_text(exc), exc, self._redaction()
+                )
             return summary
         except Exception:
             _logger.debug("could not summarise a response", exc_info=True)
@@ -365,7 +371,7 @@ def apply_summary(
     if capture and summary.output_messages is not None:
         call.set_content(output_messages=content_json(summary.output_messages, content_max_length))
     if summary.error_type is not None or status_code >= 400:
-        error_type = summary.error_type or str(status_code)
+        error_type = answered_error_type(summary.error_type, status_code)
         message = summary.error_message or error_type
         # The request's redaction step, built only now that the call failed (None: key shapes).
         redaction = None if redactor is None else redactor()
@@ -419,7 +425,7 @@ def _redacted(summary: ResponseSummary, redaction: Redactor) -> ResponseSummary:
     """``summary`` with its provider error text through the call's redaction step."""
     return replace(
         summary,
-        error_type=redaction(summary.error_type),
+        error_type=redaction.identifier(summary.error_type),
         error_message=redaction(summary.error_message),
     )
 

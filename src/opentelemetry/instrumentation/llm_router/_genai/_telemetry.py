@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from opentelemetry.instrumentation.llm_router._observe import CallerContext
 
 _logger = logging.getLogger(__name__)
+_INF = float("inf")
 
 SCOPE_NAME = "opentelemetry.instrumentation.llm_router"
 SCHEMA_URL = "https://opentelemetry.io/schemas/1.41.0"
@@ -302,6 +303,7 @@ class _Instruments:
 
     __slots__ = (
         "budget_exceeded",
+        "budget_store_fallbacks",
         "cost",
         "duration",
         "time_per_output_chunk",
@@ -316,6 +318,7 @@ class _Instruments:
         self.time_per_output_chunk: Histogram = _instruments.time_per_output_chunk(meter)
         self.cost: _instruments.CostSums = _instruments.cost(meter)
         self.budget_exceeded: Counter = _instruments.budget_exceeded(meter)
+        self.budget_store_fallbacks: Counter = _instruments.budget_store_fallbacks(meter)
 
 
 _INSTRUMENTS: WeakKeyDictionary[Meter, _Instruments] = WeakKeyDictionary()
@@ -857,7 +860,8 @@ class GenAICall:
         NOT RECOMMENDED, and the GenAI exceptions document names the log event instead.
         """
         redact = redactor or DEFAULT_REDACTOR
-        self._error_type = redact(error_type, MAX_TEXT) or "_OTHER"
+        # An identifier: credentials masked, never content (a prompt may name the error code).
+        self._error_type = redact.identifier(error_type, MAX_TEXT) or "_OTHER"
         exception_attributes = None
         if exception is not None:
             exception_attributes = redact.exception_attributes(exception)
@@ -1027,7 +1031,7 @@ class GenAICall:
             pricer = self._telemetry.pricer
             if pricer is not None:
                 try:
-                    self._priced = pricer.price_call(
+                    priced = pricer.price_call(
                         self.provider,
                         self.response_model,
                         self.request_model,
@@ -1035,6 +1039,12 @@ class GenAICall:
                         self.service_tier,
                         self.start_time_ns,
                     )
+                    # No exported cost is ever infinite, NaN or negative, whatever the pricer
+                    # (the user's own cost function, rates given in code) returned; and it is a
+                    # float (an int beyond int64 would be dropped by the OTLP encoder).
+                    if priced is not None and 0.0 <= priced.usd < _INF:
+                        usd = float(priced.usd)  # OverflowError beyond float range: no cost
+                        self._priced = priced if usd is priced.usd else priced._replace(usd=usd)
                 except Exception:  # a pricing bug must not lose the span
                     _logger.debug("pricing failed", exc_info=True)
         return self._priced
@@ -1044,6 +1054,14 @@ class GenAICall:
         self._attributes[A.LLM_ROUTER_BUDGET_SPENT] = clamp_int(spent_micro_usd)
         if fraction_used is not None:
             self._attributes[A.LLM_ROUTER_BUDGET_USED_FRACTION] = fraction_used
+
+    def set_budget_store(self, store: str, fallback: bool) -> None:
+        """Where the budget figures came from (``redis``: the fleet's; ``process``: this
+        process's). ``fallback``: the shared store did not answer, so the figure is local; the
+        span says so and ``llm_router.budget.store.fallbacks`` counts it."""
+        self._attributes[A.LLM_ROUTER_BUDGET_STORE] = store
+        if fallback:
+            self._telemetry.instruments.budget_store_fallbacks.add(1)
 
     def set_budget_exceeded(self, scope: Optional[str], range_type: Optional[str]) -> None:
         """This request took its caller's spend over the budget: flag the span, count it at end.

@@ -58,7 +58,9 @@ def stream_calls(fmt: str, style: str, delivery: str) -> tuple[int, object]:
     """``(events per call, call)``: one call streams the whole body; returns its reads."""
     import httpx2
 
-    ports = dict(zip(("openai", "anthropic", "gemini"), os.environ["BENCH_DELIVERY_PORTS"].split(",")))
+    ports = dict(
+        zip(("openai", "anthropic", "gemini"), os.environ["BENCH_DELIVERY_PORTS"].split(","))
+    )
     url = f"http://127.0.0.1:{ports[WIRE_FORMAT[fmt]]}{PATHS[fmt]}"
     headers = {
         "content-type": "application/json",
@@ -85,7 +87,9 @@ def sdk_calls(stream: bool) -> tuple[int, object]:
     import openai
 
     port = os.environ["BENCH_PROVIDER_PORT"]
-    client = openai.OpenAI(api_key="sk-bench", base_url=f"http://127.0.0.1:{port}/v1", max_retries=0)
+    client = openai.OpenAI(
+        api_key="sk-bench", base_url=f"http://127.0.0.1:{port}/v1", max_retries=0
+    )
     messages = [{"role": "user", "content": "Say hi"}]
     if not stream:
 

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -137,3 +138,69 @@ def test_delivery_rows_for_every_stream_format(smoke_run: tuple[Path, str]) -> N
     text = (out / "results.md").read_text()
     assert "Streams as providers deliver them" in text
     assert "per-event" in text and "coalesced" in text and "keepalive" in text
+
+
+# The instruction-count harness (benchmarks/instructions.py): its client, run natively -------
+
+
+def _servers() -> Any:
+    from contextlib import ExitStack
+
+    stack = ExitStack()
+    found = {}
+    for module, key in (
+        ("benchmarks.delivery_server", "PORTS"),
+        ("benchmarks.fake_provider", "PORT"),
+    ):
+        proc = stack.enter_context(
+            subprocess.Popen(
+                [sys.executable, "-m", module],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                cwd=ROOT,
+            )
+        )
+        stack.callback(proc.stdin.close)  # type: ignore[union-attr]
+        words = proc.stdout.readline().split()  # type: ignore[union-attr]
+        assert words[0] == key
+        found[key] = words[1:]
+    return stack, found
+
+
+@pytest.mark.parametrize(
+    ("scenario", "config"),
+    [("stream:anthropic:spaced:per-event", "ours"), ("stream:gemini:compact:coalesced", "none")],
+)
+def test_instruction_client_runs_each_scenario(scenario: str, config: str) -> None:
+    """One event per read when the server writes one chunked write per event (what the per-event
+    figures claim to measure), fewer reads than events when it coalesces, one call per unit."""
+    stack, found = _servers()
+    with stack:
+        env = dict(
+            os.environ,
+            BENCH_DELIVERY_PORTS=",".join(found["PORTS"]),
+            BENCH_PROVIDER_PORT=found["PORT"][0],
+            BENCH_EVENTS="20",
+            BENCH_SCENARIO=scenario,
+            BENCH_CONFIG=config,
+            N="2",
+            PYTHONPATH=str(ROOT),
+        )
+        out = subprocess.run(
+            [sys.executable, "-m", "benchmarks.instr_client"],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+        )
+    assert out.returncode == 0, out.stderr[-2000:]
+    words = out.stdout.split()
+    info = {words[i]: float(words[i + 1]) for i in range(0, len(words) - 1, 2)}
+    if scenario.endswith("per-event"):
+        assert info["reads"] == info["units"] > 20
+    elif scenario.endswith("coalesced"):
+        assert info["reads"] < info["units"]
+    else:
+        assert info["units"] == 1 and info["reads"] >= 1

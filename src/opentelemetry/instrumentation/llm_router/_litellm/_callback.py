@@ -31,7 +31,7 @@ from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import TracerProvider
 
 from opentelemetry import context, trace
-from opentelemetry.instrumentation.llm_router._attempts import AttemptCounter, with_attempt_counter
+from opentelemetry.instrumentation.llm_router._attempts import AttemptCounter  # public API
 from opentelemetry.instrumentation.llm_router._config import (
     capture_content_from_env,
     settings_from_env,
@@ -256,9 +256,7 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
         _identify(call, caller)
         attempts = AttemptCounter()
         entry = _Open(call, caller, operation, route, attempts, start_ns)
-        entry.token = context.attach(
-            with_attempt_counter(attempts, trace.set_span_in_context(call.span))
-        )
+        entry.token = context.attach(attempts.context(trace.set_span_in_context(call.span)))
         entry.task = _current_task()
         with self._lock:
             self._expire(start_ns)

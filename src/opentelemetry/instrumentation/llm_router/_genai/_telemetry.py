@@ -565,6 +565,7 @@ class GenAICall:
         "_openai_metric_attributes",
         "_pending_chunks",
         "_priced",
+        "_redactor",
         "_settled_ns",
         "_start",
         "_telemetry",
@@ -840,6 +841,12 @@ class GenAICall:
         except Exception:
             _logger.debug("could not record time_per_output_chunk", exc_info=True)
 
+    def use_redactor(self, redactor: Redactor) -> None:
+        """The redaction step :meth:`fail` uses when not given one: for a source that knows the
+        request but hands the failure over through another (the LiteLLM adapter, through
+        ``OTelObserver``). Not set in ``__init__``: a call that never fails pays nothing."""
+        self._redactor = redactor
+
     def fail(
         self,
         error_type: str,
@@ -859,7 +866,8 @@ class GenAICall:
         recording-errors guidance makes recording an error as a span event (``record_exception``)
         NOT RECOMMENDED, and the GenAI exceptions document names the log event instead.
         """
-        redact = redactor or DEFAULT_REDACTOR
+        # The source's redactor for this request (see use_redactor), else the knowledge-free one.
+        redact = redactor or getattr(self, "_redactor", None) or DEFAULT_REDACTOR
         # An identifier: credentials masked, never content (a prompt may name the error code).
         self._error_type = redact.identifier(error_type, MAX_TEXT) or "_OTHER"
         exception_attributes = None

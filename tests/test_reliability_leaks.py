@@ -496,3 +496,35 @@ def test_a_key_in_the_providers_error_code_stays_out_of_the_router_span(
         manager._reset_all_callbacks()
     assert [s.attributes["error.type"] for s in router_spans()] == ["bad_key_[REDACTED]"] * 2
     _assert_nothing_leaked(cases, telemetry.exported(caplog))
+
+
+def test_a_user_hooks_exception_logs_no_planted_value(
+    telemetry: Telemetry, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A user's hook that raises is logged (with its traceback) and the call goes on; the text
+    may quote a URL with its key (an ``httpx.HTTPStatusError`` does): the log is redacted too,
+    since a logging bridge exports log records."""
+    pending = list(KNOWLEDGE_FREE)
+
+    def response_hook(span: Any, request: Any, response: Any, summary: Any) -> None:
+        raise RuntimeError(pending.pop(0).message())
+
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "false")
+    with ScriptedServer(Reply(pieces=[b"{}"])) as server:
+        monkeypatch.setenv("OTEL_PYTHON_LLM_ROUTER_PROVIDERS", f"{server.host_port}=openai")
+        instrumentor = LLMRouterInstrumentor()
+        instrumentor.instrument(
+            tracer_provider=telemetry.tracer_provider,
+            meter_provider=telemetry.meter_provider,
+            response_hook=response_hook,
+        )
+        try:
+            with httpx2.Client() as client:
+                for _ in KNOWLEDGE_FREE:
+                    client.post(server.url + "/v1/chat/completions", content=b"{}")
+        finally:
+            instrumentor.uninstrument()
+    assert pending == []
+    logged = caplog.text
+    assert logged.count("raised; the call goes on") == len(KNOWLEDGE_FREE)
+    _assert_nothing_leaked(KNOWLEDGE_FREE, logged)

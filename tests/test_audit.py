@@ -88,7 +88,7 @@ def test_every_request_from_every_source_has_exactly_one_record(run: Dict[str, A
     assert sorted(r.attributes["llm_router.request.id"] for r in litellm) == sorted(sent["litellm"])
     (retried,) = [r for r in litellm if r.attributes["llm_router.request.status"] == "error"]
     assert retried.attributes["llm_router.attempts"] == 3
-    assert retried.attributes["error.type"] == "RateLimitError"
+    assert retried.attributes["error.type"] == "rate_limit_exceeded"  # the provider's code
     assert {r.attributes["llm_router.account.name"] for r in litellm} == {"team-a-key"}
     assert {r.attributes["llm_router.account.team.id"] for r in litellm} == {"team-a"}
     # Each record is its request's: its own span id, a trace id, in the span's context.

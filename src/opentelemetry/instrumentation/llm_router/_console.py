@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 _INSTALL_HINT = (
     "the llm_router_console exporter needs rich: "
-    "pip install 'opentelemetry-instrumentation-llm-router[console]'"
+    "python -m pip install rich (the package's console extra: '.[console]' from a clone)"
 )
 
 MAX_HELD_SPANS = 10_000

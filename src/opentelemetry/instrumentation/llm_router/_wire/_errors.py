@@ -30,6 +30,14 @@ def first_object(value: Any) -> Any:
     return value
 
 
+def read_error_object(error: Any, summary: ResponseSummary, *preferred: str) -> None:
+    """An ``{"error": {...}}`` object in a format's own order of type fields (Anthropic: ``type``
+    first; Google: ``status``): fills ``error.type`` and the message; a no-op for no object."""
+    if isinstance(error, dict):
+        summary.error_type = error_code(error, *preferred)
+        summary.error_message = scrub(error.get("message"))
+
+
 def read_error(obj: dict[str, Any], summary: ResponseSummary) -> None:
     """Fill ``summary.error_type`` / ``error_message`` from any of the shapes above (no-op for a
     body that is no error)."""

@@ -9,12 +9,14 @@ entry point) turns its three calls into GenAI spans and metrics::
 
 ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY`` are read by the SDK itself; ``OPENAI_APP_MODEL`` and
 ``OPENAI_APP_EMBEDDING_MODEL`` choose the models (defaults suit the bundled fake provider and the
-real API alike).
+real API alike). ``OPENAI_APP_LINGER_S`` keeps the process alive that many seconds after its calls,
+so that a Prometheus scrape (``OTEL_METRICS_EXPORTER=prometheus``) can read its metrics.
 """
 
 from __future__ import annotations
 
 import os
+import time
 
 from openai import OpenAI
 
@@ -42,7 +44,8 @@ def main() -> None:
     print("stream:", "".join(parts))
 
     embedding = client.embeddings.create(model=embedding_model, input="hello world")
-    print("embedding dimensions:", len(embedding.data[0].embedding))
+    print("embedding dimensions:", len(embedding.data[0].embedding), flush=True)
+    time.sleep(float(os.environ.get("OPENAI_APP_LINGER_S", "0")))
 
 
 if __name__ == "__main__":

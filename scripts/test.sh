@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs ruff and the whole test suite on the newest supported Python (.venv), then the package's
-# own tests (hook, observer, forward-event recorder, bridge, mapping, wire formats, pricing) on the
+# Installs the Debian packages the tests use (scripts/system-packages.sh), runs ruff and the whole
+# test suite on the newest supported Python (.venv), then the package's own tests (hook, observer, forward-event recorder, bridge, mapping, wire formats, pricing) on the
 # oldest supported Python (.venv-oldest). Each venv is set up on first use (scripts/setup.sh).
 #
 #   scripts/test.sh                 everything
@@ -19,12 +19,16 @@ PACKAGE_TESTS=(
   tests/test_pricing.py tests/test_spend.py tests/test_console_exporter.py
 )
 
+bash scripts/system-packages.sh
+rm -rf build/tested-versions  # this run's records only (scripts/tested_versions.py reads them)
+LLM_ROUTER_UNAVAILABLE_PACKAGES=$(tr '\n' ' ' <build/unavailable-system-packages)
+export LLM_ROUTER_UNAVAILABLE_PACKAGES
 bash scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 echo "== Python $(python_version .venv/bin/python): the whole suite" >&2
 newest=0
-.venv/bin/python -m pytest "$@" || newest=$?
+LLM_ROUTER_TEST_SCOPE="whole suite" .venv/bin/python -m pytest "$@" || newest=$?
 
 # A test path among the arguments (tests/test_x.py, tests/test_x.py::test_y, docs/) is a focused
 # run: the oldest-Python pass, which has its own file list, is left out.
@@ -42,7 +46,10 @@ fi
 bash scripts/setup.sh --oldest
 echo "== Python $(python_version .venv-oldest/bin/python): the package's own tests" >&2
 oldest=0
-.venv-oldest/bin/python -m pytest "$@" "${PACKAGE_TESTS[@]}" || oldest=$?
+LLM_ROUTER_TEST_SCOPE="package's own tests" .venv-oldest/bin/python -m pytest "$@" "${PACKAGE_TESTS[@]}" \
+  || oldest=$?
+# What these two runs tested (docs/tested-versions.md is this table from a full run).
+.venv/bin/python scripts/tested_versions.py || true
 if [ "$newest" != 0 ]; then
   echo "== the whole suite on the newest Python failed (pytest exit $newest)" >&2
   exit "$newest"

@@ -18,7 +18,16 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from tests.support.semconv_collector import COLLECTOR
 
-pytest_plugins = ["tests.support.fixtures"]
+try:  # the SDK renamed it; the old name warns
+    from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter as InMemoryLogExporter
+except ImportError:  # pragma: no cover - older SDKs
+    from opentelemetry.sdk._logs.export import InMemoryLogExporter  # type: ignore[no-redef]
+
+pytest_plugins = [
+    "tests.support.fixtures",
+    "tests.support.redis_server",
+    "tests.support.tested_versions",
+]
 
 
 @pytest.fixture
@@ -50,6 +59,37 @@ def meter_provider(metric_reader: InMemoryMetricReader) -> Iterator[MeterProvide
         if "shutdown" not in str(exc).lower():
             raise
     provider.shutdown()
+
+
+@pytest.fixture
+def log_exporter() -> InMemoryLogExporter:
+    return InMemoryLogExporter()
+
+
+@pytest.fixture
+def logger_provider(log_exporter: InMemoryLogExporter) -> Iterator[Any]:
+    """Log records (the ``gen_ai.client.operation.exception`` events) kept in ``log_exporter``."""
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
+
+    provider = LoggerProvider()
+    provider.add_log_record_processor(SimpleLogRecordProcessor(log_exporter))
+    yield provider
+    provider.shutdown()
+
+
+def log_records(log_exporter: InMemoryLogExporter) -> list[Any]:
+    """The SDK's log records exported so far (unwrapped from the SDK's export wrapper)."""
+    return [
+        r.log_record if hasattr(r, "log_record") else r for r in log_exporter.get_finished_logs()
+    ]
+
+
+def exception_events(log_exporter: InMemoryLogExporter) -> list[Any]:
+    """The ``gen_ai.client.operation.exception`` records exported so far."""
+    return [
+        r for r in log_records(log_exporter) if r.event_name == "gen_ai.client.operation.exception"
+    ]
 
 
 def points_by_name(data: MetricsData | None, name: str) -> list[Any]:

@@ -308,7 +308,14 @@ def test_help_and_usage_errors() -> None:
     assert "ingest" in done.stdout
     done = _run(["ingest", "--help"], _env())
     assert done.returncode == 0
-    for word in ("FILE|-", "--max-open", "--max-age", "OTEL_TRACES_EXPORTER", "summary"):
+    for word in (
+        "FILE|-",
+        "--max-open",
+        "--max-age",
+        "OTEL_TRACES_EXPORTER",
+        "summary",
+        "llm_router_console",
+    ):
         assert word in done.stdout
     done = _run(["ingest", "--max-open", "0"], _env())
     assert done.returncode == 2

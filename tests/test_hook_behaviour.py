@@ -15,6 +15,7 @@ import pytest
 
 from opentelemetry import context, trace
 from opentelemetry.instrumentation.llm_router import LLMRouterInstrumentor
+from tests.conftest import exception_events
 from tests.support.openai_wire import MODEL, chat_reply, chat_request, chat_stream_reply
 from tests.support.scripted_server import Reply, ScriptedServer, corpus_entry, corpus_reply
 
@@ -44,18 +45,25 @@ def test_entry_point_is_registered() -> None:
 
 
 @pytest.mark.parametrize("module", [httpx2, httpx], ids=["httpx2", "httpx"])
-def test_connect_error_reraised(module: Any, instrument: Any, span_exporter: Any) -> None:
+def test_connect_error_reraised(
+    module: Any, instrument: Any, span_exporter: Any, log_exporter: Any
+) -> None:
     port = _free_port()
     instrument(f"127.0.0.1:{port}=openai")
     with pytest.raises(module.ConnectError):
         _post(f"http://127.0.0.1:{port}/v1/chat/completions", chat_request(), module)
     (span,) = _ours(span_exporter)
     assert span.status.status_code.name == "ERROR"
-    assert span.attributes["error.type"] == "ConnectError"
-    assert [e.name for e in span.events] == ["exception"]
+    assert span.attributes["error.type"] == "transport"  # docs/semconv.md, error.type rule 4
+    assert not span.events  # the log event, not an exception span event
+    (event,) = exception_events(log_exporter)
+    assert event.attributes["exception.type"].endswith("ConnectError")
+    assert "Traceback" in event.attributes["exception.stacktrace"]
+    ctx = span.context
+    assert (event.trace_id, event.span_id) == (ctx.trace_id, ctx.span_id)
 
 
-def test_read_timeout_reraised(instrument: Any, span_exporter: Any) -> None:
+def test_read_timeout_reraised(instrument: Any, span_exporter: Any, log_exporter: Any) -> None:
     reply = chat_reply()
     reply.delay_headers_s = 1.0
     with ScriptedServer(reply) as server:
@@ -63,7 +71,9 @@ def test_read_timeout_reraised(instrument: Any, span_exporter: Any) -> None:
         with pytest.raises(httpx2.ReadTimeout):
             _post(server.url + "/v1/chat/completions", chat_request(), timeout=0.2)
     (span,) = _ours(span_exporter)
-    assert span.attributes["error.type"] == "ReadTimeout"
+    assert span.attributes["error.type"] == "timeout"
+    (event,) = exception_events(log_exporter)
+    assert event.attributes["exception.type"].endswith("ReadTimeout")  # the class stays here
 
 
 def test_reset_before_headers(instrument: Any, span_exporter: Any) -> None:

@@ -49,6 +49,7 @@ from opentelemetry.instrumentation.llm_router import (
 )
 from opentelemetry.instrumentation.llm_router._config import settings_from_env
 from opentelemetry.instrumentation.llm_router._forward import ForwardStatus
+from tests.conftest import exception_events
 
 DURATION = "gen_ai.client.operation.duration"
 TOKENS = "gen_ai.client.token.usage"
@@ -162,8 +163,10 @@ async def test_observer_failure_mapping(
     meter_provider: MeterProvider,
     span_exporter: InMemorySpanExporter,
     metric_points: Callable[[str], list[Any]],
+    logger_provider: Any,
+    log_exporter: Any,
 ) -> None:
-    observer = OTelObserver(tracer_provider, meter_provider)
+    observer = OTelObserver(tracer_provider, meter_provider, logger_provider=logger_provider)
     await observer.on_request_failure(RequestFailureEvent(_ctx(), error))
 
     (span,) = span_exporter.get_finished_spans()
@@ -171,7 +174,8 @@ async def test_observer_failure_mapping(
     assert span.status.description == description
     assert span.attributes["error.type"] == error_type
     assert span.attributes.get("http.response.status_code") == status_code
-    (exception_event,) = [e for e in span.events if e.name == "exception"]
+    assert not span.events  # the log event, not an exception span event
+    (exception_event,) = exception_events(log_exporter)
     assert exception_event.attributes["exception.message"] == description
     assert exception_event.attributes["exception.type"].endswith(f".{type(error).__name__}")
     assert not any(k.startswith("gen_ai.usage.") for k in span.attributes)
@@ -449,13 +453,30 @@ def test_histogram_bucket_boundaries_are_the_specs(
     assert (tpoc.count, tpoc.sum) == (2, pytest.approx(0.15))
 
 
-def test_time_per_output_chunk_is_on_by_default_and_carries_the_response_model(
+def test_time_per_output_chunk_is_off_by_default(
+    tracer_provider: TracerProvider,
+    meter_provider: MeterProvider,
+    metric_points: Callable[[str], list[Any]],
+) -> None:
+    assert settings_from_env({}).record_time_per_output_chunk is False
+    call = GenAITelemetry(tracer_provider, meter_provider).start_call(
+        "chat", "openai", "m", stream=True, start_time_ns=T0
+    )
+    call.chunk_received(T0 + 200_000_000)
+    call.chunk_received(T0 + 300_000_000)
+    call.end(T0 + 10**9)
+    assert metric_points(TPOC) == []
+    assert len(metric_points("gen_ai.client.operation.time_to_first_chunk")) == 1
+
+
+def test_time_per_output_chunk_opted_in_carries_the_response_model(
     tracer_provider: TracerProvider,
     meter_provider: MeterProvider,
     span_exporter: InMemorySpanExporter,
     metric_points: Callable[[str], list[Any]],
 ) -> None:
-    call = GenAITelemetry(tracer_provider, meter_provider).start_call(
+    settings = settings_from_env({"OTEL_PYTHON_LLM_ROUTER_TIME_PER_OUTPUT_CHUNK": "true"})
+    call = GenAITelemetry(tracer_provider, meter_provider, settings).start_call(
         "chat", "openai", "m", stream=True, start_time_ns=T0
     )
     call.chunk_received(T0 + 200_000_000)

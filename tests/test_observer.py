@@ -26,6 +26,7 @@ from opentelemetry.instrumentation.llm_router import (
     RequestFailureEvent,
     RequestSuccessEvent,
 )
+from tests.conftest import points_by_name
 
 MS = 1_000_000
 TOLERANCE_NS = 50 * MS  # scheduling slack on a busy 2-core machine
@@ -212,3 +213,92 @@ async def test_concurrent_events_each_get_a_span(
         f"r{i}" for i in range(50)
     )
     assert metric_points("gen_ai.client.operation.duration")[0].count == 50
+
+
+@pytest.mark.parametrize("spend", [False, True], ids=["plain", "pricing-and-spend"])
+def test_duration_is_the_routers_latency_exactly(
+    spend: bool,
+    tracer_provider: TracerProvider,
+    span_exporter: InMemorySpanExporter,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The span's length and the duration metric are ``latency_ms`` to the nanosecond, read
+    through the real SDK (delta temporality: one point per request), for generated latencies;
+    pricing and spend tracking (which run between start and end) add nothing to them."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from opentelemetry.sdk.metrics import Histogram as HistogramInstrument
+    from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMetricReader
+
+    from opentelemetry.instrumentation.llm_router import (
+        PricingTable,
+        SpendTracker,
+        TelemetrySettings,
+    )
+
+    reader = InMemoryMetricReader(
+        preferred_temporality={HistogramInstrument: AggregationTemporality.DELTA}
+    )
+    meter_provider = MeterProvider(metric_readers=[reader])
+    prices = PricingTable.from_dict(
+        {"prices": {"anthropic": {"claude-haiku-4-5": {"input": 1.0, "output": 2.0}}}}
+    )
+    observer = OTelObserver(
+        tracer_provider,
+        meter_provider,
+        TelemetrySettings(cost=prices.cost) if spend else TelemetrySettings(),
+        spend_tracker=SpendTracker() if spend else None,
+    )
+    caller = CallerContext(account_id="acct-1", budget=1_000_000) if spend else CallerContext()
+    usage = LanguageModelUsage(InputTokens(total=1000), OutputTokens(total=10))
+
+    @settings(max_examples=150, deadline=None)
+    @given(
+        latency_ms=st.one_of(
+            st.sampled_from([0, 1, 500, 840, 842, 999, 1001, 60_000]),
+            st.integers(0, 86_400_000),
+        ),
+        failed=st.booleans(),
+    )
+    def check(latency_ms: int, failed: bool) -> None:
+        span_exporter.clear()
+        ctx = _ctx(latency_ms, caller=caller)
+        if failed:
+            observer.record_failure(RequestFailureEvent(ctx, ProviderError("anthropic", "x")))
+        else:
+            observer.record_success(RequestSuccessEvent(ctx, usage))
+        (span,) = span_exporter.get_finished_spans()
+        assert span.end_time - span.start_time == latency_ms * MS
+        (point,) = points_by_name(reader.get_metrics_data(), "gen_ai.client.operation.duration")
+        assert point.count == 1
+        assert point.sum == latency_ms / 1000  # exact, not approximately
+        if spend and not failed:
+            assert span.attributes["llm_router.cost.usd"] > 0
+
+    try:
+        check()
+    finally:
+        meter_provider.shutdown()
+
+
+def test_begun_request_ends_at_its_start_plus_latency(
+    tracer_provider: TracerProvider,
+    meter_provider: MeterProvider,
+    span_exporter: InMemorySpanExporter,
+    metric_points: Callable[[str], list[Any]],
+) -> None:
+    """A request begun at arrival ends ``latency_ms`` after its start; one whose event gives no
+    latency (0) ends when it is recorded."""
+    observer = OTelObserver(tracer_provider, meter_provider)
+    call = observer.begin_request("smart", start_time_ns=time.time_ns() - 5_000 * MS)
+    assert call is not None
+    observer.record_success(RequestSuccessEvent(_ctx(840)), begun=call)
+    call = observer.begin_request("smart", start_time_ns=time.time_ns() - 5_000 * MS)
+    assert call is not None
+    before = time.time_ns()
+    observer.record_success(RequestSuccessEvent(_ctx(0)), begun=call)
+    timed, untimed = span_exporter.get_finished_spans()
+    assert timed.end_time - timed.start_time == 840 * MS
+    assert untimed.end_time >= before
+    (point,) = metric_points("gen_ai.client.operation.duration")
+    assert point.min == 0.84

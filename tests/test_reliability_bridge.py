@@ -20,6 +20,7 @@ import os
 import random
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,13 @@ from hypothesis import strategies as st
 from opentelemetry.sdk.trace import TracerProvider
 
 from opentelemetry.instrumentation.llm_router import ForwardEventRecorder
-from opentelemetry.instrumentation.llm_router._cli import Counts, ingest_lines
+from opentelemetry.instrumentation.llm_router._cli import (
+    MAX_LINE_ENV,
+    Counts,
+    LineTooLong,
+    ingest_lines,
+    split_lines,
+)
 from opentelemetry.instrumentation.llm_router._forward_json import (
     ForwardEventError,
     parse_forward_event,
@@ -215,3 +222,196 @@ def test_bridge_process_skips_bad_lines_and_exports_the_rest(tmp_path: Path) -> 
     )
     received = {s.attributes["llm_router.request.id"] for s in spans}
     assert received == good_ids
+
+
+# -- a broken stderr never costs data ------------------------------------------------------------
+
+STDERR_REQUESTS = 10
+
+
+def _console_spans(stdout: str) -> set[str]:
+    """Request ids of the spans the SDK's console exporter printed (one JSON object per span)."""
+    decoder = json.JSONDecoder()
+    ids: set[str] = set()
+    position = 0
+    text = stdout.strip()
+    while position < len(text):
+        span, end = decoder.raw_decode(text, position)
+        ids.add(span["attributes"]["llm_router.request.id"])
+        position = end
+        while position < len(text) and text[position].isspace():
+            position += 1
+    return ids
+
+
+def test_a_closed_stderr_loses_no_request() -> None:
+    """The reader of stderr is gone before the bridge writes anything: every bad line's report
+    fails with EPIPE, and still every request is exported and the exit status is 0."""
+    lines = []
+    for number in range(STDERR_REQUESTS):
+        lines.append(_line(started(number, f"req-{number}"), wrapped=number % 2 == 0))
+        lines.append(b"not json %d" % number)  # a report on stderr after every start
+        lines.append(_line(completed(number, f"req-{number}")))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env.update(OTEL_TRACES_EXPORTER="console", OTEL_METRICS_EXPORTER="none")
+    process = subprocess.Popen(
+        [*COMMAND, "ingest", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert process.stderr is not None
+    process.stderr.close()  # nobody reads stderr any more: writes to it fail with EPIPE
+    stdout, _ = process.communicate(b"\n".join(lines) + b"\n", timeout=60)
+    assert process.returncode == 0
+    assert _console_spans(stdout.decode()) == {f"req-{n}" for n in range(STDERR_REQUESTS)}
+
+
+class _BrokenStderr(io.StringIO):
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_ingest_lines_keeps_reading_when_reports_fail() -> None:
+    tracer_provider = TracerProvider()
+    counter = CountingSpanProcessor()
+    tracer_provider.add_span_processor(counter)
+    recorder = ForwardEventRecorder(tracer_provider, None)
+    lines = [b"bad\n", _line(started(1, "a")), b"bad\n", _line(completed(2, "a")), b"{\n"]
+    counts = Counts()
+    ingest_lines(iter(lines), recorder, _BrokenStderr(), counts)
+    recorder.close()
+    assert (counts.events, counts.rejected) == (2, 3)
+    assert counter.started == counter.ended == 1
+    tracer_provider.shutdown()
+
+
+# -- a line-length bound: linear time, constant memory -------------------------------------------
+
+LONG_LINE_BYTES = 256 << 20
+SPLIT_EXAMPLES = 300
+
+
+@settings(max_examples=SPLIT_EXAMPLES, deadline=None, derandomize=True)
+@given(
+    text=st.lists(
+        st.one_of(st.binary(max_size=40), st.sampled_from([b"\n", b"\n\n", b"x" * 70])),
+        max_size=30,
+    ).map(b"".join),
+    cuts=st.lists(st.integers(0, 2000), max_size=12),
+    max_line=st.integers(1, 60),
+)
+def test_split_lines_is_splitting_on_newlines_with_a_bound(
+    text: bytes, cuts: list[int], max_line: int
+) -> None:
+    """Any input cut into chunks anywhere gives the lines a plain split gives, a line longer
+    than the bound standing as its length."""
+    bounds = sorted({min(c, len(text)) for c in cuts} | {0, len(text)})
+    chunks = [text[a:b] for a, b in zip(bounds, bounds[1:])]
+    # A split at \n alone (bytes.splitlines would also cut at \r, \x0b, ...).
+    expected: list[Any] = [part + b"\n" for part in text.split(b"\n")[:-1]]
+    if text and not text.endswith(b"\n"):
+        expected.append(text.rsplit(b"\n", 1)[-1])
+    expected = [
+        LineTooLong(len(line.rstrip(b"\n")) if line.endswith(b"\n") else len(line), max_line)
+        if len(line) - line.endswith(b"\n") > max_line
+        else line
+        for line in expected
+    ]
+    assert list(split_lines(chunks, max_line)) == expected
+
+
+def _generator_command(size: int) -> list[str]:
+    """A process writing a started line, a ``size``-byte line, and two requests' good lines."""
+    head = _line(started(1, "before"))
+    tail = b"\n".join(
+        [_line(completed(2, "before")), _line(started(3, "after")), _line(completed(4, "after"))]
+    )
+    code = (
+        "import sys\n"
+        "out = sys.stdout.buffer\n"
+        f"out.write({head!r} + b'\\n' + b'{{\"x\":\"')\n"
+        f"left = {size} - 8\n"
+        "block = b'y' * (1 << 20)\n"
+        "while left > 0:\n"
+        "    out.write(block[:left]); left -= len(block)\n"
+        f"out.write(b'\"}}\\n' + {tail!r} + b'\\n')\n"
+    )
+    return [sys.executable, "-c", code]
+
+
+def _bridge_with_generator(size: int, tmp_path: Path) -> tuple[int, int, str, set[str]]:
+    """(exit status, peak RSS in KiB, stderr, exported request ids) of the bridge reading the
+    generator's output through a pipe."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env.update(OTEL_TRACES_EXPORTER="console", OTEL_METRICS_EXPORTER="none")
+    out_path, err_path = tmp_path / f"out-{size}", tmp_path / f"err-{size}"
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        generator = subprocess.Popen(_generator_command(size), stdout=subprocess.PIPE)
+        bridge = subprocess.Popen(
+            [*COMMAND, "ingest", "-"], stdin=generator.stdout, stdout=out, stderr=err, env=env
+        )
+        assert generator.stdout is not None
+        generator.stdout.close()
+        timer = threading.Timer(120, bridge.kill)  # not a timing check: a hang must end
+        timer.start()
+        try:
+            _, status, usage = os.wait4(bridge.pid, 0)
+        finally:
+            timer.cancel()
+        bridge.returncode = os.waitstatus_to_exitcode(status)
+        generator.wait(timeout=30)
+    return (
+        bridge.returncode,
+        usage.ru_maxrss,
+        err_path.read_text(),
+        _console_spans(out_path.read_text()),
+    )
+
+
+def test_a_256_mib_line_is_rejected_in_constant_memory(tmp_path: Path) -> None:
+    """A 256 MiB line streamed from another process: the bridge's peak RSS is its peak on a
+    10-byte line plus at most 16 MiB (four times the 4 MiB bound), the line is one rejected
+    line, and the requests before and after it are exported."""
+    status, small_peak, _, small_ids = _bridge_with_generator(10, tmp_path)
+    assert status == 0 and small_ids == {"before", "after"}
+    status, peak, stderr, ids = _bridge_with_generator(LONG_LINE_BYTES, tmp_path)
+    assert status == 0, stderr
+    assert ids == {"before", "after"}
+    assert f"line 2: <line>: {LONG_LINE_BYTES} bytes, longer than the 4194304-byte limit" in stderr
+    assert stderr.splitlines()[-1] == (
+        "llm-router-otel: 4 events read, 2 spans exported, 1 line rejected"
+    )
+    assert peak - small_peak < 16 * 1024, (peak, small_peak)  # KiB
+
+
+def test_max_line_bytes_from_the_flag_and_the_environment(tmp_path: Path) -> None:
+    good = _line(started(1, "a"))
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(good + b"\n" + good.replace(b'"a"', b'"b"') + b"\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env.update(OTEL_TRACES_EXPORTER="none", OTEL_METRICS_EXPORTER="none")
+
+    def rejected(*args: str, **extra: str) -> tuple[int, str]:
+        done = subprocess.run(
+            [*COMMAND, "ingest", str(path), *args],
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        return done.returncode, done.stderr
+
+    size = len(good)
+    assert rejected() == (0, "llm-router-otel: 2 events read, 0 spans exported, 0 lines rejected\n")
+    status, stderr = rejected(f"--max-line-bytes={size - 1}")
+    assert status == 0 and stderr.count("longer than the") == 2, stderr
+    assert "1 line rejected" not in stderr and "2 lines rejected" in stderr
+    status, stderr = rejected(**{MAX_LINE_ENV: str(size - 1)})
+    assert status == 0 and "2 lines rejected" in stderr
+    status, stderr = rejected(f"--max-line-bytes={size}", **{MAX_LINE_ENV: str(size - 1)})
+    assert status == 0 and "0 lines rejected" in stderr  # the flag wins
+    status, stderr = rejected(**{MAX_LINE_ENV: "lots"})
+    assert status == 1 and MAX_LINE_ENV in stderr

@@ -58,6 +58,7 @@ from opentelemetry.instrumentation.llm_router import (
     Transport,
 )
 from opentelemetry.instrumentation.llm_router._genai import _attributes as A
+from tests.conftest import exception_events
 from tests.support.otlp_faults import FailingHttpCollector, FaultyGrpcCollector, free_port
 from tests.support.otlp_receiver import OTLPReceiver
 from tests.support.scripted_server import Reply, ScriptedServer
@@ -140,6 +141,7 @@ def test_upstream_fault(
     fault_server: ScriptedServer,
     instrument: Any,
     span_exporter: Any,
+    log_exporter: Any,
     counter: CountingSpanProcessor,
 ) -> None:
     fault = FAULTS[fault_name]
@@ -164,8 +166,10 @@ def test_upstream_fault(
     attributes = span.attributes
     if outcome.error is not None:
         assert span.status.status_code.name == "ERROR"
-        assert attributes[A.ERROR_TYPE] == outcome.error[0].__qualname__
-        assert [e.name for e in span.events] == ["exception"]
+        assert attributes[A.ERROR_TYPE] == _expected_error_type(outcome.error[0])
+        assert not span.events  # the log event, not an exception span event
+        (event,) = exception_events(log_exporter)
+        assert event.attributes["exception.type"].endswith(outcome.error[0].__qualname__)
     elif fault.error_type is not None:
         assert span.status.status_code.name == "ERROR"
         assert attributes[A.ERROR_TYPE] == fault.error_type
@@ -174,6 +178,24 @@ def test_upstream_fault(
         assert span.status.status_code.name == "UNSET"
         assert A.GEN_AI_USAGE_OUTPUT_TOKENS not in attributes
         assert attributes[A.GEN_AI_RESPONSE_ID] == CHAT.expect["response_id"]
+
+
+def _expected_error_type(raised: type) -> str:
+    """``error.type`` for an exception the client raised (docs/semconv.md, rule 4): timeouts are
+    ``timeout``, other failures to get the answer ``transport``, else the class name."""
+    if issubclass(raised, (httpx.TimeoutException, httpx2.TimeoutException)):
+        return "timeout"
+    if issubclass(
+        raised,
+        (
+            httpx.NetworkError,
+            httpx2.NetworkError,
+            httpx.RemoteProtocolError,
+            httpx2.RemoteProtocolError,
+        ),
+    ):
+        return "transport"
+    return raised.__qualname__
 
 
 @pytest.mark.parametrize("module", [httpx2, httpx], ids=["httpx2", "httpx"])
@@ -250,7 +272,7 @@ def test_cancelled_mid_stream(
     (span,) = span_exporter.get_finished_spans()
     assert counter.started == counter.ended == 1
     assert span.status.status_code.name == "ERROR"
-    assert span.attributes[A.ERROR_TYPE] == "CancelledError"
+    assert span.attributes[A.ERROR_TYPE] == "cancelled"
 
 
 def test_cancelled_before_headers(
@@ -283,7 +305,7 @@ def test_cancelled_before_headers(
     assert context_kept
     (span,) = span_exporter.get_finished_spans()
     assert counter.started == counter.ended == 1
-    assert span.attributes[A.ERROR_TYPE] == "CancelledError"
+    assert span.attributes[A.ERROR_TYPE] == "cancelled"
 
 
 @pytest.mark.parametrize("x", STREAMS, ids=STREAM_IDS)
@@ -443,9 +465,10 @@ def test_exporter_faults_do_not_reach_the_app(
     assert thread_errors == []
     healthy = exporter_results.get("healthy-grpc")
     assert healthy is not None, "the healthy run goes first"
-    # Generous on purpose (a loaded 2-core CI box): an exporter that blocked the calls would add
-    # its 1 s timeout or 2 s delay to every batch, far beyond this bound.
-    assert median < healthy * 3 + 0.005, (
+    # Generous on purpose (a loaded 2-core box: 11.5 ms against a 2.1 ms healthy median was seen
+    # with ten processes running): an exporter that blocked the calls would add its 1 s timeout or
+    # 2 s delay to every batch, twenty times beyond this bound.
+    assert median < healthy * 3 + 0.05, (
         f"{name}: median {median * 1e3:.2f} ms, healthy {healthy * 1e3:.2f} ms"
     )
 

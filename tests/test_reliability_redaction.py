@@ -37,6 +37,7 @@ from opentelemetry.instrumentation.llm_router._bounds import MAX_MESSAGE
 from opentelemetry.instrumentation.llm_router._genai import _attributes as A
 from opentelemetry.instrumentation.llm_router._httpx._request import request_credentials
 from opentelemetry.instrumentation.llm_router._redact import MIN_SECRET, Redactor
+from tests.conftest import exception_events
 from tests.support.scripted_server import Reply, ScriptedServer
 
 GENERATED_KEYS = 120
@@ -49,12 +50,12 @@ def _texts(span: Any) -> Iterator[str]:
     """Every text of a span that could carry error text."""
     yield span.name
     yield str(span.status.description)
-    for key, value in (span.attributes or {}).items():
-        yield f"{key}={value}"
+    # Values only: attribute names are our constants, and a generated key may be a word of one
+    # ("response" of ``http.response.status_code``).
+    yield from (str(value) for value in (span.attributes or {}).values())
     for event in span.events:
         yield event.name
-        for key, value in (event.attributes or {}).items():
-            yield f"{key}={value}"
+        yield from (str(value) for value in (event.attributes or {}).values())
 
 
 def _prefixes(secret: str) -> list[str]:
@@ -63,8 +64,17 @@ def _prefixes(secret: str) -> list[str]:
     return [form[:MIN_SECRET] for form in forms if len(form) >= MIN_SECRET]
 
 
-def _assert_clean(spans: Any, secret: str) -> None:
-    everything = "\n".join(text for span in spans for text in _texts(span))
+def _record_texts(records: Any) -> Iterator[str]:
+    """Every text of the exception log records (where a failure's message and stack go)."""
+    for record in records:
+        yield str(record.body)
+        yield from (str(value) for value in (record.attributes or {}).values())
+
+
+def _assert_clean(spans: Any, secret: str, records: Any = ()) -> None:
+    everything = "\n".join(
+        [*(text for span in spans for text in _texts(span)), *_record_texts(records)]
+    )
     encoded = encode_spans(spans).SerializeToString()
     for prefix in _prefixes(secret):
         assert prefix not in everything, f"{prefix!r} of the key reached a span"
@@ -72,26 +82,31 @@ def _assert_clean(spans: Any, secret: str) -> None:
 
 
 @pytest.fixture
-def recorded() -> Iterator[tuple[InMemorySpanExporter, TracerProvider]]:
+def recorded(
+    log_exporter: Any, logger_provider: Any
+) -> Iterator[tuple[InMemorySpanExporter, TracerProvider, Any, Any]]:
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    yield exporter, provider
+    yield exporter, provider, log_exporter, logger_provider
     provider.shutdown()
 
 
 @pytest.fixture
 def instrumented(
-    recorded: tuple[InMemorySpanExporter, TracerProvider], monkeypatch: pytest.MonkeyPatch
+    recorded: tuple[InMemorySpanExporter, TracerProvider, Any, Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Any]:
-    exporter, provider = recorded
+    exporter, provider, _, logger_provider = recorded
 
     def start(providers: str, capture: bool = False) -> InMemorySpanExporter:
         monkeypatch.setenv("OTEL_PYTHON_LLM_ROUTER_PROVIDERS", providers)
         monkeypatch.setenv(
             "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", str(capture).lower()
         )
-        LLMRouterInstrumentor().instrument(tracer_provider=provider)
+        LLMRouterInstrumentor().instrument(
+            tracer_provider=provider, logger_provider=logger_provider
+        )
         return exporter
 
     yield start
@@ -102,7 +117,9 @@ def instrumented(
 
 
 @pytest.mark.parametrize("ending", ["\n", "\r\n", " \n", "\t"])
-def test_openai_key_with_a_line_ending_is_not_exported(instrumented: Any, ending: str) -> None:
+def test_openai_key_with_a_line_ending_is_not_exported(
+    instrumented: Any, recorded: Any, ending: str
+) -> None:
     secret = f"sk-proj-{uuid.uuid4().hex}{uuid.uuid4().hex}"
     with ScriptedServer(Reply(pieces=[b"{}"])) as server:
         exporter = instrumented(f"{server.host_port}=openai")
@@ -115,14 +132,16 @@ def test_openai_key_with_a_line_ending_is_not_exported(instrumented: Any, ending
         assert server.received == []  # h11 refused the header before anything was sent
     spans = exporter.get_finished_spans()
     assert len(spans) == 3  # the SDK's two retries: three calls, three spans
-    for span in spans:
+    records = exception_events(recorded[2])
+    assert len(records) == 3
+    for span, event in zip(spans, records):
         assert span.status.description and "[REDACTED]" in span.status.description
-        (event,) = [e for e in span.events if e.name == "exception"]
+        assert not span.events  # the failure is the log event, not a span event
         assert event.attributes["exception.type"].endswith("LocalProtocolError")
         assert "[REDACTED]" in event.attributes["exception.message"]
         assert "Traceback" in event.attributes["exception.stacktrace"]
         assert span.attributes[A.ERROR_TYPE] == "LocalProtocolError"
-    _assert_clean(spans, secret)
+    _assert_clean(spans, secret, records)
 
 
 # -- generated keys, echoed back by a provider ---------------------------------------------------
@@ -130,7 +149,9 @@ def test_openai_key_with_a_line_ending_is_not_exported(instrumented: Any, ending
 _KEY_ALPHABET = string.ascii_letters + string.digits + "-_.~+/=:"
 _HEADERS = ("Authorization", "x-api-key", "api-key", "x-goog-api-key", "X-Custom-Token")
 keys = st.text(_KEY_ALPHABET, min_size=MIN_SECRET, max_size=120).filter(
-    lambda k: len(set(k)) > 3  # "aaaaaaaa" also matches ordinary text; real keys are random
+    # "aaaaaaaa" also matches ordinary text, and a prefix like "response" matches the name of
+    # an attribute in the OTLP bytes; real keys are random, with digits among their first chars.
+    lambda k: len(set(k)) > 3 and any(c.isdigit() for c in k[:MIN_SECRET])
 )
 
 
@@ -188,7 +209,7 @@ def test_generated_keys_never_survive_the_redaction_step(
 )
 @given(data=st.data(), secret=keys)
 def test_generated_keys_echoed_in_401s_never_reach_telemetry(
-    data: Any, secret: str, instrumented: Any
+    data: Any, secret: str, instrumented: Any, recorded: Any
 ) -> None:
     """End to end: a real loopback provider answers a 401 quoting the key it was sent."""
     header = data.draw(st.sampled_from(_HEADERS))
@@ -198,6 +219,7 @@ def test_generated_keys_echoed_in_401s_never_reach_telemetry(
     with ScriptedServer(Reply(status=401, pieces=[body])) as server:
         exporter = instrumented(f"{server.host_port}=openai")
         exporter.clear()
+        recorded[2].clear()
         value = f"Bearer {secret}" if header == "Authorization" else secret
         with httpx2.Client(headers={header: value}) as client:
             response = client.post(
@@ -208,7 +230,8 @@ def test_generated_keys_echoed_in_401s_never_reach_telemetry(
     assert response.content == body  # the caller still gets every byte
     (span,) = exporter.get_finished_spans()
     assert span.attributes[A.ERROR_TYPE]
-    _assert_clean([span], secret)
+    (record,) = exception_events(recorded[2])
+    _assert_clean([span], secret, [record])
 
 
 # -- 2. prompt text quoted in a provider error ---------------------------------------------------

@@ -33,6 +33,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from opentelemetry.instrumentation.llm_router import LLMRouterInstrumentor
 from opentelemetry.instrumentation.llm_router._genai import _attributes as A
+from tests.conftest import log_records
 from tests.support.otlp_receiver import OTLPReceiver
 from tests.support.scripted_server import Reply, ScriptedServer
 from tests.support.wire_samples import Exchange, all_exchanges
@@ -137,13 +138,18 @@ def _providers(servers: list[ScriptedServer]) -> str:
 
 
 def _everything(
-    span_exporter: Any, metric_points: Any, caplog: pytest.LogCaptureFixture
+    span_exporter: Any,
+    metric_points: Any,
+    caplog: pytest.LogCaptureFixture,
+    log_exporter: Any = None,
 ) -> tuple[str, str, str]:
     spans = "\n".join(t for s in span_exporter.get_finished_spans() for t in _span_texts(s))
     metrics = "\n".join(_metric_texts(metric_points))
     logs = caplog.text + "\n".join(
         r.getMessage() for r in caplog.records if r.name.startswith("opentelemetry")
     )
+    if log_exporter is not None:  # the exception log events: a failure's message and stack
+        logs += "\n".join(f"{r.body} {dict(r.attributes or {})}" for r in log_records(log_exporter))
     return spans, metrics, logs
 
 
@@ -159,9 +165,13 @@ def test_no_key_anywhere(
     span_exporter: Any,
     metric_points: Any,
     caplog: pytest.LogCaptureFixture,
+    log_exporter: Any,
 ) -> None:
     canaries = _canaries()
-    env = {"OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": str(capture).lower()}
+    env = {
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": str(capture).lower(),
+        "OTEL_PYTHON_LLM_ROUTER_TIME_PER_OUTPUT_CHUNK": "true",  # its points are searched too
+    }
     caplog.set_level(logging.DEBUG, logger=OUR_LOGGER)
     caplog.set_level(logging.DEBUG, logger="opentelemetry")
     instrument(_providers(servers), **env)
@@ -178,8 +188,10 @@ def test_no_key_anywhere(
     assert len(spans) == len(EXCHANGES)
     if echo:
         assert all(s.attributes[A.ERROR_TYPE] for s in spans)
+        assert len(log_records(log_exporter)) == len(EXCHANGES)  # the search sees the events
     for where, text in zip(
-        ("spans", "metrics", "logs"), _everything(span_exporter, metric_points, caplog)
+        ("spans", "metrics", "logs"),
+        _everything(span_exporter, metric_points, caplog, log_exporter),
     ):
         for header, canary in canaries.items():
             assert canary not in text, f"{header} canary found in {where}"

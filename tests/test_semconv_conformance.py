@@ -1,7 +1,7 @@
 """Every source's telemetry checked against the GenAI semantic conventions v1.41.0.
 
-The conventions come from ``tests/data/semconv-1.41.0`` (registry package modules and the
-requirement table; see its README). Each test drives one source over real traffic and checks its
+The conventions come from ``tests/data/semconv-1.41.0/conventions.json``, generated from their
+YAML model (see its README). Each test drives one source over real traffic and checks its
 spans, metric points and log events with the wire facts of that traffic, so a Conditionally
 Required or Recommended attribute is demanded exactly when the request or response carried what
 it needs: the hook over the recorded corpus (every entry) and over sample exchanges of every wire
@@ -19,8 +19,6 @@ from typing import Any, Callable, Optional
 
 import httpx2
 import pytest
-from opentelemetry.sdk._logs import LoggerProvider
-from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
@@ -44,12 +42,8 @@ from opentelemetry.instrumentation.llm_router import (
     RequestSuccessEvent,
     TokenUsage,
 )
+from tests.conftest import InMemoryLogExporter, log_records
 from tests.support import semconv
-
-try:  # the SDK renamed it; the old name warns
-    from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter as InMemoryLogExporter
-except ImportError:  # pragma: no cover - older SDKs
-    from opentelemetry.sdk._logs.export import InMemoryLogExporter  # type: ignore[no-redef]
 from tests.support.scripted_server import CORPUS, Reply, ScriptedServer, corpus_reply
 from tests.support.semconv_collector import COLLECTOR, metrics_deviations, span_deviations
 from tests.support.wire_corpus import FORMAT_OF, entry_paths
@@ -129,6 +123,8 @@ GOOD_SPAN = {
         ({}, {"openai_api_type"}, False, "Recommended openai.api.type"),
         ({"openai.request.service_tier": "auto"}, set(), False, "is 'auto'"),
         ({"gen_ai.request.model": None}, {"request_model"}, False, "Required gen_ai.request"),
+        ({"gen_ai.request.top_k": 2.0}, set(), False, "not an attribute of this span"),
+        ({"gen_ai.token.type": "input"}, set(), False, "not an attribute of this span"),
     ],
 )
 def test_span_checker_catches_seeded_deviations(
@@ -185,6 +181,13 @@ def test_metric_checker_catches_seeded_deviations(
         assert found == []
     else:
         assert any(expected in str(d) for d in found), found
+
+
+def test_span_checker_catches_an_exception_span_event() -> None:
+    attributes = {**GOOD_SPAN, "error.type": "x"}
+    assert semconv.check_span("chat m", "CLIENT", attributes, True) == []
+    found = semconv.check_span("chat m", "CLIENT", attributes, True, events=["exception"])
+    assert any("exception span event" in str(d) for d in found), found
 
 
 def test_event_checker_catches_seeded_deviations() -> None:
@@ -381,23 +384,8 @@ async def test_router_callbacks_and_forward_events_conform(
 # Failures: span status and error.type, and the exception log event -----------------------
 
 
-@pytest.fixture
-def log_exporter() -> InMemoryLogExporter:
-    return InMemoryLogExporter()
-
-
-@pytest.fixture
-def logger_provider(log_exporter: InMemoryLogExporter) -> Any:
-    provider = LoggerProvider()
-    provider.add_log_record_processor(SimpleLogRecordProcessor(log_exporter))
-    yield provider
-    provider.shutdown()
-
-
 def _records(log_exporter: InMemoryLogExporter) -> list[Any]:
-    return [
-        r.log_record if hasattr(r, "log_record") else r for r in log_exporter.get_finished_logs()
-    ]
+    return log_records(log_exporter)
 
 
 def _check_records(records: list[Any], raised: bool) -> list[str]:

@@ -1,7 +1,9 @@
 """SpendTracker: budget windows by rounds and by duration, crossings, bounds, and the observer path.
 
 Requests go through a real ``OTelObserver`` with a real pricing table, SDK tracer provider and
-``InMemoryMetricReader``; time is a clock the test moves. Every priced request below costs a
+``InMemoryMetricReader``; time is a clock the test moves. Every test taking the ``tracker``
+fixture runs twice: with the in-process store and with the Redis store on a real ``redis-server``
+(the same window semantics, kept by a Lua script on the server). Every priced request below costs a
 round number of micro-USD so the expected spends can be written down exactly.
 """
 
@@ -9,7 +11,8 @@ from __future__ import annotations
 
 import gc
 import tracemalloc
-from typing import Any, Callable, Optional
+import uuid
+from typing import Any, Callable, Iterator, Optional
 
 import pytest
 from opentelemetry.sdk.metrics import MeterProvider
@@ -40,6 +43,8 @@ from opentelemetry.instrumentation.llm_router._spend import (
     SpendTracker,
     spend_tracker_from_env,
 )
+from opentelemetry.instrumentation.llm_router._spend_redis import RedisSpendStore, connect
+from tests.support.redis_server import RedisServer
 
 # "unit" costs $1 per million input tokens: N input tokens cost exactly N micro-USD.
 PRICES = PricingTable.from_dict(
@@ -94,9 +99,19 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture
-def tracker(clock: Clock) -> SpendTracker:
-    return SpendTracker(max_accounts=100, clock=clock)
+@pytest.fixture(params=["process", "redis"])
+def tracker(request: pytest.FixtureRequest, clock: Clock) -> Iterator[SpendTracker]:
+    if request.param == "process":
+        yield SpendTracker(max_accounts=100, clock=clock)
+        return
+    server: RedisServer = request.getfixturevalue("redis_server")
+    # A generous timeout: on a loaded test machine a fallback would change the figures.
+    store = RedisSpendStore(
+        connect(server.url, timeout=5.0), clock=clock, prefix=f"test:{uuid.uuid4().hex}:"
+    )
+    tracker = SpendTracker(max_accounts=100, clock=clock, store=store)
+    yield tracker
+    assert tracker.fallbacks == 0, "the Redis store did not answer"
 
 
 @pytest.fixture
@@ -148,8 +163,18 @@ def test_long_rounds_window_is_coarse_but_bounded(router: Router, tracker: Spend
     assert values[:993] == list(range(1, 994))
     assert all(n - 16 <= v <= n + 16 for v in values[n:])
     assert min(values[n:]) < n < max(values[n:])
-    spend = next(iter(tracker._spends.values()))
-    assert spend.window is not None and len(spend.window._amounts) <= MAX_BUCKETS
+    assert 0 < buckets_held(tracker) <= MAX_BUCKETS
+
+
+def buckets_held(tracker: SpendTracker) -> int:
+    """How many buckets the tracker's store holds for its one caller."""
+    store = tracker.store
+    if isinstance(store, RedisSpendStore):
+        (key,) = store.client.keys(store.prefix + "*")
+        return sum(1 for field in store.client.hkeys(key) if field.startswith("b"))
+    (spend,) = store._spends.values()  # type: ignore[attr-defined]
+    assert spend.window is not None
+    return len(spend.window._amounts)
 
 
 def test_duration_window_slides_with_the_clock(router: Router, clock: Clock) -> None:

@@ -31,8 +31,8 @@ from opentelemetry.instrumentation.llm_router import (
     RequestSuccessEvent,
     RouterError,
     TokenUsage,
+    settings_from_env,
 )
-from opentelemetry.instrumentation.llm_router._config import settings_from_env
 
 
 def _meta() -> EventMeta:

@@ -11,7 +11,10 @@ from opentelemetry.instrumentation.llm_router import LLMRouterInstrumentor
 
 @pytest.fixture
 def instrument(
-    tracer_provider: Any, meter_provider: Any, monkeypatch: pytest.MonkeyPatch
+    tracer_provider: Any,
+    meter_provider: Any,
+    logger_provider: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Callable[..., LLMRouterInstrumentor]]:
     """``instrument("127.0.0.1:PORT=openai", **env)``: instrument with that provider table and
     extra environment variables; uninstrumented at the end of the test."""
@@ -23,7 +26,11 @@ def instrument(
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         instrumentor = LLMRouterInstrumentor()
-        instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
+        instrumentor.instrument(
+            tracer_provider=tracer_provider,
+            meter_provider=meter_provider,
+            logger_provider=logger_provider,
+        )
         instrumentors.append(instrumentor)
         return instrumentor
 

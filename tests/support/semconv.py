@@ -1,27 +1,23 @@
 """Conformance of our spans, metric points and log events to the GenAI conventions v1.41.0.
 
-What the conventions say is read from ``tests/data/semconv-1.41.0`` (see its README):
-
-- attribute names, enumerated well-known values, deprecations, metric instruments and units from
-  the generated Python modules of ``opentelemetry-semantic-conventions`` 0.63b0 (the release
-  generated from semantic conventions 1.41.x; the GenAI model is identical in 1.41.0 and 1.41.1),
-  vendored with their licence and parsed here with ``ast`` (never imported: the installed
-  ``opentelemetry.semconv`` is whatever the SDK pins);
-- requirement levels, attribute types and advisory bucket boundaries from ``requirements.json``,
-  transcribed from the v1.41.0 YAML model, which no package on the registries ships.
+What the conventions say is read from one table, ``tests/data/semconv-1.41.0/conventions.json``,
+GENERATED from the conventions' YAML model by ``scripts/semconv_table.py`` (never edited by hand;
+``tests/test_semconv_table.py`` regenerates it where the model is at hand and fails on any
+difference): attribute names, types, enumerated well-known values and deprecations of the
+registries; for each span definition and client metric the attributes it lists and their
+requirement levels; instruments, units, advisory bucket boundaries; the exception event.
 
 Checks give :class:`Deviation` values (``MUST`` or ``SHOULD``) rather than raising, so a test can
 show all of them at once, and a test can seed a deviation to prove the checker sees it.
 Conditionally Required and Recommended attributes are checked against :class:`WireFacts`: what
-the request and response on the wire actually said. Without wire facts only what a span shows by
-itself is checked (its error status, ``server.address`` and the registry rules).
+the request and response on the wire actually said (:data:`CONDITION_OF` names, per attribute,
+the fact its condition text asks for). Without wire facts only what a span shows by itself is
+checked (its error status, ``server.address`` and the registry rules).
 """
 
 from __future__ import annotations
 
-import ast
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -29,9 +25,14 @@ from pathlib import Path
 from typing import Any, Optional
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "semconv-1.41.0"
+TABLE = "conventions.json"
+"""Generated from the conventions' YAML model by ``scripts/semconv_table.py``; never edited."""
 
 NAMESPACES = ("gen_ai.", "openai.", "server.", "error.", "http.response.", "exception.")
 """Attributes in these namespaces must exist in the registry; others (``llm_router.*``) are ours."""
+
+GENAI_NAMESPACES = ("gen_ai.", "openai.")
+"""Attributes of these namespaces on a span must be listed by its definition (or named by its note)."""
 
 CLOSED_FOR_US = frozenset(
     {"gen_ai.operation.name", "gen_ai.token.type", "gen_ai.output.type", "openai.api.type"}
@@ -67,60 +68,88 @@ class Registry:
     table: dict[str, Any]
 
 
-_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+CONDITION_OF = {
+    "server.address": "always",
+    "server.port": "server_address",
+    "error.type": "error",
+    "gen_ai.request.model": "request_model",
+    "gen_ai.request.choice.count": "request_choice_count_not_1",
+    "gen_ai.request.seed": "request_seed",
+    "gen_ai.request.stream": "request_stream",
+    "gen_ai.output.type": "request_output_format",
+    "gen_ai.conversation.id": "conversation_id",
+    "gen_ai.request.max_tokens": "request_max_tokens",
+    "gen_ai.request.temperature": "request_temperature",
+    "gen_ai.request.top_p": "request_top_p",
+    "gen_ai.request.top_k": "request_top_k",
+    "gen_ai.request.stop_sequences": "request_stop_sequences",
+    "gen_ai.request.frequency_penalty": "request_frequency_penalty",
+    "gen_ai.request.presence_penalty": "request_presence_penalty",
+    "gen_ai.request.encoding_formats": "request_encoding_formats",
+    "gen_ai.embeddings.dimension.count": "request_dimensions",
+    "gen_ai.response.id": "response_id",
+    "gen_ai.response.model": "response_model",
+    "gen_ai.response.finish_reasons": "response_finish_reasons",
+    "gen_ai.response.time_to_first_chunk": "successful_stream",
+    "gen_ai.usage.input_tokens": "usage_input_tokens",
+    "gen_ai.usage.cache_read.input_tokens": "usage_cache_read_input_tokens",
+    "gen_ai.usage.cache_creation.input_tokens": "usage_cache_creation_input_tokens",
+    "gen_ai.usage.output_tokens": "usage_output_tokens",
+    "gen_ai.usage.reasoning.output_tokens": "usage_reasoning_output_tokens",
+    "openai.request.service_tier": "request_service_tier_not_auto",
+    "openai.response.service_tier": "response_service_tier",
+    "openai.response.system_fingerprint": "response_system_fingerprint",
+    "openai.api.type": "openai_api_type",
+}
+"""For each Conditionally Required or Recommended attribute of a span or metric we emit, the
+condition key (:class:`WireFacts`) under which the wire has what it needs. The levels and the
+condition texts come from the generated table; this is only how the test reads those texts on
+the wire. An attribute the table lists and this map lacks fails ``test_every_condition_is_read``,
+so a new attribute in the conventions cannot pass unchecked."""
 
 
-def _parse_module(path: Path, registry: Registry) -> None:
-    tree = ast.parse(path.read_text())
-    body = tree.body
-    constants: dict[str, str] = {}
-    for index, node in enumerate(body):
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            value = node.value
-            if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                constants[node.target.id] = value.value
-                doc = body[index + 1] if index + 1 < len(body) else None
-                if (
-                    isinstance(doc, ast.Expr)
-                    and isinstance(doc.value, ast.Constant)
-                    and isinstance(doc.value.value, str)
-                ):
-                    text = doc.value.value.strip()
-                    if text.startswith("Deprecated"):
-                        registry.deprecated[value.value] = text.splitlines()[0]
-        elif isinstance(node, ast.ClassDef) and node.name.endswith("Values"):
-            constant = _CAMEL.sub("_", node.name[: -len("Values")]).upper()
-            values = {
-                item.value.value
-                for item in node.body
-                if isinstance(item, ast.Assign) and isinstance(item.value, ast.Constant)
-            }
-            registry.enums[constant] = values  # resolved to attribute names below
-        elif isinstance(node, ast.FunctionDef) and node.name.startswith("create_"):
-            for call in ast.walk(node):
-                if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
-                    keywords = {k.arg: k.value for k in call.keywords}
-                    name = keywords.get("name")
-                    unit = keywords.get("unit")
-                    if isinstance(name, ast.Name) and isinstance(unit, ast.Constant):
-                        kind = call.func.attr.replace("create_", "")
-                        registry.instruments[constants[name.id]] = (kind, unit.value)
-    if path.name.endswith("_attributes.py"):
-        registry.names.update(constants.values())
-    for constant in list(registry.enums):
-        if constant in constants:
-            registry.enums[constants[constant]] = registry.enums.pop(constant)
+def _levels(attributes: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
+    """A generated attribute list split by level, each conditional one with its condition key."""
+    out: dict[str, Any] = {
+        "required": [],
+        "conditionally_required": {},
+        "recommended": {},
+        "opt_in": [],
+    }
+    for name, spec in attributes.items():
+        level = spec["level"]
+        if level in ("required", "opt_in"):
+            out[level].append(name)
+        else:
+            out[level][name] = CONDITION_OF.get(name, f"unread condition of {name}")
+    return out
 
 
 @lru_cache(maxsize=1)
 def registry() -> Registry:
-    reg = Registry(set(), {}, {}, {}, {}, json.loads((DATA / "requirements.json").read_text()))
-    for path in sorted((DATA / "python").glob("*.py")):
-        _parse_module(path, reg)
-    reg.types = reg.table["types"]
-    # Enum classes whose constant is not an attribute of the parsed modules are dropped.
-    reg.enums = {k: v for k, v in reg.enums.items() if "." in k}
-    return reg
+    """The generated table (``conventions.json``), in the shapes the checks use."""
+    generated = json.loads((DATA / TABLE).read_text())
+    attributes = generated["attributes"]
+    table: dict[str, Any] = {"generated": generated, "spans": {}, "metrics": {}, "events": {}}
+    for span_id, spec in generated["spans"].items():
+        levels = _levels(spec["attributes"])
+        levels["allowed"] = set(spec["attributes"]) | set(spec["mentioned"])
+        table["spans"][span_id] = levels
+    for name, spec in generated["metrics"].items():
+        table["metrics"][name] = {
+            "buckets": spec["buckets"],
+            "attributes": _levels(spec["attributes"]),
+            "providers": {p: _levels(a) for p, a in spec["provider_attributes"].items()},
+        }
+    table["events"] = generated["events"]
+    return Registry(
+        names=set(attributes),
+        deprecated={n: a["deprecated"] for n, a in attributes.items() if "deprecated" in a},
+        enums={n: set(a["members"]) for n, a in attributes.items() if "members" in a},
+        types={n: a["type"] for n, a in attributes.items()},
+        instruments={n: (m["instrument"], m["unit"]) for n, m in generated["metrics"].items()},
+        table=table,
+    )
 
 
 # Wire facts --------------------------------------------------------------------------------
@@ -128,7 +157,7 @@ def registry() -> Registry:
 
 @dataclass
 class WireFacts:
-    """What the request and response on the wire said, as condition keys of requirements.json.
+    """What the request and response on the wire said, as condition keys (:data:`CONDITION_OF`).
 
     ``conditions`` holds the keys that hold (``request_stream``, ``response_service_tier``,
     ...). Built by :func:`facts_from_exchange` from plain JSON, sharing no code with the parsers.
@@ -337,7 +366,7 @@ def check_attributes(attributes: Mapping[str, Any], where: str) -> list[Deviatio
             out.append(Deviation("MUST", where, f"{name} is deprecated: {reg.deprecated[name]}"))
         expected = reg.types.get(name)
         if expected is None:
-            out.append(Deviation("MUST", where, f"{name}: no type in requirements.json"))
+            out.append(Deviation("MUST", where, f"{name}: no type in the generated table"))
         elif not _type_ok(expected, value):
             out.append(Deviation("MUST", where, f"{name}={value!r} is not of type {expected}"))
         allowed = reg.enums.get(name)
@@ -381,10 +410,14 @@ def check_span(
     attributes: Mapping[str, Any],
     error: bool,
     wire: Optional[WireFacts] = None,
+    events: Sequence[str] = (),
 ) -> list[Deviation]:
     """Registry rules, the span's Required attributes, and its Conditionally Required (MUST) and
     Recommended (SHOULD) ones whose condition holds: on the wire when ``wire`` is given, else
-    only those the span shows by itself."""
+    only those the span shows by itself. Conventions-namespace attributes its definition does
+    not list (nor its note name) are deviations, and so is an ``exception`` span event: the
+    conventions' recording-errors guidance makes recording an error as a span event NOT
+    RECOMMENDED; a GenAI failure is the ``gen_ai.client.operation.exception`` log event."""
     definition_name = span_kind_of(attributes)
     where = f"span {name!r} ({definition_name})"
     out = check_attributes(attributes, where)
@@ -418,6 +451,13 @@ def check_span(
                 out.append(
                     Deviation("SHOULD", where, f"Recommended {attribute} missing ({condition})")
                 )
+    for attribute in attributes:
+        # The GenAI namespaces are the definition's to list; another convention's attribute
+        # (``http.response.status_code``: what the HTTP exchange said) may come along.
+        if attribute.startswith(GENAI_NAMESPACES) and attribute not in definition["allowed"]:
+            out.append(Deviation("SHOULD", where, f"{attribute} is not an attribute of this span"))
+    if "exception" in events:
+        out.append(Deviation("SHOULD", where, "an exception span event (NOT RECOMMENDED)"))
     if "error.type" in attributes and not error:
         out.append(Deviation("MUST", where, "error.type on a span that did not fail"))
     if "gen_ai.request.stream" in attributes and attributes["gen_ai.request.stream"] is not True:
@@ -463,9 +503,9 @@ def check_metric(
         *levels["conditionally_required"],
         *levels["recommended"],
     }
-    openai_extra = reg.table["openai_metric_attributes"]
-    if name in openai_extra["applies_to"]:
-        allowed |= set(openai_extra["recommended"])
+    provider = spec["providers"].get(attributes.get("gen_ai.provider.name"))
+    if provider is not None:  # the provider's own metric attribute group (OpenAI's)
+        allowed |= set(provider["recommended"]) | set(provider["conditionally_required"])
     for attribute in attributes:
         if attribute.startswith(NAMESPACES) and attribute not in allowed:
             out.append(Deviation("MUST", where, f"{attribute} is not an attribute of this metric"))
@@ -484,11 +524,8 @@ def check_metric(
             )
     if wire is not None:
         recommended = dict(levels["recommended"])
-        if (
-            name in openai_extra["applies_to"]
-            and attributes.get("gen_ai.provider.name") == "openai"
-        ):
-            recommended.update(openai_extra["recommended"])
+        if provider is not None:
+            recommended.update(provider["recommended"])
         for attribute, condition in recommended.items():
             if condition in conditions and attribute not in attributes:
                 out.append(
@@ -505,16 +542,23 @@ def check_exception_event(
 ) -> list[Deviation]:
     """A ``gen_ai.client.operation.exception`` log record."""
     spec = registry().table["events"]["gen_ai.client.operation.exception"]
+    levels = spec["attributes"]
     where = f"event {event_name}"
     out = check_attributes(attributes, where)
     if event_name != "gen_ai.client.operation.exception":
         out.append(Deviation("MUST", where, "wrong event name"))
     if severity_number != spec["severity_number"]:
         out.append(Deviation("SHOULD", where, f"severity {severity_number}, not WARN (13)"))
+    for attribute in levels:
+        if attribute not in registry().names:
+            out.append(Deviation("MUST", where, f"{attribute}: not in the registry"))
+    # exception.type and exception.message: each Required when the other is absent.
     if "exception.type" not in attributes and "exception.message" not in attributes:
         out.append(Deviation("MUST", where, "neither exception.type nor exception.message"))
-    conditions = {"always"} | ({"exception_raised"} if raised else set())
-    for attribute, condition in spec["recommended"].items():
-        if condition in conditions and attribute not in attributes:
+    for attribute in levels:
+        # Conditionally Required ones are "recommended otherwise"; a stack trace exists only
+        # when an exception was raised.
+        needed = raised or attribute != "exception.stacktrace"
+        if needed and attribute not in attributes:
             out.append(Deviation("SHOULD", where, f"Recommended {attribute} missing"))
     return out

@@ -38,6 +38,7 @@ def span_deviations(
         dict(span.attributes or {}),
         span.status.status_code is StatusCode.ERROR,
         wire,
+        [event.name for event in span.events],
     )
 
 

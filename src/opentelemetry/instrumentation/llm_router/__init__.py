@@ -8,10 +8,14 @@ Three sources, one mapping onto the GenAI semantic conventions:
 - :class:`LLMRouterInstrumentor`: hooks httpx, httpx2 and aiohttp and records every call to a known
   provider (``request_hook`` / ``response_hook`` add the user's own attributes).
 
+:func:`count_attempts` numbers a router request's upstream calls (``llm_router.attempt``) for
+any router that retries or falls back.
+
 :class:`LLMRouterConsoleSpanExporter` (``OTEL_TRACES_EXPORTER=llm_router_console``) prints them
 readably in a terminal, for local debugging.
 """
 
+from opentelemetry.instrumentation.llm_router._attempts import AttemptCounter, count_attempts
 from opentelemetry.instrumentation.llm_router._composite import CompositeObserver
 from opentelemetry.instrumentation.llm_router._config import settings_from_env
 from opentelemetry.instrumentation.llm_router._console import LLMRouterConsoleSpanExporter
@@ -52,6 +56,12 @@ from opentelemetry.instrumentation.llm_router._observe import (
     RequestSuccessEvent,
 )
 from opentelemetry.instrumentation.llm_router._observer import OTelObserver
+from opentelemetry.instrumentation.llm_router._pricer import (
+    Pricing,
+    pricer_from_env,
+    shared_database,
+)
+from opentelemetry.instrumentation.llm_router._prices_db import PricesDatabase
 from opentelemetry.instrumentation.llm_router._pricing import (
     ModelPrice,
     PricingError,
@@ -72,12 +82,19 @@ from opentelemetry.instrumentation.llm_router._router_error import (
     Transport,
     UnsupportedFeature,
 )
-from opentelemetry.instrumentation.llm_router._spend import SpendTracker, spend_tracker_from_env
+from opentelemetry.instrumentation.llm_router._spend import (
+    InProcessSpendStore,
+    SpendStore,
+    SpendTracker,
+    spend_tracker_from_env,
+)
+from opentelemetry.instrumentation.llm_router._spend_redis import RedisSpendStore
 from opentelemetry.instrumentation.llm_router._wire._base import ResponseSummary
 from opentelemetry.instrumentation.llm_router.version import __version__
 
 __all__ = [
     "AccessDenied",
+    "AttemptCounter",
     "BudgetRange",
     "BudgetScope",
     "CallerContext",
@@ -90,6 +107,7 @@ __all__ = [
     "ForwardStatus",
     "GenAICall",
     "GenAITelemetry",
+    "InProcessSpendStore",
     "InputTokens",
     "InvalidRequest",
     "InvalidResponse",
@@ -100,10 +118,13 @@ __all__ = [
     "OTelObserver",
     "ObserveCallback",
     "OutputTokens",
+    "PricesDatabase",
+    "Pricing",
     "PricingError",
     "PricingTable",
     "ProviderError",
     "ProviderErrorContext",
+    "RedisSpendStore",
     "RequestCompleted",
     "RequestContext",
     "RequestFailureEvent",
@@ -113,6 +134,7 @@ __all__ = [
     "ResponseDecode",
     "ResponseSummary",
     "RouterError",
+    "SpendStore",
     "SpendTracker",
     "StreamProtocol",
     "TelemetrySettings",
@@ -121,12 +143,15 @@ __all__ = [
     "Transport",
     "UnsupportedFeature",
     "__version__",
+    "count_attempts",
     "format_forward_event",
     "forward_event_from_value",
     "forward_event_to_value",
     "load_pricing",
     "parse_forward_event",
+    "pricer_from_env",
     "pricing_from_env",
     "settings_from_env",
+    "shared_database",
     "spend_tracker_from_env",
 ]

@@ -8,8 +8,11 @@ points, so ``otlp`` (gRPC or HTTP), ``console``, ``none`` and any installed expo
 configured by its own environment variables.
 
 A bad line is reported and skipped, never fatal: a router's event stream should not stop being
-recorded because one line was garbled. The exit status is non-zero only when the command could
-not run at all (unreadable input, exporters that cannot be set up).
+recorded because one line was garbled. A line longer than ``--max-line-bytes`` is a bad line too,
+found without holding it: memory stays bounded whatever the input. Reports never cost data: when
+stderr cannot be written (its reader is gone), reporting stops and ingesting goes on. The exit
+status is non-zero only when the command could not run at all (unreadable input, exporters that
+cannot be set up).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import IO, Any, Callable, Iterable, Iterator, Optional, Sequence
+from typing import IO, Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
@@ -55,6 +58,14 @@ SHUTDOWN_TIMEOUT_S = 10.0
 signal arrives, before the summary is printed and the process exits."""
 _POLL_S = 0.2
 """How often a read waiting for input checks whether a signal asked it to stop."""
+MAX_LINE_BYTES = 4 << 20
+"""Default of ``--max-line-bytes`` (4 MiB): the longest line read, newline not counted. A serde
+line of a ``ForwardEvent`` is a few hundred bytes; 4 MiB leaves room for a 1 MiB error text or
+model name even written as ``\\uXXXX`` escapes."""
+MAX_LINE_ENV = "OTEL_PYTHON_LLM_ROUTER_MAX_LINE_BYTES"
+"""The environment variable that sets the default of ``--max-line-bytes``."""
+_READ_BYTES = 1 << 16
+"""How much one read of the input asks for."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,6 +99,12 @@ def _exporter_names(signal_name: str) -> list[str]:
             name = _OTLP_BY_PROTOCOL[protocol]
         resolved.append(name)
     return resolved
+
+
+def _installed(group: str) -> str:
+    """The exporter names installed in ``group`` (``--help`` lists what this venv really has,
+    ``llm_router_console`` included, rather than a list that goes stale)."""
+    return ", ".join(sorted({ep.name for ep in entry_points(group=group)})) or "none"
 
 
 def _load(group: str, name: str) -> Any:
@@ -212,7 +229,7 @@ class Telemetry:
             try:
                 self.shutdown()
             except Exception as exc:  # an exporter failing at shutdown: report, exit anyway
-                sys.stderr.write(f"{PROG}: shutting down the exporters failed: {exc}\n")
+                report(sys.stderr, f"{PROG}: shutting down the exporters failed: {exc}\n")
             finally:
                 done.set()
 
@@ -239,8 +256,68 @@ class Counts:
     """Well-formed bus events of other kinds (``{"Chat": ...}``, ``{"System": ...}``): skipped."""
 
 
+class LineTooLong:
+    """Stands for a line longer than the bound: its bytes were dropped as they arrived, only its
+    length was kept. :func:`ingest_lines` reports and counts it as a bad line."""
+
+    __slots__ = ("length", "limit")
+
+    def __init__(self, length: int, limit: int) -> None:
+        self.length = length
+        self.limit = limit
+
+    def __repr__(self) -> str:
+        return f"LineTooLong({self.length}, {self.limit})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LineTooLong) and (other.length, other.limit) == (
+            self.length,
+            self.limit,
+        )
+
+
+Line = Union[bytes, LineTooLong]
+
+
+def report(errors: IO[str], text: str) -> bool:
+    """Write one diagnostic line; ``False`` if ``errors`` cannot be written.
+
+    A report must never cost data: with stderr's reader gone, ``write`` raises
+    ``BrokenPipeError`` (Python ignores SIGPIPE). The first failure points the stream's
+    descriptor at ``/dev/null`` (:func:`_silence`), so that later writes from anywhere (the
+    summary, logging, the SDK, the interpreter's flush at exit) succeed quietly instead of
+    failing again or turning the exit status into 120."""
+    try:
+        errors.write(text)
+        errors.flush()
+    except (OSError, ValueError):  # ValueError: the stream was closed
+        _silence(errors)
+        return False
+    return True
+
+
+def _silence(stream: Any) -> None:
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        os.dup2(devnull, fd)
+    except OSError:
+        pass
+    finally:
+        os.close(devnull)
+
+
+_JSON_SPACE = b" \t\n\r"
+
+
 def ingest_lines(
-    stream: Iterable[bytes],
+    stream: Iterable[Line],
     recorder: ForwardEventRecorder,
     errors: IO[str],
     counts: Counts,
@@ -250,61 +327,121 @@ def ingest_lines(
 
     ``stop()`` is asked before each line: a signal handler sets a flag, it never raises here (an
     exception raised from a handler could land anywhere, e.g. inside the recorder's own error
-    handling, and be swallowed there)."""
+    handling, and be swallowed there). Reports stop, and lines keep being read, once ``errors``
+    cannot be written (see :func:`report`)."""
+    reporting = True
     for number, raw in enumerate(stream, 1):
         if stop():
             return
-        if not raw.strip():
-            continue
-        try:
-            event = parse_forward_event(raw)
-        except OtherBusEvent:
-            counts.other += 1
-            continue
-        except ForwardEventError as exc:
+        if isinstance(raw, LineTooLong):
             counts.rejected += 1
-            errors.write(f"line {number}: {exc}\n")
-            errors.flush()
+            problem = (
+                f"<line>: {raw.length} bytes, longer than the {raw.limit}-byte limit "
+                f"(--max-line-bytes, {MAX_LINE_ENV})"
+            )
+        elif not raw.strip(_JSON_SPACE):
             continue
-        counts.events += 1
-        recorder.record(event)
+        else:
+            try:
+                event = parse_forward_event(raw)
+            except OtherBusEvent:
+                counts.other += 1
+                continue
+            except ForwardEventError as exc:
+                counts.rejected += 1
+                problem = str(exc)
+            else:
+                counts.events += 1
+                recorder.record(event)
+                continue
+        if reporting:
+            reporting = report(errors, f"line {number}: {problem}\n")
 
 
-def read_lines(stream: IO[bytes], stop: Callable[[], bool]) -> Iterator[bytes]:
-    """The lines of ``stream``, ending early once ``stop()`` is true, even while no input comes.
+def split_lines(
+    chunks: Iterable[bytes], max_line: int, stop: Callable[[], bool] = lambda: False
+) -> Iterator[Line]:
+    """The lines of a byte stream given in chunks of any size, each at most ``max_line`` bytes
+    (newline not counted) or else a :class:`LineTooLong`.
 
-    A plain ``for line in stream`` blocks in ``read()`` until a line arrives, and a signal
-    handler that only sets a flag cannot end that wait (Python retries the interrupted read).
-    Here the descriptor is polled every :data:`_POLL_S` seconds and read in large chunks;
-    where that is not possible (no descriptor, no ``select`` on it) lines are read plainly.
-    """
+    Each byte is looked at once (a newline is searched for in the new chunk only, never in what
+    is kept from before), and at most ``max_line`` bytes plus one chunk are held: a longer line
+    is dropped as it arrives, so time is linear and memory constant whatever the input."""
+    pending = bytearray()
+    skipped = -1  # >= 0: bytes of an overlong line dropped so far
+    for chunk in chunks:
+        start = 0
+        while True:
+            end = chunk.find(b"\n", start)
+            if end < 0:
+                break
+            size = end - start
+            if skipped >= 0:
+                yield LineTooLong(skipped + size, max_line)
+                skipped = -1
+            elif len(pending) + size > max_line:
+                yield LineTooLong(len(pending) + size, max_line)
+                pending = bytearray()
+            elif pending:
+                pending += chunk[start : end + 1]
+                yield bytes(pending)
+                pending = bytearray()
+            else:
+                yield chunk[start : end + 1]
+            start = end + 1
+            if stop():
+                return
+        rest = len(chunk) - start
+        if skipped >= 0:
+            skipped += rest
+        elif len(pending) + rest > max_line:
+            skipped = len(pending) + rest
+            pending = bytearray()
+        elif rest:
+            pending += chunk[start:]
+    if stop():
+        return
+    if skipped >= 0:
+        yield LineTooLong(skipped, max_line)
+    elif pending:
+        yield bytes(pending)
+
+
+def read_chunks(stream: IO[bytes], stop: Callable[[], bool]) -> Iterator[bytes]:
+    """The bytes of ``stream`` as they arrive, ending early once ``stop()`` is true, even while
+    no input comes.
+
+    A plain blocking read waits until input arrives, and a signal handler that only sets a flag
+    cannot end that wait (Python retries the interrupted read). Here the descriptor is polled
+    every :data:`_POLL_S` seconds; where that is not possible (no descriptor, no ``select`` on
+    it) the stream is read plainly."""
     try:
         fd = stream.fileno()
         select.select([fd], [], [], 0)
     except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
-        yield from stream
+        read = getattr(stream, "read1", None) or stream.read
+        while not stop():
+            chunk = read(_READ_BYTES)
+            if not chunk:
+                return
+            yield chunk
         return
-    pending = bytearray()  # nothing was read through ``stream`` itself: its buffer is empty
+    # Nothing was read through ``stream`` itself: its buffer is empty, the descriptor is all.
     while not stop():
         ready, _, _ = select.select([fd], [], [], _POLL_S)
         if not ready:
             continue
-        chunk = os.read(fd, 1 << 16)
+        chunk = os.read(fd, _READ_BYTES)
         if not chunk:
-            break
-        pending += chunk
-        start = 0
-        while True:
-            end = pending.find(b"\n", start)
-            if end < 0:
-                break
-            yield bytes(pending[start : end + 1])
-            start = end + 1
-            if stop():
-                return
-        del pending[:start]
-    if pending and not stop():
-        yield bytes(pending)
+            return
+        yield chunk
+
+
+def read_lines(
+    stream: IO[bytes], stop: Callable[[], bool], max_line: int = MAX_LINE_BYTES
+) -> Iterator[Line]:
+    """The lines of ``stream`` (:func:`split_lines` of :func:`read_chunks`)."""
+    return split_lines(read_chunks(stream, stop), max_line, stop)
 
 
 def _expire_periodically(
@@ -382,21 +519,27 @@ def run_ingest(args: argparse.Namespace) -> int:
         counts = Counts()
         try:
             ingest_lines(
-                read_lines(stream, _Stop.requested), recorder, sys.stderr, counts, _Stop.requested
+                read_lines(stream, _Stop.requested, args.max_line_bytes),
+                recorder,
+                sys.stderr,
+                counts,
+                _Stop.requested,
             )
         finally:
             if _Stop.requested():
-                sys.stderr.write(f"{PROG}: interrupted; finishing what was read\n")
+                report(sys.stderr, f"{PROG}: interrupted; finishing what was read\n")
             stop.set()
             recorder.close()
             finished = telemetry.shutdown_within(args.shutdown_timeout, _Stop.again)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
-    sys.stderr.write(_summary(counts, telemetry, finished, args.shutdown_timeout) + "\n")
-    sys.stderr.flush()
+    report(sys.stderr, _summary(counts, telemetry, finished, args.shutdown_timeout) + "\n")
     if not finished:  # an exporter thread is still busy: do not wait for it at exit
-        sys.stdout.flush()
+        try:
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            pass
         os._exit(0)
     return 0
 
@@ -449,6 +592,17 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _max_line_default(env: Mapping[str, str]) -> int:
+    """``--max-line-bytes``'s default: :data:`MAX_LINE_ENV` if it holds a usable value."""
+    text = env.get(MAX_LINE_ENV, "").strip()
+    if not text:
+        return MAX_LINE_BYTES
+    try:
+        return _positive_int(text)
+    except argparse.ArgumentTypeError as exc:
+        raise SetupError(f"{MAX_LINE_ENV}: {exc}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -462,7 +616,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Read ForwardEvent JSON lines (RequestStarted / RequestCompleted, bare or wrapped in "
             '{"Forward": ...}) and export them as GenAI spans and metrics. Exporters come from '
-            "OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER (otlp by default; console; none), OTLP "
+            "OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER (otlp by default; none; for traces, "
+            f"installed here: {_installed('opentelemetry_traces_exporter')}), OTLP "
             "from OTEL_EXPORTER_OTLP_PROTOCOL (grpc or http/protobuf) and the exporters' own "
             "OTEL_EXPORTER_OTLP_* variables, the resource from OTEL_SERVICE_NAME and "
             "OTEL_RESOURCE_ATTRIBUTES. Bad lines are reported on stderr and skipped; a summary "
@@ -485,6 +640,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=600.0,
         metavar="SECONDS",
         help="a request open longer than this ends as incomplete (default 600)",
+    )
+    ingest.add_argument(
+        "--max-line-bytes",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help=(
+            "longest line read, newline not counted; a longer line is rejected without being "
+            f"held in memory (default {MAX_LINE_ENV} or {MAX_LINE_BYTES})"
+        ),
     )
     ingest.add_argument(
         "--shutdown-timeout",
@@ -516,9 +681,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         for signum in _Stop.SIGNALS:
             signal.signal(signum, _Stop.handle)
     try:
+        if args.max_line_bytes is None:
+            args.max_line_bytes = _max_line_default(os.environ)
         return run_ingest(args)
     except SetupError as exc:
-        sys.stderr.write(f"{PROG}: {exc}\n")
+        report(sys.stderr, f"{PROG}: {exc}\n")
         return 1
 
 

@@ -73,23 +73,24 @@ class CompositeObserver:
             if task.cancelled():
                 _logger.warning("observer %r was cancelled during %s", tasks[task], method)
             elif task.exception() is not None:
-                _logger.warning(
-                    "observer %r failed in %s",
-                    tasks[task],
-                    method,
-                    exc_info=task.exception(),
-                )
+                _report_failure(tasks[task], method, task.exception())
+
+
+def _report_failure(
+    observer: ObserveCallback, method: str, error: Optional[BaseException], when: str = ""
+) -> None:
+    """One WARNING line naming the observer and its error; the traceback only at DEBUG, so a
+    failing observer (which the router can do nothing about) does not flood its log."""
+    _logger.warning(
+        "observer %r failed in %s%s: %s: %s", observer, method, when, type(error).__name__, error
+    )
+    _logger.debug("observer %r failed in %s%s", observer, method, when, exc_info=error)
 
 
 def _late_outcome(observer: ObserveCallback, method: str) -> Callable[[asyncio.Future[Any]], None]:
     def retrieve(task: asyncio.Future[Any]) -> None:
         if not task.cancelled() and task.exception() is not None:
-            _logger.warning(
-                "observer %r failed in %s after its timeout",
-                observer,
-                method,
-                exc_info=task.exception(),
-            )
+            _report_failure(observer, method, task.exception(), " after its timeout")
 
     return retrieve
 
@@ -98,7 +99,7 @@ def _call(observer: ObserveCallback, method: str, event: Any) -> Optional[Awaita
     """Start one observer's method; a synchronous failure is logged here."""
     try:
         result = getattr(observer, method)(event)
-    except Exception:
-        _logger.warning("observer %r failed in %s", observer, method, exc_info=True)
+    except Exception as error:
+        _report_failure(observer, method, error)
         return None
     return result if inspect.isawaitable(result) else None

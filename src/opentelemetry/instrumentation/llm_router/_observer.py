@@ -1,8 +1,9 @@
 """``OTelObserver``: the router's ``ObserveCallback`` turned into GenAI spans and metrics.
 
 The router calls it after each request has finished, with the end-to-end latency, so the span is
-started at ``now - latency_ms`` and ended now. It never raises: a telemetry problem must not turn
-into a failed request.
+started at ``now - latency_ms`` and ended exactly ``latency_ms`` later: the span's length and the
+duration metric are the router's latency, never that plus our own recording time (pricing, spend
+tracking, the SDK). It never raises: a telemetry problem must not turn into a failed request.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from opentelemetry.instrumentation.llm_router._genai import (
     TelemetrySettings,
     TokenCounts,
 )
+from opentelemetry.instrumentation.llm_router._genai._error_type import exception_error_type
 from opentelemetry.instrumentation.llm_router._misuse import misuse
 from opentelemetry.instrumentation.llm_router._observe import (
     BudgetRange,
@@ -169,17 +171,18 @@ class OTelObserver:
         ``begun``: the call :meth:`begin_request` returned for this request, ended here.
         """
         call = begun
+        end_ns: Optional[int] = None
         try:
             ctx = _context(event)
             caller = _caller(ctx.caller)
-            call = self._start(ctx, caller, begun)
+            call, end_ns = self._start(ctx, caller, begun)
             call.set_usage(usage_to_token_counts(_usage(getattr(event, "usage", None))))
             self._track_spend(call, caller)
         except Exception as exc:
             misuse("success event", f"a success event could not be fully recorded ({exc!r})")
         finally:
             if call is not None:  # every span started is ended, whatever went wrong
-                call.end()
+                call.end(end_ns)
 
     def record_failure(
         self, event: RequestFailureEvent, *, begun: Optional[GenAICall] = None
@@ -189,9 +192,10 @@ class OTelObserver:
         ``begun``: the call :meth:`begin_request` returned for this request, ended here.
         """
         call = begun
+        end_ns: Optional[int] = None
         try:
             ctx = _context(event)
-            call = self._start(ctx, _caller(ctx.caller), begun)
+            call, end_ns = self._start(ctx, _caller(ctx.caller), begun)
             error = getattr(event, "error", None)
             if isinstance(error, RouterError):
                 if isinstance(error, ProviderError) and error.context.status_code is not None:
@@ -199,7 +203,8 @@ class OTelObserver:
                 call.fail(error.error_type(), str(error), error)
             elif isinstance(error, BaseException):
                 misuse("error type", f"error is not a RouterError but {type(error).__name__}")
-                call.fail(type(error).__qualname__, str(error) or type(error).__qualname__, error)
+                name = type(error).__qualname__
+                call.fail(exception_error_type(error), str(error) or name, error)
             else:
                 misuse("error type", f"error is not a RouterError but {type(error).__name__}")
                 call.fail("_OTHER", None if error is None else str(error))
@@ -207,14 +212,19 @@ class OTelObserver:
             misuse("failure event", f"a failure event could not be fully recorded ({exc!r})")
         finally:
             if call is not None:
-                call.end()
+                call.end(end_ns)
 
     def _start(
         self,
         ctx: RequestContext,
         caller: Optional[CallerContext],
         begun: Optional[GenAICall] = None,
-    ) -> GenAICall:
+    ) -> tuple[GenAICall, int]:
+        """The request's call, started (or, when ``begun``, resolved), and its end time: the
+        start plus the router's latency, so the span and the duration metric are that latency
+        exactly, whatever recording the event takes afterwards. A begun call whose event gives
+        no latency (0, the default) ends now: the router did not measure, the span did."""
+        latency_ns = _latency_ms(ctx.latency_ms) * 1_000_000
         if begun is not None:  # started at arrival: name what the router chose
             begun.resolve(
                 provider_name(_string(ctx.provider, "provider") or "unknown"),
@@ -222,17 +232,18 @@ class OTelObserver:
                 route=_string(ctx.route, "route"),
                 caller=caller,
             )
-            return begun
-        now = time.time_ns()
-        latency_ns = _latency_ms(ctx.latency_ms) * 1_000_000
-        return self._telemetry.start_call(
+            if latency_ns == 0:
+                return begun, time.time_ns()
+            return begun, begun.start_time_ns + latency_ns
+        call = self._telemetry.start_call(
             self._operation,
             provider_name(_string(ctx.provider, "provider") or "unknown"),
             _string(ctx.model, "model"),
             route=_string(ctx.route, "route"),
             caller=caller,
-            start_time_ns=now - latency_ns,
+            start_time_ns=time.time_ns() - latency_ns,
         )
+        return call, call.start_time_ns + latency_ns
 
     def _track_spend(self, call: GenAICall, caller: Optional[CallerContext]) -> None:
         tracker = self._spend_tracker

@@ -22,6 +22,7 @@ running process should be a decision.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 from typing import Mapping, Optional
@@ -93,14 +94,18 @@ class Pricing:
                 if model:
                     price = file.price_of(provider, model)
                     if price is not None:
-                        return Priced(price.cost(usage), "file", self._file_label)
+                        usd = price.cost(usage)
+                        if not 0.0 <= usd < math.inf:  # counts beyond float range
+                            return None
+                        return Priced(usd, "file", self._file_label)
         database = self.database
         if database is not None:
             for model in (response_model, request_model):
                 if model:
                     usd = database.usd(provider, model, usage, service_tier, time_ns)
                     if usd is not None:
-                        if not usd >= 0.0:  # negative counts in a broken usage report
+                        # negative counts in a broken usage report; counts beyond float range
+                        if not 0.0 <= usd < math.inf:
                             return None
                         return Priced(usd, database.cost_source, database.label)
         if self._report_misses:

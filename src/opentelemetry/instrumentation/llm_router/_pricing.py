@@ -58,6 +58,12 @@ RATE_KEYS: tuple[str, ...] = (
 _REQUIRED_RATES: tuple[str, ...] = ("input", "output")
 
 
+MAX_RATE = 1_000_000.0
+"""The highest rate a price file may give, in USD per million tokens (a dollar a token, over a
+thousand times the dearest list price). With every rate at most this and token counts within
+``u64``, no cost can overflow to infinity: 5 buckets x 2**64 tokens x 1 USD is about 9.2e19."""
+
+
 class PricingError(ValueError):
     """A price file or mapping that cannot be used as given (raised only with ``strict=True``)."""
 
@@ -86,6 +92,8 @@ class ModelPrice:
         GenAI meanings), so the uncached and text parts are what remains after subtracting the
         known parts; only totals known means all input is uncached and all output is text. A part
         larger than its total (an inconsistent report) leaves the remainder at zero, never below.
+        Counts too large to multiply as floats (beyond about 1e302) give ``math.inf``, which
+        every caller that exports a cost refuses.
         """
         cache_read = usage.cache_read_input_tokens or 0
         cache_write = usage.cache_creation_input_tokens or 0
@@ -95,13 +103,16 @@ class ModelPrice:
         read_rate = self.input if self.cache_read_input is None else self.cache_read_input
         write_rate = self.input if self.cache_write_input is None else self.cache_write_input
         reasoning_rate = self.output if self.reasoning_output is None else self.reasoning_output
-        return (
-            uncached * self.input
-            + cache_read * read_rate
-            + cache_write * write_rate
-            + text * self.output
-            + reasoning * reasoning_rate
-        ) / _TOKENS_PER_RATE
+        try:
+            return (
+                uncached * self.input
+                + cache_read * read_rate
+                + cache_write * write_rate
+                + text * self.output
+                + reasoning * reasoning_rate
+            ) / _TOKENS_PER_RATE
+        except OverflowError:  # an int beyond float range times a rate
+            return math.inf
 
 
 @dataclass(frozen=True)
@@ -213,11 +224,13 @@ class PricingTable:
         return found
 
     def cost(self, provider: str, model: Optional[str], usage: TokenCounts) -> Optional[float]:
-        """USD of one call, or ``None`` when the model has no price (nothing is guessed)."""
+        """USD of one call, or ``None`` when the model has no price (nothing is guessed) or the
+        cost is not a finite amount (counts beyond float range, rates given in code)."""
         price = self.price_of(provider, model)
         if price is None:
             return None
-        return price.cost(usage)
+        usd = price.cost(usage)
+        return usd if 0.0 <= usd < math.inf else None
 
     def _find(self, provider: str, model: str) -> Optional[ModelPrice]:
         for key in (provider, ANY_PROVIDER):
@@ -351,10 +364,10 @@ def _parse_rates(rates: Any, entry: str, problems: list[str]) -> Optional[ModelP
             bad.append(f"unknown key {key!r} (known: {', '.join(RATE_KEYS)})")
         elif isinstance(value, bool) or not isinstance(value, (int, float)):
             bad.append(f"{key} must be a number (USD per million tokens), got {value!r}")
-        elif not math.isfinite(value) or value < 0:
-            bad.append(f"{key} must be a finite number >= 0, got {value!r}")
+        elif not value <= MAX_RATE or value < 0:  # NaN fails the first; no float() of 10**400
+            bad.append(f"{key} must be a number from 0 to {MAX_RATE:.0f}, got {value!r}")
         else:
-            values[key] = float(value)
+            values[key] = float(value) + 0.0  # -0.0 is 0.0
     missing = [key for key in _REQUIRED_RATES if key not in rates]
     if missing:
         bad.append(f"missing {' and '.join(missing)} (required; use 0 for a free bucket)")

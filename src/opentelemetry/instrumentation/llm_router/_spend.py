@@ -6,16 +6,16 @@ A router gives each caller a budget (``CallerContext.budget``, micro-USD) over a
 the fraction of the budget used on the request's span, and counts the request whose spend took the
 caller over the budget (``llm_router.budget.exceeded``).
 
-It is opt-in (a router's accounts are unbounded, and memory here is per account) and bounded on
-both axes: at most ``max_accounts`` callers are tracked, the least recently seen evicted first, and
-each caller's window is at most :data:`MAX_BUCKETS` buckets, whatever its length. A duration
-window of S seconds keeps an amount for between S - S/64 and S seconds; a rounds window of N
-requests is exact up to 64 requests and beyond that keeps an amount for N - w to N + w requests
-(w = ceil(N/64), under 2% of N). Budgets are soft numbers to watch, not invoices: 2% is the price
-of a fixed memory bound per caller.
+Where the windows live is a store: this process's memory (:mod:`._spend_local`, the default) or
+a Redis server shared by every replica of a fleet (:mod:`._spend_redis`). Each store keeps at
+most 64 buckets per caller: a duration window of S seconds keeps an amount for between S - S/64
+and S seconds; a rounds window of N requests is exact up to 64 requests and beyond that keeps an
+amount for N - w to N + w requests (w = ceil(N/64), under 2% of N). Budgets are soft numbers to
+watch, not invoices: 2% is the price of a fixed memory bound per caller.
 
-Everything the tracker knows is in memory of this process: it observes spend, it does not enforce
-budgets (the router does), and it starts from zero on restart.
+A shared store that fails or is slow never fails nor holds up a request: the record goes to the
+in-process store instead (the span says so), and the shared store is tried again a little later.
+The tracker observes spend; it does not enforce budgets (the router does).
 """
 
 from __future__ import annotations
@@ -25,11 +25,15 @@ import math
 import os
 import threading
 import time
-from collections import OrderedDict, deque
-from typing import Callable, Hashable, Mapping, Optional
+from typing import Callable, Hashable, Mapping, Optional, Protocol, Union
 
 from opentelemetry.instrumentation.llm_router._genai import GenAICall
 from opentelemetry.instrumentation.llm_router._observe import BudgetRange, CallerContext
+from opentelemetry.instrumentation.llm_router._spend_local import (
+    DEFAULT_MAX_ACCOUNTS,
+    MAX_BUCKETS,
+    InProcessSpendStore,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -37,13 +41,37 @@ TRACK_SPEND_ENV = "OTEL_PYTHON_LLM_ROUTER_TRACK_SPEND"
 """``true`` makes an ``OTelObserver`` built without a ``spend_tracker`` create one."""
 TRACKED_ACCOUNTS_ENV = "OTEL_PYTHON_LLM_ROUTER_TRACKED_ACCOUNTS"
 """Most callers tracked at once by that tracker (default :data:`DEFAULT_MAX_ACCOUNTS`)."""
+SPEND_STORE_ENV = "OTEL_PYTHON_LLM_ROUTER_SPEND_STORE"
+"""Where windows live: unset (this process) or a ``redis://`` URL (shared by the fleet)."""
 
-DEFAULT_MAX_ACCOUNTS = 10_000
-MAX_BUCKETS = 64
-"""Most numbers kept per tracked caller: rounds windows up to this many requests are exact."""
+DEFAULT_RETRY_AFTER = 1.0
+"""Seconds between attempts to reach a shared store that failed (one probe at a time)."""
 _MICRO = 1_000_000
 
+__all__ = [
+    "DEFAULT_MAX_ACCOUNTS",
+    "MAX_BUCKETS",
+    "SPEND_STORE_ENV",
+    "InProcessSpendStore",
+    "SpendStore",
+    "SpendTracker",
+    "spend_tracker_from_env",
+]
+
 BudgetKey = Callable[[CallerContext], Optional[Hashable]]
+
+
+class SpendStore(Protocol):
+    """Where spend windows live. ``add`` is one atomic step; a shared store may raise."""
+
+    kind: str
+    """``process`` or ``redis``: put on spans as ``llm_router.budget.store``."""
+
+    def add(
+        self, key: Hashable, budget_range: Optional[BudgetRange], amount: float
+    ) -> tuple[float, float]: ...
+
+    def spent(self, key: Hashable) -> Optional[float]: ...
 
 
 def default_budget_key(caller: CallerContext) -> Optional[Hashable]:
@@ -60,91 +88,21 @@ def default_budget_key(caller: CallerContext) -> Optional[Hashable]:
     return (caller.budget_scope or "account", caller.account_id)
 
 
-class _Window:
-    """Amounts in a sliding window over a position (request number or clock), in buckets.
-
-    ``width`` units of position share one bucket; a bucket stays while it is among the last
-    ``count`` buckets, so an amount counts for ``(count - 1) * width`` to ``count * width`` units.
-    """
-
-    __slots__ = ("_amounts", "_count", "_indexes", "_width", "total")
-
-    def __init__(self, width: float, count: int) -> None:
-        self._width = width
-        self._count = count
-        self._indexes: deque[int] = deque()
-        self._amounts: deque[float] = deque()
-        self.total = 0.0
-
-    def advance(self, position: float) -> float:
-        """Drop what fell out of the window at ``position``; the spend still in it."""
-        current = int(position // self._width)
-        indexes, amounts = self._indexes, self._amounts
-        while indexes and indexes[0] <= current - self._count:
-            indexes.popleft()
-            self.total -= amounts.popleft()
-        if not indexes:
-            self.total = 0.0  # no float residue from the subtractions
-        return self.total
-
-    def add(self, position: float, amount: float) -> None:
-        index = int(position // self._width)
-        if self._indexes and self._indexes[-1] == index:
-            self._amounts[-1] += amount
-        else:
-            self._indexes.append(index)
-            self._amounts.append(amount)
-        self.total += amount
-
-
-class _Spend:
-    """One tracked caller: its window (shaped by its budget range) and request count."""
-
-    __slots__ = ("budget_range", "cumulative", "kind", "requests", "window")
-
-    def __init__(self, budget_range: Optional[BudgetRange]) -> None:
-        self.budget_range = budget_range
-        self.requests = 0
-        self.cumulative = 0.0  # spend with no range: everything while tracked
-        self.window: Optional[_Window] = _window_for(budget_range)
-        if budget_range is None:
-            self.kind = "total"
-        elif budget_range.type == "rounds":
-            self.kind = "rounds"
-        elif budget_range.seconds:
-            self.kind = "duration"
-        else:
-            self.kind = "instant"  # a zero-second window holds only the request itself
-
-
-def _window_for(budget_range: Optional[BudgetRange]) -> Optional[_Window]:
-    """``None`` for no range (spend accumulates while the caller stays tracked)."""
-    if budget_range is None:
-        return None
-    if budget_range.type == "rounds":
-        rounds = max(budget_range.count or 0, 1)  # 0 rounds: only the request itself
-        width = math.ceil(rounds / MAX_BUCKETS)
-        return _Window(width, math.ceil(rounds / width))
-    seconds = budget_range.seconds or 0
-    if seconds <= 0:
-        return None
-    return _Window(seconds / MAX_BUCKETS, MAX_BUCKETS)
-
-
 class SpendTracker:
     """Spend per caller in its budget window, for ``OTelObserver(spend_tracker=...)``.
 
     For each priced request of a caller with an ``account_id``, :meth:`record` adds the price to
     the caller's window and sets on the span ``llm_router.budget.spent.micro_usd`` (spend in the
-    window, this request included) and, when the caller has a budget above zero,
-    ``llm_router.budget.used_fraction`` (spent / budget; above 1 when over budget).
+    window, this request included), ``llm_router.budget.store`` (where that figure comes from)
+    and, when the caller has a budget above zero, ``llm_router.budget.used_fraction`` (spent /
+    budget; above 1 when over budget).
 
     Windows (from the request's ``budget_range``):
 
     - ``rounds`` N: the last N requests of the caller, this one included (a sliding window;
       exact up to :data:`MAX_BUCKETS` requests, in buckets of ceil(N/64) requests beyond);
-    - ``duration`` S: the last S seconds by ``clock`` (sliding, in :data:`MAX_BUCKETS` buckets of
-      S/64 seconds: an amount leaves between S - S/64 and S seconds after it was spent);
+    - ``duration`` S: the last S seconds (sliding, in :data:`MAX_BUCKETS` buckets of S/64
+      seconds: an amount leaves between S - S/64 and S seconds after it was spent);
     - none: everything since the caller was first (or last re-) tracked.
 
     If a caller's range changes, its window starts again empty. Unpriced requests (no price in the
@@ -155,12 +113,19 @@ class SpendTracker:
     and its span gets ``llm_router.budget.exceeded=true``. "Before" is the window as it stood just
     before this request: the previous N requests for rounds, the last S seconds for duration. Later
     requests while still over are not counted again; when the window slides back under budget,
-    the next crossing counts again.
+    the next crossing counts again. With a shared store this holds across the fleet: every
+    record is one atomic step on the server, so exactly one replica sees each crossing.
 
     Args:
-        max_accounts: most callers tracked at once; the least recently seen is forgotten first.
-        clock: seconds, monotonic (``time.monotonic``); tests pass their own.
+        max_accounts: most callers the in-process store keeps at once (the least recently seen
+            is forgotten first); it is also the fallback of a shared store.
+        clock: seconds, monotonic (``time.monotonic``), for the in-process store; tests pass
+            their own. A Redis store uses the Redis server's clock.
         key: whose spend a request adds to (see :func:`default_budget_key`).
+        store: a :class:`SpendStore` (for example ``RedisSpendStore``) or a ``redis://`` URL;
+            ``None`` takes ``OTEL_PYTHON_LLM_ROUTER_SPEND_STORE``, and when that is unset too the
+            windows live in this process.
+        retry_after: seconds before a shared store that failed is tried again.
 
     Thread-safe; :meth:`record` never raises.
     """
@@ -171,23 +136,37 @@ class SpendTracker:
         clock: Callable[[], float] = time.monotonic,
         *,
         key: BudgetKey = default_budget_key,
+        store: Union[SpendStore, str, None] = None,
+        retry_after: float = DEFAULT_RETRY_AFTER,
     ) -> None:
-        if max_accounts < 1:
-            raise ValueError(f"max_accounts must be at least 1, got {max_accounts!r}")
-        self._max_accounts = max_accounts
-        self._clock = clock
+        self._local = InProcessSpendStore(max_accounts, clock)
         self._key = key
-        self._spends: OrderedDict[Hashable, _Spend] = OrderedDict()
-        self._lock = threading.Lock()
-        self.evicted = 0
-        """Callers forgotten to keep within ``max_accounts`` (their window restarts if seen again)."""
+        self._store: SpendStore = _store(store) or self._local
+        self._retry_after = retry_after
+        self._state = threading.Lock()
+        self._probe = threading.Lock()
+        self._down_at: Optional[float] = None
+        self.fallbacks = 0
+        """Records made in process because the shared store did not answer."""
+        self.outages = 0
+        """Times the shared store stopped answering (one WARNING each)."""
+
+    @property
+    def store(self) -> SpendStore:
+        """Where the windows live (the in-process store unless a shared one was given)."""
+        return self._store
 
     @property
     def max_accounts(self) -> int:
-        return self._max_accounts
+        return self._local.max_accounts
+
+    @property
+    def evicted(self) -> int:
+        """Callers the in-process store forgot to keep within ``max_accounts``."""
+        return self._local.evicted
 
     def __len__(self) -> int:
-        return len(self._spends)
+        return len(self._local)
 
     def record(
         self, call: GenAICall, caller: Optional[CallerContext], usd: Optional[float]
@@ -203,17 +182,13 @@ class SpendTracker:
         key = self._key(caller)
         if key is None:
             return None
-        with self._lock:
-            spend = self._spends.get(key)
-            if spend is None:
-                return None
-            if spend.kind == "total":
-                return spend.cumulative
-            if spend.window is None:
-                return 0.0
-            if spend.kind == "rounds":
-                return spend.window.advance(spend.requests - 1)
-            return spend.window.advance(self._clock())
+        store = self._store
+        if store is not self._local and self._down_at is None:
+            try:
+                return store.spent(key)
+            except Exception as exc:
+                self._failed(exc, probing=False)
+        return self._local.spent(key)
 
     # -----------------------------------------------------------------------------------------
 
@@ -225,55 +200,120 @@ class SpendTracker:
         key = self._key(caller)
         if key is None:
             return
-        amount = usd * _MICRO
         budget_range = caller.budget_range
-        with self._lock:
-            spend = self._spends.get(key)
-            if spend is None or spend.budget_range != budget_range:
-                spend = _Spend(budget_range)
-                self._spends[key] = spend
-                while len(self._spends) > self._max_accounts:
-                    self._spends.popitem(last=False)
-                    self.evicted += 1
-            self._spends.move_to_end(key)
-            before, after = self._add(spend, amount)
+        (before, after), kind, fallback = self._add(key, budget_range, usd * _MICRO)
         budget = caller.budget
         fraction = after / budget if budget is not None and budget > 0 else None
         call.set_budget_use(round(after), fraction)
+        call.set_budget_store(kind, fallback)
         if budget is not None and before <= budget < after:
             call.set_budget_exceeded(
                 caller.budget_scope, budget_range.type if budget_range is not None else None
             )
 
-    def _add(self, spend: _Spend, amount: float) -> tuple[float, float]:
-        """Add ``amount``; the window's spend just before this request and with it (micro-USD)."""
-        number = spend.requests
-        spend.requests += 1
-        if spend.kind == "total":
-            before = spend.cumulative
-            spend.cumulative = before + amount
-            return before, spend.cumulative
-        window = spend.window
-        if window is None:  # "instant"
-            return 0.0, amount
-        if spend.kind == "rounds":
-            # Before: the previous N requests (a caller already over stays over, not re-crossing).
-            before = window.advance(number - 1) if number else 0.0
-            position = float(number)
-            window.advance(position)
-        else:
-            # Before: the window as it stands now, without this request.
-            position = self._clock()
-            before = window.advance(position)
-        window.add(position, amount)
-        return before, window.total
+    def _add(
+        self, key: Hashable, budget_range: Optional[BudgetRange], amount: float
+    ) -> tuple[tuple[float, float], str, bool]:
+        """The window before and after, where it was kept, and whether that was the fallback."""
+        store = self._store
+        if store is self._local:
+            return self._local.add(key, budget_range, amount), "process", False
+        probing = False
+        usable = self._down_at is None
+        if not usable and time.monotonic() - self._down_at >= self._retry_after:  # type: ignore[operator]
+            usable = probing = self._probe.acquire(blocking=False)
+        if usable:
+            try:
+                result = store.add(key, budget_range, amount)
+            except Exception as exc:
+                self._failed(exc, probing)
+            else:
+                if probing or self._down_at is not None:
+                    self._answered(probing)
+                return result, store.kind, False
+        with self._state:
+            self.fallbacks += 1
+        return self._local.add(key, budget_range, amount), "process", True
+
+    def _failed(self, exc: BaseException, probing: bool) -> None:
+        with self._state:
+            first = self._down_at is None
+            self._down_at = time.monotonic()
+            if first:
+                self.outages += 1
+        if probing:
+            self._probe.release()
+        if first:
+            _logger.warning(
+                "the %s spend store did not answer (%s: %s); budgets are tracked in this "
+                "process (spans: llm_router.budget.store=process, counter "
+                "llm_router.budget.store.fallbacks) and the store is tried again every %g s",
+                self._store.kind,
+                type(exc).__name__,
+                exc,
+                self._retry_after,
+            )
+
+    def _answered(self, probing: bool) -> None:
+        with self._state:
+            was_down = self._down_at is not None
+            self._down_at = None
+        if probing:
+            self._probe.release()
+        if was_down:
+            _logger.info("the %s spend store answers again; budgets are shared", self._store.kind)
+
+
+def _store(store: Union[SpendStore, str, None]) -> Optional[SpendStore]:
+    """The shared store asked for (argument, else environment), or ``None`` for in-process."""
+    if store is None:
+        store = os.environ.get(SPEND_STORE_ENV, "").strip() or None
+        if store is None:
+            return None
+    if not isinstance(store, str):
+        return store
+    return store_from_url(store)
+
+
+def store_from_url(url: str) -> Optional[SpendStore]:
+    """A store for ``url`` (``redis://``, ``rediss://``, ``unix://``); ``None`` with a warning
+    when the URL or the ``redis`` extra is missing, so a bad setting never stops the router."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in ("redis", "rediss", "unix"):
+        _logger.warning(
+            "the spend store is not a redis://, rediss:// or unix:// URL (scheme %r); budgets "
+            "are tracked in process",
+            scheme,
+        )
+        return None
+    try:
+        from opentelemetry.instrumentation.llm_router._spend_redis import RedisSpendStore
+
+        return RedisSpendStore(url)
+    except ImportError:
+        _logger.warning(
+            "a Redis spend store needs the redis client: pip install "
+            "'opentelemetry-instrumentation-llm-router[redis]'; budgets are tracked in process"
+        )
+    except Exception as exc:
+        # Not the URL itself: it may carry a password.
+        _logger.warning(
+            "the %s spend store could not be set up (%s); budgets are tracked in process",
+            scheme,
+            type(exc).__name__,
+        )
+    return None
 
 
 def spend_tracker_from_env(env: Optional[Mapping[str, str]] = None) -> Optional[SpendTracker]:
-    """A tracker when ``OTEL_PYTHON_LLM_ROUTER_TRACK_SPEND`` is true, else ``None``."""
+    """A tracker when ``OTEL_PYTHON_LLM_ROUTER_TRACK_SPEND`` is true (or unset while
+    ``OTEL_PYTHON_LLM_ROUTER_SPEND_STORE`` names a store), else ``None``."""
     if env is None:  # not a default argument: help() would render the environment
         env = os.environ
     raw = env.get(TRACK_SPEND_ENV, "").strip().lower()
+    store_url = env.get(SPEND_STORE_ENV, "").strip()
+    if raw == "" and store_url:
+        raw = "true"  # naming a shared store asks for tracking
     if raw in ("", "false", "0", "no", "off"):
         return None
     if raw not in ("true", "1", "yes", "on"):
@@ -294,4 +334,4 @@ def spend_tracker_from_env(env: Optional[Mapping[str, str]] = None) -> Optional[
                 DEFAULT_MAX_ACCOUNTS,
             )
             max_accounts = DEFAULT_MAX_ACCOUNTS
-    return SpendTracker(max_accounts)
+    return SpendTracker(max_accounts, store=store_url or None)

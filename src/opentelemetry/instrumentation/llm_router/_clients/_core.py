@@ -28,6 +28,7 @@ from opentelemetry.instrumentation.llm_router._clients._user_hooks import (
 )
 from opentelemetry.instrumentation.llm_router._config import HookConfig
 from opentelemetry.instrumentation.llm_router._genai import GenAICall, GenAITelemetry
+from opentelemetry.instrumentation.llm_router._genai._error_type import exception_error_type
 from opentelemetry.instrumentation.llm_router._genai._telemetry import SCOPE_NAME
 from opentelemetry.instrumentation.llm_router._redact import Redactor
 from opentelemetry.instrumentation.llm_router._wire._base import RequestInfo, WireFormat
@@ -159,7 +160,9 @@ class CallCore:
     def raised(self, started: Started, exc: BaseException) -> None:
         """Sending raised (connect error, timeout, cancellation): the call failed."""
         try:
-            started.call.fail(type(exc).__qualname__, exception_text(exc), exc, started.redactor())
+            started.call.fail(
+                exception_error_type(exc), exception_text(exc), exc, started.redactor()
+            )
             started.call.end()
         except Exception as error:
             # Logged without the caller's exception chained to it: that one may quote a key
@@ -224,14 +227,26 @@ class CallCore:
         return observation
 
     def request_hook(self, started: Started) -> None:
-        """The user's request hook, if any (our attributes are set, the span is current)."""
+        """The user's request hook, if any (our attributes are set, the span is current).
+
+        It runs without the in-call marker: a call the hook makes itself is a call of its own,
+        not the traced request being sent, and gets its span whatever its client library."""
         if self.hooks is not None:
-            self.hooks.call_request(started.call.span, started.request)
+            token = context.attach(context.set_value(IN_CALL, None))
+            try:
+                self.hooks.call_request(started.call.span, started.request)
+            finally:
+                context.detach(token)
 
     async def async_request_hook(self, started: Started) -> None:
-        """The user's async request hook (else the plain one), for an async client."""
+        """The user's async request hook (else the plain one), for an async client; without
+        the in-call marker, as :meth:`request_hook`."""
         if self.hooks is not None:
-            await self.hooks.acall_request(started.call.span, started.request)
+            token = context.attach(context.set_value(IN_CALL, None))
+            try:
+                await self.hooks.acall_request(started.call.span, started.request)
+            finally:
+                context.detach(token)
 
 
 def _enclosing_sdk_span(span: Any) -> Optional[str]:

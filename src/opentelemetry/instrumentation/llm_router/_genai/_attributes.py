@@ -80,6 +80,7 @@ LLM_ROUTER_COST_PRICES = "llm_router.cost.prices"
 LLM_ROUTER_BUDGET_SPENT = "llm_router.budget.spent.micro_usd"
 LLM_ROUTER_BUDGET_USED_FRACTION = "llm_router.budget.used_fraction"
 LLM_ROUTER_BUDGET_EXCEEDED = "llm_router.budget.exceeded"
+LLM_ROUTER_BUDGET_STORE = "llm_router.budget.store"
 
 # Retries: the number of an upstream call within one router request (1, 2, ...), and on the
 # router's own span how many upstream calls the request took.

@@ -17,6 +17,7 @@ TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk"
 TIME_PER_OUTPUT_CHUNK = "gen_ai.client.operation.time_per_output_chunk"
 COST = "llm_router.cost"
 BUDGET_EXCEEDED = "llm_router.budget.exceeded"
+BUDGET_STORE_FALLBACKS = "llm_router.budget.store.fallbacks"
 
 # Seconds: 0.01 .. 81.92, doubling (written out: 0.01 * 2**i is not exact in binary floating point).
 DURATION_BUCKETS: tuple[float, ...] = (
@@ -122,4 +123,13 @@ def budget_exceeded(meter: Meter) -> Counter:
         BUDGET_EXCEEDED,
         unit="{request}",
         description="Requests that took their caller's spend over its budget",
+    )
+
+
+def budget_store_fallbacks(meter: Meter) -> Counter:
+    return meter.create_counter(
+        BUDGET_STORE_FALLBACKS,
+        unit="{request}",
+        description="Requests whose budget was tracked in process because the shared spend "
+        "store did not answer",
     )

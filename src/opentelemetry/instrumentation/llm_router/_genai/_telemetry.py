@@ -33,6 +33,8 @@ from opentelemetry.instrumentation.llm_router._bounds import (
 )
 from opentelemetry.instrumentation.llm_router._genai import _attributes as A
 from opentelemetry.instrumentation.llm_router._genai import _instruments
+from opentelemetry.instrumentation.llm_router._genai._audit import AuditLog
+from opentelemetry.instrumentation.llm_router._genai._definitions import unlisted
 from opentelemetry.instrumentation.llm_router._redact import DEFAULT as DEFAULT_REDACTOR
 from opentelemetry.instrumentation.llm_router._redact import MAX_MESSAGE, MAX_TEXT, Redactor
 from opentelemetry.instrumentation.llm_router.version import __version__
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from opentelemetry.instrumentation.llm_router._observe import CallerContext
 
 _logger = logging.getLogger(__name__)
+_INF = float("inf")
 
 SCOPE_NAME = "opentelemetry.instrumentation.llm_router"
 SCHEMA_URL = "https://opentelemetry.io/schemas/1.41.0"
@@ -278,9 +281,12 @@ class TelemetrySettings:
 
     metric_opt_in: frozenset[str] = frozenset()
     """Keys of :data:`METRIC_OPT_IN_ATTRIBUTES` to put on metrics as well as spans."""
-    record_time_per_output_chunk: bool = True
+    record_time_per_output_chunk: bool = False
     """Record ``gen_ai.client.operation.time_per_output_chunk`` (one histogram record per output
-    chunk after the first), as the conventions ask of streaming calls."""
+    chunk after the first). Off by default: one SDK ``Histogram.record`` costs more than the
+    client's own work per stream event, and the conventions let an instrumentation leave a
+    Recommended metric off for performance when it allows opting in (this setting, or
+    ``OTEL_PYTHON_LLM_ROUTER_TIME_PER_OUTPUT_CHUNK=true``)."""
     record_metrics: bool = True
     """Record the GenAI metrics. A router that reports its requests through ``OTelObserver`` and
     also runs the httpx hook on its upstream calls can turn metrics off for one of the two
@@ -291,6 +297,9 @@ class TelemetrySettings:
     pricer: Optional[CallPricer] = None
     """Prices a call from everything known about it (``Pricing``: the price file, then the
     price database); set from ``OTEL_PYTHON_LLM_ROUTER_PRICING*`` by the environment."""
+    audit: bool = False
+    """Emit one audit log record per request (``_audit``), whatever the trace sampler decides;
+    ``OTEL_PYTHON_LLM_ROUTER_AUDIT=true`` from the environment."""
 
 
 class _Instruments:
@@ -298,6 +307,7 @@ class _Instruments:
 
     __slots__ = (
         "budget_exceeded",
+        "budget_store_fallbacks",
         "cost",
         "duration",
         "time_per_output_chunk",
@@ -312,6 +322,7 @@ class _Instruments:
         self.time_per_output_chunk: Histogram = _instruments.time_per_output_chunk(meter)
         self.cost: _instruments.CostSums = _instruments.cost(meter)
         self.budget_exceeded: Counter = _instruments.budget_exceeded(meter)
+        self.budget_store_fallbacks: Counter = _instruments.budget_store_fallbacks(meter)
 
 
 _INSTRUMENTS: WeakKeyDictionary[Meter, _Instruments] = WeakKeyDictionary()
@@ -346,6 +357,7 @@ class GenAITelemetry:
         meter = get_meter(SCOPE_NAME, __version__, meter_provider, schema_url=SCHEMA_URL)
         self.instruments = instruments_for(meter)
         self.settings = settings or TelemetrySettings()
+        self.audit: Optional[AuditLog] = AuditLog(self.logger) if self.settings.audit else None
         self.pricer: Optional[CallPricer] = self.settings.pricer
         if self.pricer is None and self.settings.cost is not None:
             self.pricer = FunctionPricer(self.settings.cost)
@@ -401,7 +413,13 @@ class GenAITelemetry:
         if stream:
             attributes[A.GEN_AI_REQUEST_STREAM] = True
         if parameters is not None:
-            attributes.update(parameters.span_attributes())
+            said = parameters.span_attributes()
+            if said:
+                omit = start.unlisted
+                if omit.isdisjoint(said):
+                    attributes.update(said)
+                else:
+                    attributes.update({k: v for k, v in said.items() if k not in omit})
         if route is not None:
             attributes[A.LLM_ROUTER_ROUTE] = bounded(route)
         if request_id is not None:
@@ -426,9 +444,13 @@ class GenAITelemetry:
             attributes=attributes,
             start_time=start_time_ns,
         )
-        return GenAICall(
+        call = GenAICall(
             self, span, start_time_ns, metric_attributes, provider, request_model, shared
         )
+        call._unlisted = start.unlisted
+        if self.audit is not None:
+            call._audit_start = attributes  # the span keeps its own copy; this one is ours
+        return call
 
 
 _STARTS_CACHE_SIZE = 256
@@ -438,7 +460,7 @@ class _Start:
     """The export-safe start of a call's span for one (operation, provider, model, server): its
     name, the attributes both the span and the metrics begin with, the bounded values."""
 
-    __slots__ = ("attributes", "cacheable", "provider", "request_model", "span_name")
+    __slots__ = ("attributes", "cacheable", "provider", "request_model", "span_name", "unlisted")
 
     def __init__(
         self,
@@ -472,6 +494,8 @@ class _Start:
                 attributes[A.SERVER_PORT] = clamp_int(server_port)
         self.attributes = attributes
         self.span_name = f"{operation} {request_model}" if request_model else operation
+        self.unlisted = unlisted(operation, provider)
+        """What the span definition of this operation and provider does not list."""
 
 
 _METRIC_SETS_CACHE_SIZE = 256
@@ -538,6 +562,7 @@ class GenAICall:
 
     __slots__ = (
         "_attributes",
+        "_audit_start",
         "_budget_exceeded",
         "_chunk_attributes",
         "_ended",
@@ -546,10 +571,13 @@ class GenAICall:
         "_last_chunk_ns",
         "_metric_attributes",
         "_openai_metric_attributes",
+        "_pending_chunks",
         "_priced",
+        "_redactor",
         "_settled_ns",
         "_start",
         "_telemetry",
+        "_unlisted",
         "provider",
         "request_model",
         "response_model",
@@ -590,7 +618,12 @@ class GenAICall:
         self._priced: Optional[Priced] = None
         self._budget_exceeded: Optional[dict[str, Any]] = None
         self._openai_metric_attributes: Optional[dict[str, Any]] = None
+        self._unlisted: frozenset[str] = frozenset()
+        """What the call's span definition does not list (``_definitions``): left off the span."""
         self._chunk_attributes: Optional[dict[str, Any]] = None
+        self._pending_chunks: Optional[list[float]] = None
+        """``time_per_output_chunk`` intervals noted and not yet recorded (:meth:`output_events`)."""
+        self._audit_start: Optional[dict[str, Any]] = None
 
     @property
     def ended(self) -> bool:
@@ -621,14 +654,16 @@ class GenAICall:
             ]
         if conversation_id:
             self._attributes[A.GEN_AI_CONVERSATION_ID] = bounded(conversation_id)
-        if service_tier or system_fingerprint:
-            # The conventions put these two on the duration and token usage metrics as well.
+        if service_tier:
+            service_tier = bounded(service_tier)
+            self.service_tier = service_tier  # the pricer's rates depend on it
+        if (service_tier or system_fingerprint) and self.provider == "openai":
+            # Only the OpenAI span lists these; the conventions put them on the duration and
+            # token usage metrics as well (the OpenAI metric attribute group).
             extra = self._openai_metric_attributes
             if extra is None:
                 extra = self._openai_metric_attributes = {}
             if service_tier:
-                service_tier = bounded(service_tier)
-                self.service_tier = service_tier  # the pricer's rates depend on it too
                 self._attributes[A.OPENAI_RESPONSE_SERVICE_TIER] = service_tier
                 extra[A.OPENAI_RESPONSE_SERVICE_TIER] = service_tier
             if system_fingerprint:
@@ -755,8 +790,11 @@ class GenAICall:
             self._attributes[A.GEN_AI_SYSTEM_INSTRUCTIONS] = system_instructions
 
     def chunk_received(self, now_ns: int) -> None:
-        """One output event of a stream arrived (see :meth:`output_events`)."""
+        """One output event of a stream arrived (see :meth:`output_events`); its interval, if
+        any, is recorded now (a router's callback is not in the path of the bytes)."""
         self.output_events(now_ns, 1)
+        if self._pending_chunks:
+            self.record_pending()
 
     def output_events(self, now_ns: int, count: int = 1) -> None:
         """``count`` events carrying output arrived together at ``now_ns``.
@@ -765,6 +803,10 @@ class GenAICall:
         ``time_per_output_chunk`` interval (when that metric is on): the first of a group is the
         time since the previous output event, the others arrived with it (0 s). So a stream
         yields the same number of points however its bytes were split into reads.
+
+        The intervals are only noted here, never recorded: a stream wrapper records them with
+        :meth:`record_pending` after it has handed the read's bytes on (an SDK ``record`` costs
+        more than reading the event did), and :meth:`end` records whatever is left.
         """
         last = self._last_chunk_ns
         self._last_chunk_ns = now_ns
@@ -773,16 +815,46 @@ class GenAICall:
             count -= 1
             if count <= 0:
                 return
-        telemetry = self._telemetry
-        settings = telemetry.settings
+        settings = self._telemetry.settings
         if settings.record_time_per_output_chunk and settings.record_metrics:
+            pending = self._pending_chunks
+            if pending is None:
+                pending = self._pending_chunks = []
+            pending.append((now_ns - last) / 1e9 if now_ns > last else 0.0)
+            if count > 1:
+                pending.extend([0.0] * (count - 1))
+
+    def take_pending(self) -> Optional[list[float]]:
+        """The intervals noted and not yet recorded (for :meth:`record_values`), now none."""
+        pending = self._pending_chunks
+        self._pending_chunks = None
+        return pending
+
+    def record_pending(self) -> None:
+        """Record the ``time_per_output_chunk`` intervals noted so far, one point each."""
+        pending = self._pending_chunks
+        if pending:
+            self._pending_chunks = None
+            self.record_values(pending)
+
+    def record_values(self, values: list[float]) -> None:
+        """One ``time_per_output_chunk`` point per value, with the call's metric attributes
+        (the response model once known). Never raises."""
+        try:
             attributes = self._chunk_attributes
             if attributes is None:  # rebuilt when the response model becomes known
                 attributes = self._chunk_attributes = self._base_metric_attributes()
-            record = telemetry.instruments.time_per_output_chunk.record
-            record((now_ns - last) / 1e9 if now_ns > last else 0.0, attributes)
-            for _ in range(count - 1):
-                record(0.0, attributes)
+            record = self._telemetry.instruments.time_per_output_chunk.record
+            for value in values:
+                record(value, attributes)
+        except Exception:
+            _logger.debug("could not record time_per_output_chunk", exc_info=True)
+
+    def use_redactor(self, redactor: Redactor) -> None:
+        """The redaction step :meth:`fail` uses when not given one: for a source that knows the
+        request but hands the failure over through another (the LiteLLM adapter, through
+        ``OTelObserver``). Not set in ``__init__``: a call that never fails pays nothing."""
+        self._redactor = redactor
 
     def fail(
         self,
@@ -796,20 +868,20 @@ class GenAICall:
         Every text here comes from an exception or a provider body, so all of it goes through
         the one redaction step (``redactor``: the request's credentials and, with content
         capture off, its message text; key-shaped tokens always), then is cut to its bound.
-        The exception event is built here rather than by ``span.record_exception``, whose
-        message and stack trace would carry the exception's text unredacted.
 
-        Besides the span status and ``error.type``, a failure is reported as the conventions'
+        A failure is the span's status and ``error.type`` plus the conventions'
         ``gen_ai.client.operation.exception`` log event (severity WARN) through the Logs API,
-        built from the same redacted text.
+        built from the same redacted text. It is not also an ``exception`` span event: v1.41's
+        recording-errors guidance makes recording an error as a span event (``record_exception``)
+        NOT RECOMMENDED, and the GenAI exceptions document names the log event instead.
         """
-        redact = redactor or DEFAULT_REDACTOR
-        self._error_type = redact(error_type, MAX_TEXT) or "_OTHER"
+        # The source's redactor for this request (see use_redactor), else the knowledge-free one.
+        redact = redactor or getattr(self, "_redactor", None) or DEFAULT_REDACTOR
+        # An identifier: credentials masked, never content (a prompt may name the error code).
+        self._error_type = redact.identifier(error_type, MAX_TEXT) or "_OTHER"
         exception_attributes = None
         if exception is not None:
             exception_attributes = redact.exception_attributes(exception)
-            if self.span.is_recording():
-                self.span.add_event("exception", exception_attributes)
         message = redact(description, MAX_MESSAGE) or self._error_type
         self.span.set_status(Status(StatusCode.ERROR, message))
         self._emit_exception_event(message, exception_attributes)
@@ -882,6 +954,8 @@ class GenAICall:
         return attributes
 
     def _finish(self, end_time_ns: int) -> None:
+        if self._pending_chunks:
+            self.record_pending()
         attributes = self._attributes
         if self._error_type is not None:
             attributes[A.ERROR_TYPE] = self._error_type
@@ -900,9 +974,18 @@ class GenAICall:
             if priced.prices:
                 attributes[A.LLM_ROUTER_COST_PRICES] = priced.prices
         if attributes:
+            unlisted = self._unlisted
+            if not unlisted.isdisjoint(attributes):  # an embeddings response with a chat's fields
+                for name in unlisted.intersection(attributes):
+                    del attributes[name]
             self.span.set_attributes(attributes)
         if self._telemetry.settings.record_metrics:
             self._record_metrics(end_time_ns, usage, ttfc, priced)
+        audit = self._telemetry.audit
+        if audit is not None:
+            audit.emit(
+                self, self._audit_start, attributes, self._error_type is not None, end_time_ns
+            )
 
     def _record_metrics(
         self,
@@ -970,7 +1053,7 @@ class GenAICall:
             pricer = self._telemetry.pricer
             if pricer is not None:
                 try:
-                    self._priced = pricer.price_call(
+                    priced = pricer.price_call(
                         self.provider,
                         self.response_model,
                         self.request_model,
@@ -978,6 +1061,12 @@ class GenAICall:
                         self.service_tier,
                         self.start_time_ns,
                     )
+                    # No exported cost is ever infinite, NaN or negative, whatever the pricer
+                    # (the user's own cost function, rates given in code) returned; and it is a
+                    # float (an int beyond int64 would be dropped by the OTLP encoder).
+                    if priced is not None and 0.0 <= priced.usd < _INF:
+                        usd = float(priced.usd)  # OverflowError beyond float range: no cost
+                        self._priced = priced if usd is priced.usd else priced._replace(usd=usd)
                 except Exception:  # a pricing bug must not lose the span
                     _logger.debug("pricing failed", exc_info=True)
         return self._priced
@@ -987,6 +1076,14 @@ class GenAICall:
         self._attributes[A.LLM_ROUTER_BUDGET_SPENT] = clamp_int(spent_micro_usd)
         if fraction_used is not None:
             self._attributes[A.LLM_ROUTER_BUDGET_USED_FRACTION] = fraction_used
+
+    def set_budget_store(self, store: str, fallback: bool) -> None:
+        """Where the budget figures came from (``redis``: the fleet's; ``process``: this
+        process's). ``fallback``: the shared store did not answer, so the figure is local; the
+        span says so and ``llm_router.budget.store.fallbacks`` counts it."""
+        self._attributes[A.LLM_ROUTER_BUDGET_STORE] = store
+        if fallback:
+            self._telemetry.instruments.budget_store_fallbacks.add(1)
 
     def set_budget_exceeded(self, scope: Optional[str], range_type: Optional[str]) -> None:
         """This request took its caller's spend over the budget: flag the span, count it at end.

@@ -31,7 +31,7 @@ from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import TracerProvider
 
 from opentelemetry import context, trace
-from opentelemetry.instrumentation.llm_router._attempts import AttemptCounter, with_attempt_counter
+from opentelemetry.instrumentation.llm_router._attempts import AttemptCounter  # public API
 from opentelemetry.instrumentation.llm_router._config import (
     capture_content_from_env,
     settings_from_env,
@@ -46,6 +46,8 @@ from opentelemetry.instrumentation.llm_router._litellm._payload import (
     Caller,
     caller_from_metadata,
     deployment_of,
+    finite,
+    mapping,
     request_redactor,
     router_error,
     split_model,
@@ -63,6 +65,9 @@ _logger = logging.getLogger(__name__)
 _PROXY_MODULE = "litellm.proxy.proxy_server"
 """Loaded when LiteLLM runs as the proxy (``import litellm`` alone does not load it)."""
 
+_MAX_DETAILS = 8
+"""Attempts whose credentials are remembered for the request's redaction step."""
+
 _UNRESOLVED = "litellm"
 """Provider of a router span until LiteLLM has picked a deployment (or if it never does)."""
 
@@ -74,6 +79,7 @@ class _Open:
         "attempts",
         "call",
         "caller",
+        "details",
         "model",
         "operation",
         "provider",
@@ -102,6 +108,7 @@ class _Open:
         self.model: Optional[str] = None
         self.token: Optional[object] = None
         self.task: Optional[object] = None
+        self.details: list[dict] = []  # LiteLLM's details of each attempt (for redaction)
 
 
 class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
@@ -153,6 +160,8 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
             if entry is not None:
                 entry.provider = kwargs.get("custom_llm_provider") or entry.provider
                 entry.model = model if isinstance(model, str) else entry.model
+                if len(entry.details) < _MAX_DETAILS:  # a reference: read only on failure
+                    entry.details.append(kwargs)
         except Exception:
             _logger.debug("llm_router: LiteLLM pre-API hook failed", exc_info=True)
 
@@ -247,9 +256,7 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
         _identify(call, caller)
         attempts = AttemptCounter()
         entry = _Open(call, caller, operation, route, attempts, start_ns)
-        entry.token = context.attach(
-            with_attempt_counter(attempts, trace.set_span_in_context(call.span))
-        )
+        entry.token = context.attach(attempts.context(trace.set_span_in_context(call.span)))
         entry.task = _current_task()
         with self._lock:
             self._expire(start_ns)
@@ -284,14 +291,28 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
         if isinstance(call_id, str) and call_id in self._finished:
             return  # LiteLLM reported this request already (sync and async handlers both ran)
         entry = self._take(call_id)
-        payload = kwargs.get("standard_logging_object") or {}
-        metadata = payload.get("metadata") or {}
-        operation = entry.operation if entry else OPERATIONS.get(kwargs.get("call_type") or "")
+        call = entry.call if entry is not None else None
+        try:
+            call = self._record_success(entry, kwargs, response, start_time)
+        finally:
+            # Whatever LiteLLM's payload held, a span taken out of the open table ends here
+            # (ending twice is harmless: the first end counts).
+            if call is not None:
+                call.end()
+
+    def _record_success(
+        self, entry: Optional[_Open], kwargs: dict, response: Any, start_time: Any
+    ) -> Optional[GenAICall]:
+        payload = mapping(kwargs.get("standard_logging_object"))
+        metadata = mapping(payload.get("metadata"))
+        operation = (
+            entry.operation if entry else OPERATIONS.get(_text(kwargs.get("call_type")) or "")
+        )
         if operation is None:
-            return
+            return None
         provider = (
-            payload.get("custom_llm_provider")
-            or kwargs.get("custom_llm_provider")
+            _text(payload.get("custom_llm_provider"))
+            or _text(kwargs.get("custom_llm_provider"))
             or (entry.provider if entry else None)
             or _UNRESOLVED
         )
@@ -302,13 +323,13 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
         )
         # What the client asked for; after a fallback LiteLLM's model_group names the group that
         # served the request instead.
-        route = (entry.route if entry else None) or payload.get("model_group") or model or ""
+        route = (entry.route if entry else None) or _text(payload.get("model_group")) or model or ""
         caller = entry.caller if entry else caller_from_metadata(metadata)
+        call_id = kwargs.get("litellm_call_id")
         call, start_ns = self._call_for(entry, operation, route, caller, call_id, start_time)
         if call is None:
-            return
-        cost = payload.get("response_cost")
-        cost = cost if isinstance(cost, (int, float)) and not isinstance(cost, bool) else None
+            return None
+        cost = finite(payload.get("response_cost"))
         call.set_cost(cost)
         _budget_use(call, caller, cost or 0.0)
         call.set_response(
@@ -321,6 +342,7 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
         self._observer(operation).record_success(
             RequestSuccessEvent(ctx, usage_of(usage)), begun=call
         )
+        return call
 
     def _attempt_failed(self, kwargs: dict, start_time: Any) -> None:
         """One LiteLLM attempt failed. In the proxy the request may still succeed (retry,
@@ -328,27 +350,33 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
         call_id = kwargs.get("litellm_call_id")
         entry = self._open.get(call_id)  # type: ignore[arg-type]
         if entry is not None:
-            entry.provider = kwargs.get("custom_llm_provider") or entry.provider
-            model = kwargs.get("model")
-            entry.model = model if isinstance(model, str) else entry.model
+            entry.provider = _text(kwargs.get("custom_llm_provider")) or entry.provider
+            entry.model = _text(kwargs.get("model")) or entry.model
             return
         if self._in_proxy() or (isinstance(call_id, str) and call_id in self._finished):
             return  # the proxy's failure hook reports the request
-        operation = OPERATIONS.get(kwargs.get("call_type") or "")
+        operation = OPERATIONS.get(_text(kwargs.get("call_type")) or "")
         exception = kwargs.get("exception")
         if operation is None or not isinstance(exception, BaseException):
             return
-        payload = kwargs.get("standard_logging_object") or {}
-        provider = kwargs.get("custom_llm_provider") or _UNRESOLVED
+        payload = mapping(kwargs.get("standard_logging_object"))
+        provider = _text(kwargs.get("custom_llm_provider")) or _UNRESOLVED
         model = split_model(kwargs.get("model"), provider)
-        route = payload.get("model_group") or model or ""
-        caller = caller_from_metadata(payload.get("metadata") or {})
+        route = _text(payload.get("model_group")) or model or ""
+        caller = caller_from_metadata(mapping(payload.get("metadata")))
         call, start_ns = self._call_for(None, operation, route, caller, call_id, start_time)
         if call is None:
             return
-        error = router_error(exception, provider, attempts=1)
-        ctx = RequestContext(route, provider, model or route, caller.context, _latency_ms(start_ns))
-        self._observer(operation).record_failure(RequestFailureEvent(ctx, error), begun=call)
+        try:
+            redactor = request_redactor(kwargs, capture_content_from_env())
+            call.use_redactor(redactor)  # also for error.type, the provider's code
+            error = router_error(exception, provider, 1, redactor)
+            ctx = RequestContext(
+                route, provider, model or route, caller.context, _latency_ms(start_ns)
+            )
+            self._observer(operation).record_failure(RequestFailureEvent(ctx, error), begun=call)
+        finally:
+            call.end()  # a no-op after record_failure; the end when something before it raised
 
     def _in_proxy(self) -> bool:
         """Whether LiteLLM runs as the proxy (whose failure hook reports each request).
@@ -367,8 +395,19 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
         if isinstance(call_id, str) and call_id in self._finished:
             return  # already reported (e.g. a post-call guardrail refused a finished response)
         entry = self._take(call_id)
-        if entry is not None:
-            _detach(entry)
+        if entry is None:
+            self._record_failure(None, data, exception, auth)
+            return
+        _detach(entry)
+        try:
+            self._record_failure(entry, data, exception, auth)
+        finally:
+            entry.call.end()  # a no-op after record_failure; the end when something raised
+
+    def _record_failure(
+        self, entry: Optional[_Open], data: dict, exception: BaseException, auth: Any
+    ) -> None:
+        call_id = data.get("litellm_call_id")
         route = entry.route if entry else data.get("model")
         if not isinstance(route, str):
             return  # not a model call we know (and no span was begun)
@@ -381,12 +420,17 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
         call, start_ns = self._call_for(entry, operation, route, caller, call_id, None)
         if call is None:
             return
-        if entry is not None:
-            call.set_attempts(attempts)
-        redactor = request_redactor(data, capture_content_from_env())
-        error = router_error(exception, provider, attempts, redactor)
-        ctx = RequestContext(route, provider, model, caller.context, _latency_ms(start_ns))
-        self._observer(operation).record_failure(RequestFailureEvent(ctx, error), begun=call)
+        try:
+            if entry is not None:
+                call.set_attempts(attempts)
+            details = entry.details if entry else ()
+            redactor = request_redactor(data, capture_content_from_env(), *details)
+            call.use_redactor(redactor)  # also for error.type, the provider's code
+            error = router_error(exception, provider, attempts, redactor)
+            ctx = RequestContext(route, provider, model, caller.context, _latency_ms(start_ns))
+            self._observer(operation).record_failure(RequestFailureEvent(ctx, error), begun=call)
+        finally:
+            call.end()
 
     def _call_for(
         self,

@@ -13,9 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from typing import Any, Mapping, Optional
 
+from opentelemetry.instrumentation.llm_router._genai._error_type import (
+    TRANSPORT,
+    transport_error_type,
+)
+from opentelemetry.instrumentation.llm_router._litellm._errors import no_answer, provider_answer
 from opentelemetry.instrumentation.llm_router._observe import (
     BudgetRange,
     CallerContext,
@@ -24,7 +30,7 @@ from opentelemetry.instrumentation.llm_router._observe import (
     OutputTokens,
 )
 from opentelemetry.instrumentation.llm_router._redact import DEFAULT as DEFAULT_REDACTOR
-from opentelemetry.instrumentation.llm_router._redact import Redactor
+from opentelemetry.instrumentation.llm_router._redact import Redactor, named_credentials
 from opentelemetry.instrumentation.llm_router._router_error import (
     AccessDenied,
     Cancelled,
@@ -87,9 +93,25 @@ def _text(value: Any) -> Optional[str]:
 
 
 def _number(value: Any) -> Optional[float]:
+    """A finite number as a float; anything else (NaN, infinities, ints beyond a float) None."""
+    return finite(value)
+
+
+def finite(value: Any) -> Optional[float]:
+    """``value`` as a finite float, or ``None``: LiteLLM's numbers (costs, budgets, spend) are
+    loosely typed, and NaN or an infinity would break the arithmetic on them or be exported."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond a float
+        return None
+    return number if math.isfinite(number) else None
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is a mapping, else an empty one (LiteLLM's payload, its metadata)."""
+    return value if isinstance(value, Mapping) else {}
 
 
 class Budget:
@@ -108,12 +130,13 @@ class Budget:
     def spent_micro_usd(self, extra_usd: float = 0.0) -> Optional[int]:
         if self.spend_usd is None:
             return None
-        return round((self.spend_usd + extra_usd) * 1_000_000)
+        spent = finite((self.spend_usd + extra_usd) * 1_000_000)
+        return None if spent is None else round(spent)
 
     def used_fraction(self, extra_usd: float = 0.0) -> Optional[float]:
         if self.spend_usd is None or self.max_usd <= 0:
             return None
-        return (self.spend_usd + extra_usd) / self.max_usd
+        return finite((self.spend_usd + extra_usd) / self.max_usd)
 
 
 def budget_of(auth: Any) -> Optional[Budget]:
@@ -150,7 +173,7 @@ class Caller:
             models=tuple(str(m) for m in models)
             if isinstance(models, (list, tuple)) and models
             else None,
-            budget=round(budget.max_usd * 1_000_000) if budget is not None else None,
+            budget=_micro_usd(budget.max_usd) if budget is not None else None,
             budget_scope="account" if budget is not None else None,
             budget_range=(
                 BudgetRange.duration(budget.duration_s)
@@ -163,6 +186,11 @@ class Caller:
         self.user_id = _text(getattr(auth, "user_id", None))
         self.org_id = _text(getattr(auth, "org_id", None))
         self.end_user_id = _text(getattr(auth, "end_user_id", None))
+
+
+def _micro_usd(usd: float) -> Optional[int]:
+    micro = finite(usd * 1_000_000)
+    return None if micro is None else round(micro)
 
 
 def caller_from_metadata(metadata: Mapping[str, Any]) -> Caller:
@@ -262,19 +290,40 @@ _TRANSPORT = {"Timeout", "APIConnectionError", "TimeoutError", "ConnectError", "
 _ACCESS = {"BudgetExceededError"}
 
 
-def request_redactor(data: Mapping[str, Any], capture_content: bool) -> Redactor:
-    """The redaction step for one proxy request's error text: key shapes always, and with content
-    capture off the request's own text (a provider's 400 may repeat the prompt)."""
+def request_redactor(
+    data: Mapping[str, Any], capture_content: bool, *details: Mapping[str, Any]
+) -> Redactor:
+    """The redaction step for one request's error text, from all LiteLLM tells us of it: the
+    credentials in the request (``data``: the proxy's request, or the library call's details) and
+    in LiteLLM's details of each attempt (``details``: ``api_key``, ``litellm_params``, the
+    headers sent), and with content capture off the request's own text (a provider's 401 may echo
+    the upstream key, its 400 repeat the prompt). The knowledge-free rules apply always."""
+    credentials: list[str] = []
+    for mapping in (data, *details):
+        if isinstance(mapping, Mapping):
+            credentials.extend(named_credentials(mapping, _CREDENTIAL_CONTAINERS))
+    request = None
     content = {k: data[k] for k in _CONTENT_FIELDS if k in data}
-    if not content or capture_content:
+    if content and not capture_content:
+        try:  # plain JSON values (LiteLLM may hand over message objects)
+            request = json.loads(json.dumps(content, default=str))
+        except (TypeError, ValueError, RecursionError):
+            request = None
+    if not credentials and request is None:
         return DEFAULT_REDACTOR
-    try:
-        body = json.dumps(content, default=str).encode()
-    except (TypeError, ValueError):
-        return DEFAULT_REDACTOR
-    return Redactor.for_call((), body, capture_content)
+    return Redactor.for_request(credentials, request, capture_content)
 
 
+_CREDENTIAL_CONTAINERS = (
+    "litellm_params",
+    "additional_args",
+    "headers",
+    "extra_headers",
+    "optional_params",
+    "proxy_server_request",
+)
+"""Where LiteLLM keeps credential-named values of a call (``litellm_params.api_key``,
+``additional_args.headers.Authorization``, ``proxy_server_request.headers``)."""
 _CONTENT_FIELDS = ("messages", "input", "prompt", "system", "instructions")
 
 
@@ -296,9 +345,12 @@ def router_error(
     if name in _ACCESS or (status in (401, 403, 429) and attempts == 0):
         # Refused by the proxy itself: bad key, budget spent, the key's own rate limit.
         return AccessDenied(f"{name} ({status})" if status else name)
-    message = redactor(str(getattr(exc, "message", None) or exc)) or name
-    if name in _TRANSPORT:
-        return Transport(provider, message)
+    raw = str(getattr(exc, "message", None) or exc)
+    message = redactor(raw) or name
+    gone = no_answer(exc) or (TRANSPORT if name in _TRANSPORT else None)
+    if gone is not None:  # no answer, whatever class LiteLLM gave it (see _errors)
+        same = transport_error_type(message) == gone
+        return Transport(provider, message if same else f"{gone}: {message}")
     if name == "UnsupportedParamsError":
         return UnsupportedFeature(provider or "litellm", "a request parameter", message)
     if name == "APIResponseValidationError":
@@ -308,6 +360,9 @@ def router_error(
     if attempts == 0 and (status is None or 400 <= status < 500):
         # Refused before any upstream call: unknown model group, malformed body.
         return InvalidRequest(provider, message)
+    # What the provider said (its body, its real status), not LiteLLM's class or remapped status:
+    # error.type follows the rule every source follows (_genai/_error_type).
+    real_status, body = provider_answer(exc, raw)
     return ProviderError(
-        provider, message, ProviderErrorContext(status_code=status, error_type=name)
+        provider, message, ProviderErrorContext(status_code=real_status or status, body=body)
     )

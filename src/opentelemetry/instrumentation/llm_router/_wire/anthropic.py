@@ -93,7 +93,7 @@ def _token_counts(counts: dict[str, int]) -> Optional[TokenCounts]:
 
 
 def _error_of(obj: dict[str, Any], summary: ResponseSummary) -> None:
-    read_error_object(obj.get("error"), summary, "type", "code", "status")
+    read_error_object(obj.get("error"), summary)
 
 
 def _block_part(block: dict[str, Any]) -> Optional[dict[str, Any]]:

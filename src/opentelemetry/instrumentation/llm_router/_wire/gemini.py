@@ -200,7 +200,7 @@ class _Accumulator:
         if summary.response_model is None:
             summary.response_model = text(obj.get("modelVersion"))
         _counts(obj.get("usageMetadata"), self.counts)
-        read_error_object(obj.get("error"), summary, "status", "code")
+        read_error_object(obj.get("error"), summary)
         for position, candidate in enumerate(sequence(obj.get("candidates"))):
             candidate = mapping(candidate)
             index = integer(candidate.get("index"))

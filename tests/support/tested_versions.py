@@ -1,0 +1,112 @@
+"""Records what a test run ran on: the Python, the OpenTelemetry SDK, every HTTP client and SDK.
+
+A pytest plugin (``tests/conftest.py``): at the end of a session it writes
+``build/tested-versions/python-X.Y.json`` with the interpreter, the installed version of each
+distribution in :data:`DISTRIBUTIONS` (those present), the LiteLLM release of the proxy's own venv
+and the run's outcome counts. ``scripts/tested_versions.py`` turns the records of the newest- and
+oldest-Python runs into the table in docs/tested-versions.md, so that table states what CI ran,
+not what we meant to run.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import platform
+import re
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+RECORDS = ROOT / "build" / "tested-versions"
+SCOPE_ENV = "LLM_ROUTER_TEST_SCOPE"
+"""What the run covers, as scripts/test.sh says: ``whole suite`` or ``package's own tests``."""
+
+DISTRIBUTIONS = (
+    "opentelemetry-api",
+    "opentelemetry-sdk",
+    "opentelemetry-instrumentation",
+    "opentelemetry-exporter-otlp-proto-grpc",
+    "opentelemetry-exporter-prometheus",
+    "httpx",
+    "httpx2",
+    "aiohttp",
+    "openai",
+    "anthropic",
+    "google-genai",
+    "mistralai",
+    "groq",
+    "cohere",
+    "ollama",
+    "together",
+    "fireworks-ai",
+    "huggingface_hub",
+    "langchain-openai",
+    "litellm",
+    "boto3",
+    "botocore",
+    "aiobotocore",
+    "genai-prices",
+    "redis",
+    "rich",
+)
+
+
+def _version(distribution: str) -> Optional[str]:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _litellm_proxy_version() -> Optional[str]:
+    """The LiteLLM release in ``.venv-litellm`` (the proxy tests' own venv), if there is one."""
+    for info in sorted(ROOT.glob(".venv-litellm/lib/python*/site-packages/litellm-*.dist-info")):
+        found = re.match(r"litellm-(.+)\.dist-info$", info.name)
+        if found:
+            return found.group(1)
+    return None
+
+
+class _Outcomes:
+    def __init__(self) -> None:
+        self.counts = {"passed": 0, "failed": 0, "skipped": 0}
+
+    def pytest_runtest_logreport(self, report: Any) -> None:
+        counted = report.when == "call" or (report.when == "setup" and report.outcome != "passed")
+        if counted and report.outcome in self.counts:
+            self.counts[report.outcome] += 1
+
+
+_OUTCOMES = _Outcomes()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_OUTCOMES, "llm_router_tested_versions_outcomes")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if getattr(session.config, "workerinput", None) is not None or session.testscollected == 0:
+        return
+    record = {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "scope": os.environ.get(SCOPE_ENV, "selected tests"),
+        "arguments": list(session.config.invocation_params.args),
+        "exit_status": int(exitstatus),
+        "collected": session.testscollected,
+        "outcomes": dict(_OUTCOMES.counts),
+        "distributions": {d: v for d in DISTRIBUTIONS if (v := _version(d)) is not None},
+        "litellm_proxy": _litellm_proxy_version(),
+    }
+    try:
+        RECORDS.mkdir(parents=True, exist_ok=True)
+        name = "python-{}.{}.json".format(*sys.version_info[:2])
+        (RECORDS / name).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    except OSError:
+        pass  # a read-only checkout: the record is a by-product, never a failure

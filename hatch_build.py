@@ -54,7 +54,7 @@ def project_urls(base: str = REPOSITORY_URL, branch: str = BRANCH) -> dict[str, 
         "Documentation": f"{base}/blob/{branch}/README.md",
         "Source": base,
         "Issues": f"{base}/issues",
-        "Changelog": f"{base}/commits/{branch}",
+        "Changelog": f"{base}/blob/{branch}/CHANGELOG.md",
     }
 
 

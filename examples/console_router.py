@@ -26,6 +26,7 @@ tree); the metrics are summed up at the end. No collector needed::
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 import uuid
@@ -109,11 +110,20 @@ class Reply:
 async def fake_provider(provider: str, model: str, prompt: str) -> Reply:
     """Stands in for the HTTP call to ``provider``: waits a little, answers or fails."""
     await asyncio.sleep(0.02 + (len(prompt) % 5) / 100)
-    if provider == "acme-llm":
+    if provider == "acme-llm":  # OpenAI's 429 body, read as a router reads it
+        body = {
+            "error": {
+                "message": "rate limit reached for requests",
+                "type": "requests",
+                "code": "rate_limit_exceeded",
+            }
+        }
         raise ProviderError(
             provider,
-            "rate limit reached for requests",
-            ProviderErrorContext(status_code=429, code="rate_limit_exceeded"),
+            body["error"]["message"],
+            ProviderErrorContext(
+                status_code=429, error_type="requests", code="rate_limit_exceeded", body=body
+            ),
         )
     words = len(prompt.split())
     cached = 1024 if provider == "anthropic" else 0
@@ -176,6 +186,8 @@ class TinyRouter:
         try:
             reply = await fake_provider(provider, model, prompt)
         except ProviderError as error:
+            # A forward event has no field for the provider's code: the error text carries the
+            # provider's body, so the upstream span reads `429 rate_limit_exceeded` as well.
             self.recorder.record(
                 RequestCompleted(
                     _meta(),
@@ -184,7 +196,7 @@ class TinyRouter:
                     "error",
                     None,
                     int((time.monotonic() - began) * 1000),
-                    str(error),
+                    json.dumps(error.context.body) if error.context.body else str(error),
                 )
             )
             raise

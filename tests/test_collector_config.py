@@ -124,6 +124,12 @@ def test_prometheus_scrapes_the_collector_exporter(
     ]
     assert targets == [f"otel-collector:{exporter_port}"]
     assert "otel-collector" in compose["services"]
+    # The project's rules (examples/prometheus-rules.yaml) are mounted where rule_files says.
+    mounts = _mounts(prometheus)
+    for rule_file in scrape["rule_files"]:
+        target = f"/etc/prometheus/{rule_file}"
+        assert target in mounts, f"{rule_file} is not mounted"
+        assert (EXAMPLES / mounts[target]).resolve() == EXAMPLES / "prometheus-rules.yaml"
 
 
 def test_grafana_datasources_point_at_compose_services(compose: Dict[str, Any]) -> None:

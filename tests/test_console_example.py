@@ -54,6 +54,9 @@ def test_calls_show_tokens_cost_budget_and_errors() -> None:
     assert "out 60 (16 reasoning)" in out
     assert "✗ access_denied  route fast acct-alice" in out
     assert "✗ 429 rate_limit_exceeded  route flaky acct-bob" in out
+    # the upstream call (a forward event) reads the same as the router's report of it
+    assert out.count("✗ 429 rate_limit_exceeded") == 2, out
+    assert "✗ 429 " in out and "✗ 429  " not in out
     assert "spent $0.000036  route fast acct-bob" in out
 
 

@@ -204,7 +204,7 @@ async def test_a_retried_failure_is_one_failed_request_over_three_attempts(
     assert all(s.parent.span_id == routed.context.span_id for s in attempts)
     assert routed.name == "chat error-429"
     assert routed.status.status_code.name == "ERROR"
-    assert routed.attributes["error.type"] == "RateLimitError"
+    assert routed.attributes["error.type"] == "rate_limit_exceeded"  # the provider's code
     assert routed.attributes["http.response.status_code"] == 429
     assert routed.attributes["llm_router.attempts"] == 3
     assert routed.attributes["llm_router.route"] == "always-429"
@@ -215,7 +215,8 @@ async def test_a_retried_failure_is_one_failed_request_over_three_attempts(
     router_layer = [p for p in durations if "server.address" not in p.attributes]
     upstream_layer = [p for p in durations if "server.address" in p.attributes]
     assert sum(p.count for p in router_layer) == 1
-    assert router_layer[0].attributes["error.type"] == "RateLimitError"
+    assert router_layer[0].attributes["error.type"] == "rate_limit_exceeded"
+    assert all(p.attributes["error.type"] == "rate_limit_exceeded" for p in upstream_layer)
     assert sum(p.count for p in upstream_layer) == 3
 
 
@@ -415,12 +416,12 @@ def test_usage_with_cached_and_reasoning_tokens() -> None:
 @pytest.mark.parametrize(
     ("exception", "attempts", "kind", "error_type"),
     [
-        (litellm.RateLimitError("slow down", "openai", "gpt"), 3, "provider", "RateLimitError"),
+        (litellm.RateLimitError("slow down", "openai", "gpt"), 3, "provider", "429"),  # no body
         (
             litellm.InternalServerError("boom", "openai", "gpt"),
             1,
             "provider",
-            "InternalServerError",
+            "500",
         ),
         (
             litellm.BadRequestError("Invalid model name", "gpt", "openai"),
@@ -428,7 +429,7 @@ def test_usage_with_cached_and_reasoning_tokens() -> None:
             "invalid_request",
             "invalid_request",
         ),
-        (litellm.Timeout("timed out", "gpt", "openai"), 1, "transport", "transport"),
+        (litellm.Timeout("timed out", "gpt", "openai"), 1, "transport", "timeout"),
         (litellm.APIConnectionError("refused", "openai", "gpt"), 1, "transport", "transport"),
         (litellm.BudgetExceededError(10.5, 10.0), 0, "access_denied", "access_denied"),
         (

@@ -612,12 +612,14 @@ def test_with_litellms_own_otel_each_request_is_counted_once(
 
     receiver.wait_for_metrics(lambda _: duration_counts(exported) == expected(), timeout=30)
     assert duration_counts(exported) == expected()
-    # the failures we count carry what failed
-    errors = {
+    # the failures we count carry what failed (with LiteLLM's metrics on, ours are only those)
+    errors = [
         p.attributes.get("error.type")
         for (scope, _), metric in exported.latest(DURATION).items()
         if scope == SCOPE
         for p in metric.points
         if "server.address" not in p.attributes
-    }
-    assert "RateLimitError" in errors
+    ]
+    assert any(error is not None for error in errors)
+    if setup.endswith("metrics"):
+        assert None not in errors

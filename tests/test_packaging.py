@@ -79,6 +79,7 @@ def test_metadata_is_complete(dist: Path) -> None:
     assert "opentelemetry" in (meta["Keywords"] or "")
     urls = dict(url.split(", ", 1) for url in meta.get_all("Project-URL") or [])
     assert {"Homepage", "Documentation", "Source", "Issues"} <= set(urls)
+    assert urls["Changelog"].endswith("/blob/main/CHANGELOG.md")
     # Users' extras only: development tools are dependency groups, never published.
     assert set(meta.get_all("Provides-Extra") or []) == {
         "console",
@@ -106,8 +107,8 @@ def test_the_long_description_has_no_relative_links(dist: Path) -> None:
     relative = [t for t in targets if not t.startswith(("https://", "http://", "mailto:"))]
     assert relative == []
     assert "/blob/main/docs/bridge.md" in description
-    assert "/blob/main/README.md#performance" in description
-    assert "/raw/main/benchmarks/results/overhead.png" in description
+    assert "/blob/main/docs/benchmarks.md" in description
+    assert "/blob/main/CHANGELOG.md" in description
 
 
 def test_sdist_carries_the_tests_with_their_data(dist: Path) -> None:

@@ -13,19 +13,16 @@ from __future__ import annotations
 import json
 import math
 import re
-import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
-import httpx
 import pytest
 
 from examples.fake_provider import FakeProvider
 from examples.router_app import traffic
 from tests.support.apps import EXAMPLES, RouterProcess, clean_env, free_port
-from tests.support.system import require_program
+from tests.support.prometheus import Prometheus
 
 DASHBOARD = EXAMPLES / "grafana" / "dashboards" / "llm-router.json"
 PRICING = EXAMPLES / "pricing.json"
@@ -82,71 +79,6 @@ def substitute(expr: str, values: Dict[str, str]) -> str:
 
 
 # -- the running system --------------------------------------------------------------------------
-
-
-class Prometheus:
-    def __init__(self, workdir: Path, target: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = workdir / "prometheus.yml"
-        config.write_text(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-            "scrape_configs:\n  - job_name: llm-router\n"
-            f"    static_configs:\n      - targets: ['{target}']\n"
-        )
-        self._proc = subprocess.Popen(
-            [
-                require_program("prometheus", "prometheus"),
-                f"--config.file={config}",
-                f"--storage.tsdb.path={workdir / 'data'}",
-                f"--web.listen-address=127.0.0.1:{self.port}",
-                "--log.level=warn",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-    def wait_ready(self, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                raise AssertionError(f"prometheus exited: {self._proc.stderr.read()}")  # type: ignore[union-attr]
-            try:
-                if httpx.get(f"{self.url}/-/ready", timeout=0.5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError("prometheus not ready")
-
-    def query(self, expr: str) -> List[Dict[str, Any]]:
-        reply = httpx.get(f"{self.url}/api/v1/query", params={"query": expr}, timeout=10).json()
-        assert reply["status"] == "success", f"{expr}: {reply}"
-        return list(reply["data"]["result"])
-
-    def label_values(self, label: str, match: str) -> List[str]:
-        reply = httpx.get(
-            f"{self.url}/api/v1/label/{label}/values", params={"match[]": match}, timeout=10
-        ).json()
-        assert reply["status"] == "success", f"{label} {match}: {reply}"
-        return list(reply["data"])
-
-    def wait_for(self, expr: str, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.query(expr):
-                return
-            time.sleep(0.25)
-        raise AssertionError(f"no data for {expr} within {timeout}s")
-
-    def stop(self) -> None:
-        self._proc.terminate()
-        try:
-            self._proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -239,15 +171,42 @@ def test_template_variables_list_providers_and_models(prometheus: Prometheus) ->
     assert checked >= 2
 
 
-def test_panels_use_the_provisioned_prometheus_datasource() -> None:
+def _datasources(node: Any, where: str = "dashboard") -> Iterator[Tuple[str, Any]]:
+    """Every ``datasource`` reference in the dashboard JSON, with where it is."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "datasource":
+                yield where, value
+            else:
+                title = node.get("title") or node.get("name") or node.get("refId") or ""
+                yield from _datasources(value, f"{where} / {title}".rstrip(" /"))
+    elif isinstance(node, list):
+        for item in node:
+            yield from _datasources(item, where)
+
+
+def test_every_datasource_is_the_template_variable() -> None:
+    """No hard-coded data source uid: every panel, query and variable reads ``${datasource}``, a
+    variable of type ``datasource`` listing the Prometheus data sources, so the dashboard
+    imports into any Grafana (its default Prometheus is picked, or the one chosen on import)."""
+    dashboard = _dashboard()
+    (variable,) = [v for v in _variables() if v["name"] == "datasource"]
+    assert variable["type"] == "datasource" and variable["query"] == "prometheus"
+    references = list(_datasources(dashboard))
+    assert len(references) > 20
+    for where, reference in references:
+        assert reference == {"type": "prometheus", "uid": "${datasource}"}, where
+    for panel in _panels(dashboard["panels"]):
+        if panel.get("type") == "row":
+            continue
+        assert panel["datasource"]["uid"] == "${datasource}", panel["title"]
+        for target in panel.get("targets", []):
+            assert target["datasource"]["uid"] == "${datasource}", panel["title"]
+    # The provisioned (compose) data source is the default Prometheus, which the variable picks.
     provisioned = (
         EXAMPLES / "grafana" / "provisioning" / "datasources" / "datasources.yaml"
     ).read_text()
-    for panel in _panels(_dashboard()["panels"]):
-        if panel.get("type") == "row":
-            continue
-        uid = panel["datasource"]["uid"]
-        assert f"uid: {uid}" in provisioned, f"{panel['title']}: datasource {uid} not provisioned"
+    assert "type: prometheus" in provisioned and "isDefault: true" in provisioned
 
 
 def test_spend_comes_from_the_price_file_and_the_database(prometheus: Prometheus) -> None:

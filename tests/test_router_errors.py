@@ -137,7 +137,24 @@ def test_errors_of_different_kinds_or_values_differ() -> None:
         (ProviderErrorContext(status_code=429, code="rate_limit_exceeded"), "rate_limit_exceeded"),
         (
             ProviderErrorContext(status_code=400, error_type="invalid_request_error", code="bad"),
-            "invalid_request_error",
+            "bad",  # the code is more precise than the type (docs/semconv.md, error.type)
+        ),
+        (
+            ProviderErrorContext(
+                status_code=429, error_type="requests", code="rate_limit_exceeded"
+            ),
+            "rate_limit_exceeded",
+        ),
+        (
+            ProviderErrorContext(status_code=429, error_type="RESOURCE_EXHAUSTED", code="429"),
+            "RESOURCE_EXHAUSTED",
+        ),
+        (ProviderErrorContext(status_code=503, code="503"), "503"),
+        (
+            ProviderErrorContext(
+                status_code=429, body={"error": {"code": "rate_limit_exceeded", "type": "requests"}}
+            ),
+            "rate_limit_exceeded",
         ),
         (ProviderErrorContext(error_type="overloaded_error"), "overloaded_error"),
         (ProviderErrorContext(error_type="", code="", status_code=500), "500"),

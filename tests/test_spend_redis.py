@@ -162,7 +162,7 @@ def test_redis_down_then_back(tmp_path: Any, caplog: pytest.LogCaptureFixture) -
     it, one WARNING. Back: the next probe finds it and records are shared again."""
     server = RedisServer(tmp_path)
     server.start()
-    recorder = Recorder(server.url)
+    recorder = Recorder(server.url, timeout=2.0)  # refused connections fail at once anyway
     try:
         attributes, _ = recorder.record()
         assert attributes[STORE] == "redis"
@@ -192,7 +192,7 @@ def test_slow_redis_is_waited_for_at_most_the_timeout(
 ) -> None:
     """A Redis busy for 1.5 s (DEBUG SLEEP on the real server): records during it wait at most
     the timeout, then go in process; once it answers, they are shared again."""
-    recorder = Recorder(redis_server.url, timeout=0.1, retry_after=0.1)
+    recorder = Recorder(redis_server.url, timeout=0.25, retry_after=0.1)
     assert recorder.record()[0][STORE] == "redis"
     sleeper = threading.Thread(
         target=lambda: connect(redis_server.url, 5.0).execute_command("DEBUG", "SLEEP", "1.5")
@@ -203,12 +203,13 @@ def test_slow_redis_is_waited_for_at_most_the_timeout(
         slow = [recorder.record() for _ in range(5)]
         sleeper.join()
     assert [attributes[STORE] for attributes, _ in slow] == ["process"] * 5
-    # The first waits for the timeout (0.1 s); the next ones skip Redis until retry_after.
-    assert max(took for _, took in slow) < 0.1 + 0.4  # slack for a loaded machine
+    # The first waits for the timeout (0.25 s); the next ones skip Redis until retry_after.
+    assert max(took for _, took in slow) < 0.25 + 0.5  # slack for a loaded machine
     assert len(_warnings(caplog)) == 1
     assert "TimeoutError" in _warnings(caplog)[0]
     time.sleep(0.15)
     assert recorder.record()[0][STORE] == "redis"
+    assert recorder.tracker.fallbacks == 5
 
 
 def test_flapping_redis_never_fails_a_record(
@@ -218,7 +219,8 @@ def test_flapping_redis_never_fails_a_record(
     lost (each is in Redis or in process), one WARNING per outage."""
     server = RedisServer(tmp_path)
     server.start()
-    recorder = Recorder(server.url, retry_after=0.05)
+    # A generous timeout: only the kills (refused connections, immediate) make outages here.
+    recorder = Recorder(server.url, timeout=2.0, retry_after=0.05)
     results: list[tuple[dict[str, Any], float]] = []
     lock = threading.Lock()
     stop = threading.Event()

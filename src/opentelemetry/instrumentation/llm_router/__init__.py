@@ -8,10 +8,14 @@ Three sources, one mapping onto the GenAI semantic conventions:
 - :class:`LLMRouterInstrumentor`: hooks httpx, httpx2 and aiohttp and records every call to a known
   provider (``request_hook`` / ``response_hook`` add the user's own attributes).
 
+:func:`count_attempts` numbers a router request's upstream calls (``llm_router.attempt``) for
+any router that retries or falls back.
+
 :class:`LLMRouterConsoleSpanExporter` (``OTEL_TRACES_EXPORTER=llm_router_console``) prints them
 readably in a terminal, for local debugging.
 """
 
+from opentelemetry.instrumentation.llm_router._attempts import AttemptCounter, count_attempts
 from opentelemetry.instrumentation.llm_router._composite import CompositeObserver
 from opentelemetry.instrumentation.llm_router._config import settings_from_env
 from opentelemetry.instrumentation.llm_router._console import LLMRouterConsoleSpanExporter
@@ -90,6 +94,7 @@ from opentelemetry.instrumentation.llm_router.version import __version__
 
 __all__ = [
     "AccessDenied",
+    "AttemptCounter",
     "BudgetRange",
     "BudgetScope",
     "CallerContext",
@@ -138,6 +143,7 @@ __all__ = [
     "Transport",
     "UnsupportedFeature",
     "__version__",
+    "count_attempts",
     "format_forward_event",
     "forward_event_from_value",
     "forward_event_to_value",

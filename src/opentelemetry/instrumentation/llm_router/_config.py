@@ -133,7 +133,7 @@ def settings_from_env(env: Optional[Mapping[str, str]] = None) -> TelemetrySetti
 
     return TelemetrySettings(
         metric_opt_in=metric_opt_in_from_env(env),
-        record_time_per_output_chunk=env_flag(TIME_PER_OUTPUT_CHUNK, True, env),
+        record_time_per_output_chunk=env_flag(TIME_PER_OUTPUT_CHUNK, False, env),
         record_metrics=env_flag(RECORD_METRICS, True, env),
         pricer=pricer_from_env(env),
     )

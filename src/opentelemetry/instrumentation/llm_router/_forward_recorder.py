@@ -37,8 +37,14 @@ from opentelemetry.instrumentation.llm_router._genai import (
     TelemetrySettings,
     TokenCounts,
 )
+from opentelemetry.instrumentation.llm_router._genai._error_type import (
+    OTHER,
+    TIMEOUT,
+    transport_error_type,
+)
 from opentelemetry.instrumentation.llm_router._misuse import misuse
 from opentelemetry.instrumentation.llm_router._provider_names import provider_name
+from opentelemetry.instrumentation.llm_router._wire._errors import body_error_type
 
 _logger = logging.getLogger(__name__)
 
@@ -277,13 +283,22 @@ class ForwardEventRecorder:
 
 
 def _error_type(event: RequestCompleted) -> Optional[str]:
-    """``error.type`` of a completion, or ``None`` when it succeeded."""
+    """``error.type`` of a completion, or ``None`` when it succeeded.
+
+    By the rule every source follows (``_genai._error_type``), from what a forward event holds: a
+    status code and an error text. The text decides only when it is (or quotes) the provider's
+    JSON error body, read as the hook reads it (``rate_limit_exceeded``); otherwise an HTTP status
+    from 400 up is the type (``429``: the router did not pass the provider's code on). Status code
+    0 (no answer) is ``timeout`` when the text says so, else ``transport``. A failure with neither
+    (an error status beside a 2xx) is ``_OTHER``.
+    """
     if event.status == "timeout":
-        return "timeout"
-    if event.status_code >= 400:
-        return str(event.status_code)
-    if event.status == "error":
-        return "transport" if event.status_code == 0 else "error"
-    if event.error:
-        return "error"
+        return TIMEOUT
+    status_code = event.status_code
+    if status_code >= 400:
+        return body_error_type(event.error) or str(status_code)
+    if event.status == "error" or event.error:
+        if status_code == 0:
+            return transport_error_type(event.error)
+        return body_error_type(event.error) or OTHER
     return None

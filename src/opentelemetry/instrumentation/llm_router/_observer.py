@@ -25,6 +25,7 @@ from opentelemetry.instrumentation.llm_router._genai import (
     TelemetrySettings,
     TokenCounts,
 )
+from opentelemetry.instrumentation.llm_router._genai._error_type import exception_error_type
 from opentelemetry.instrumentation.llm_router._misuse import misuse
 from opentelemetry.instrumentation.llm_router._observe import (
     BudgetRange,
@@ -202,7 +203,8 @@ class OTelObserver:
                 call.fail(error.error_type(), str(error), error)
             elif isinstance(error, BaseException):
                 misuse("error type", f"error is not a RouterError but {type(error).__name__}")
-                call.fail(type(error).__qualname__, str(error) or type(error).__qualname__, error)
+                name = type(error).__qualname__
+                call.fail(exception_error_type(error), str(error) or name, error)
             else:
                 misuse("error type", f"error is not a RouterError but {type(error).__name__}")
                 call.fail("_OTHER", None if error is None else str(error))

@@ -1,25 +1,39 @@
-"""The one redaction step for text that reaches telemetry from an exception or a provider body.
+r"""The one redaction step for text that reaches telemetry from an exception or a provider body.
 
 Error text is the one place where data the user never meant to export gets into spans: an
-httpx/h11 exception quotes the header value it refused (``Illegal header value b'Bearer sk-…\\n'``
+httpx/h11 exception quotes the header value it refused (``Illegal header value b'Bearer sk-…\n'``
 for a key with a trailing newline), a provider's 401 echoes the key it was sent, a provider's 400
-repeats the prompt it could not accept. Every such text (status description, ``error.type``,
-``exception.message``, ``exception.stacktrace``, log records built from them) goes through a
-:class:`Redactor` before it is put on a span, and only then is it cut to its length bound: a key
-cut by a length limit is still a key.
+repeats the prompt it could not accept, Rust's reqwest and httpx print the URL they failed on
+(``?key=…`` included). Every source (the client hooks, ``OTelObserver``, ``ForwardEventRecorder``
+and so the bridge, the LiteLLM adapter) hands such text to a :class:`Redactor` built from
+whatever it knows of the request, and only then is the text cut to its length bound: a key cut by
+a length limit is still a key.
 
-A :class:`Redactor` knows
+What a :class:`Redactor` masks:
 
-- the request's credentials (which values are credentials is ``_clients._credentials``'s rule:
-  every header or query parameter whose name says ``auth``, ``key``, ``token``, ``secret``, ...,
-  and each word of a header value: the key after ``Bearer``). Each is searched as sent, stripped of surrounding whitespace, percent-encoded, JSON- and
-  repr-escaped, and any run of text that equals a prefix of 8 characters or more of one of these
-  forms becomes ``[REDACTED]``;
+- the request's credentials, when the source knows them (which values are credentials is
+  :data:`CREDENTIAL_NAME`: every header, query parameter or setting whose name says ``auth``,
+  ``key``, ``token``, ``secret``, ``sig``, ...; and each word of a header value: the key after
+  ``Bearer``). Each is taken as sent, stripped, percent-encoded, JSON-escaped (also with ``\/``)
+  and repr-escaped, and **every piece** of :data:`MIN_SECRET` characters of any of these forms is
+  searched for, so a key echoed cut, or across a hard-wrapped line, loses every piece that is long
+  enough to be recognised;
 - with content capture off, the request's message text: any run of :data:`CONTENT_RUN`
-  characters or more that also occurs in a string of the request body (other than the model
-  name and the structural ``role`` / ``type`` fields) becomes ``[content]``;
-- key-shaped tokens whatever their origin (``sk-…``, ``AIza…``, ``gsk_…``, ``xai-…``,
-  ``Bearer …``), which become ``[REDACTED]`` even when the request is unknown (router events).
+  characters or more that also occurs in a string of the request (other than the model name and
+  the structural ``role`` / ``type`` fields) becomes ``[content]``;
+- without any knowledge of the request: the value of every credential-named query parameter of a
+  URL (``?key=``, ``&api_key=``, ``?access_token=``, ``?sig=``, ``&client_secret=``,
+  ``?x-goog-api-key=``, ...), the password of a URL's userinfo (``https://user:pw@host``), and
+  key-shaped tokens (``sk-…``, ``AIza…``, ``gsk_…``, ``xai-…``, ``Bearer …``).
+
+Each search runs on the text as given and on the text with its escapes undone once or twice
+(JSON's ``\uXXXX``, ``\/``, ``\"``; percent-encoding), the matches mapped back onto the text as
+given: a key or a prompt quoted in an escaped form, or a URL percent-encoded inside another one,
+is found without listing every combination of encodings.
+
+Identifiers (``error.type``, provider error codes) go through :meth:`Redactor.identifier`:
+credentials are masked there too (a provider may put the key into its error code), request
+content is not: an error code that also occurs in the prompt is still that code.
 
 Shorter credentials (under 8 characters) are not searched: they would cut ordinary words out of a
 message. Redaction runs only on the error path, so a successful call pays nothing for it.
@@ -31,7 +45,7 @@ import json
 import logging
 import re
 import traceback
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Iterator, Mapping, Optional
 from urllib.parse import quote, quote_plus
 
 from opentelemetry.instrumentation.llm_router._bounds import MAX_MESSAGE, MAX_TEXT, exportable
@@ -42,7 +56,7 @@ REDACTED = "[REDACTED]"
 CONTENT = "[content]"
 
 MIN_SECRET = 8
-"""Shortest credential prefix that is searched for (and shortest credential at all)."""
+"""Shortest credential piece that is searched for (and shortest credential at all)."""
 CONTENT_RUN = 16
 """Runs of request text this long or longer are always replaced by ``[content]`` (capture off).
 
@@ -55,13 +69,33 @@ _STRIDE = 4
 MAX_STACKTRACE = 8192
 """Longest ``exception.stacktrace`` kept (its end: the frames nearest the error)."""
 
+CREDENTIAL_NAME = re.compile(
+    r"auth|key|token|secret|cookie|passw|pwd|credential|signature|(?:^|[-_.])sig(?:$|[-_.])",
+    re.I,
+)
+"""A header, query parameter or setting whose name matches holds a credential:
+``Authorization``, ``Proxy-Authorization``, ``x-api-key``, ``api-key``, ``x-goog-api-key``,
+``X-Custom-Token``, ``Cookie``, ``?key=``, ``?access_token=``, ``?sig=``, ``?password=``,
+``client_secret``, ``api_key``... The one rule for every source and for URLs in any text."""
+
 _NOT_CONTENT_KEYS = frozenset(("model", "role", "type"))
 _KEY_SHAPED = re.compile(
     r"(?:sk-[A-Za-z0-9_*-]{6,}|AIza[0-9A-Za-z_-]{10,}|gsk_[A-Za-z0-9*]{6,}|xai-[A-Za-z0-9*]{6,}"
     r"|Bearer\s+\S+)"
 )
+_QUERY_VALUE = re.compile(r"[?&;]([\w.\[\]-]{1,64})=([^\s&#\"'<>\\(){}\[\],;|`]+)")
+"""A URL query parameter in any text: its name, its value up to what ends a value in prose."""
+_USERINFO_PASSWORD = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s/?#@:\"'<>…]*:([^\s/?#@\"'<>…]+)(?:@|(?=…|\.\.\.|$))"
+)
+"""The password of a URL's userinfo (``scheme://user:password@host``), also when the text was
+cut before the ``@`` (``https://user:passw…``; but an all-digit value there is a port)."""
 _MAX_CONTENT_SCAN = 1 << 20
 """Request text beyond this many characters (per string) is not indexed: bounded work."""
+_DECODE_DEPTH = 2
+"""How many layers of escaping are undone (a percent-encoded URL in JSON text is two)."""
+
+Marks = list[tuple[int, int, bool]]  # (start, end, is_secret)
 
 
 def _variants(secret: str) -> set[str]:
@@ -70,7 +104,9 @@ def _variants(secret: str) -> set[str]:
     for form in list(forms):
         forms.add(quote(form, safe=""))
         forms.add(quote_plus(form, safe=""))
-        forms.add(json.dumps(form)[1:-1])
+        escaped = json.dumps(form)[1:-1]
+        forms.add(escaped)
+        forms.add(escaped.replace("/", "\\/"))
         forms.add(repr(form)[1:-1])
         forms.add(repr(form.encode("utf-8", "surrogatepass"))[2:-1])
     return {f for f in forms if len(f) >= MIN_SECRET}
@@ -87,9 +123,148 @@ def _content_strings(body: Any) -> list[str]:
                 found.append(value[:_MAX_CONTENT_SCAN])
         elif isinstance(value, dict):
             stack.extend(v for k, v in value.items() if k not in _NOT_CONTENT_KEYS)
-        elif isinstance(value, list):
+        elif isinstance(value, (list, tuple)):
             stack.extend(value)
     return found
+
+
+def named_credentials(
+    values: Mapping[str, Any], containers: Iterable[str] = (), depth: int = 3
+) -> list[str]:
+    """The credential values of a mapping of named settings or headers (LiteLLM's call details,
+    a proxy request): every string whose name matches :data:`CREDENTIAL_NAME` (whole, and each
+    word: the key after ``Bearer``), also inside the nested mappings named in ``containers``."""
+    found: list[str] = []
+    nested = frozenset(containers)
+    stack: list[tuple[Mapping[str, Any], int]] = [(values, depth)]
+    while stack:
+        mapping, left = stack.pop()
+        for name, value in mapping.items():
+            if not isinstance(name, str):
+                continue
+            if isinstance(value, str):
+                if CREDENTIAL_NAME.search(name):
+                    found.append(value)
+                    found.extend(value.split())
+            elif isinstance(value, Mapping) and left > 1 and name in nested:
+                stack.append((value, left - 1))
+    return found
+
+
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\([\"\\/bfnrt'])|(?:%[0-9a-fA-F]{2})+")
+_SIMPLE_ESCAPES = {
+    '"': '"',
+    "\\": "\\",
+    "/": "/",
+    "'": "'",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+}
+
+
+def _percent_decoded(run: str, base: int, out: list[str], starts: list[int]) -> None:
+    """A run of ``%XX`` escapes as characters (UTF-8 where the bytes are, else one per byte)."""
+    raw = bytes.fromhex(run.replace("%", ""))
+    at = 0
+    while at < len(raw):
+        lead = raw[at]
+        size = 1 if lead < 0xC0 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+        char = chr(lead)
+        if size > 1:
+            try:
+                char = raw[at : at + size].decode("utf-8")
+            except UnicodeDecodeError:
+                size = 1
+        out.append(char)
+        starts.append(base + 3 * at)
+        at += size
+
+
+def _decoded(text: str) -> Optional[tuple[str, list[int]]]:
+    """``text`` with one layer of JSON and percent escapes undone, and where each character of
+    the result starts in ``text`` (one more entry: ``len(text)``); ``None`` if nothing to undo."""
+    if "\\" not in text and "%" not in text:
+        return None
+    out: list[str] = []
+    starts: list[int] = []
+    position = 0
+    for match in _ESCAPE.finditer(text):
+        start = match.start()
+        if start > position:
+            out.append(text[position:start])
+            starts.extend(range(position, start))
+        unicode, simple = match.group(1), match.group(2)
+        if unicode is not None:
+            out.append(chr(int(unicode, 16)))
+            starts.append(start)
+        elif simple is not None:
+            out.append(_SIMPLE_ESCAPES[simple])
+            starts.append(start)
+        else:
+            _percent_decoded(match.group(0), start, out, starts)
+        position = match.end()
+    if not starts:
+        return None
+    out.append(text[position:])
+    starts.extend(range(position, len(text)))
+    starts.append(len(text))
+    decoded = "".join(out)
+    # A JSON surrogate pair (two \\uXXXX escapes) is one character: join it.
+    if any("\ud800" <= c <= "\udbff" for c in decoded):
+        decoded, starts = _join_surrogates(decoded, starts)
+    return decoded, starts
+
+
+def _join_surrogates(text: str, starts: list[int]) -> tuple[str, list[int]]:
+    out: list[str] = []
+    kept: list[int] = []
+    at = 0
+    while at < len(text):
+        char = text[at]
+        if (
+            "\ud800" <= char <= "\udbff"
+            and at + 1 < len(text)
+            and "\udc00" <= text[at + 1] <= "\udfff"
+        ):
+            out.append(chr(0x10000 + ((ord(char) - 0xD800) << 10) + ord(text[at + 1]) - 0xDC00))
+            kept.append(starts[at])
+            at += 2
+            continue
+        out.append(char)
+        kept.append(starts[at])
+        at += 1
+    kept.append(starts[-1])
+    return "".join(out), kept
+
+
+def _views(text: str) -> Iterator[tuple[str, Optional[list[int]]]]:
+    """``text`` as given, then with one and two layers of escapes undone (with the map back)."""
+    yield text, None
+    view, mapping = text, None
+    for _ in range(_DECODE_DEPTH):
+        decoded = _decoded(view)
+        if decoded is None:
+            return
+        view, starts = decoded
+        mapping = starts if mapping is None else [mapping[at] for at in starts]
+        yield view, mapping
+
+
+def _rule_marks(text: str, marks: Marks) -> None:
+    """What needs no knowledge of the request: credential query values, URL passwords, keys."""
+    if "=" in text:
+        for match in _QUERY_VALUE.finditer(text):
+            if CREDENTIAL_NAME.search(match.group(1)):
+                marks.append((match.start(2), match.end(2), True))
+    if "://" in text:
+        for match in _USERINFO_PASSWORD.finditer(text):
+            if match.group(0)[-1] == "@" or not match.group(1).isdigit():
+                marks.append((match.start(1), match.end(1), True))
+    for match in _KEY_SHAPED.finditer(text):
+        marks.append((match.start(), match.end(), True))
 
 
 class Redactor:
@@ -101,18 +276,29 @@ class Redactor:
             content capture is on.
     """
 
-    __slots__ = ("_contents", "_index", "_secrets")
+    __slots__ = ("_contents", "_index", "_pieces")
 
     def __init__(self, secrets: Iterable[str] = (), contents: Iterable[str] = ()) -> None:
         forms: set[str] = set()
         for secret in secrets:
-            if secret and len(secret.strip()) >= MIN_SECRET:
+            if isinstance(secret, str) and len(secret.strip()) >= MIN_SECRET:
                 forms |= _variants(secret)
-        self._secrets = sorted(forms, key=len, reverse=True)
+        # Every piece of MIN_SECRET characters of every form: a key cut anywhere, or broken
+        # across lines, keeps no piece long enough to be recognised.
+        self._pieces = frozenset(
+            form[at : at + MIN_SECRET] for form in forms for at in range(len(form) - MIN_SECRET + 1)
+        )
         forms_of_content: set[str] = set()
         for text in contents:
             forms_of_content.update(
-                (text, json.dumps(text, ensure_ascii=False)[1:-1], json.dumps(text)[1:-1])
+                (
+                    text,
+                    json.dumps(text, ensure_ascii=False)[1:-1],
+                    json.dumps(text)[1:-1],
+                    # Percent-encoded too: a URL quoting it may be cut into pieces (a hard wrap)
+                    # that the decoded view no longer reads as runs of the text.
+                    quote(text, safe=""),
+                )
             )
         self._contents = [form for form in forms_of_content if len(form) >= _GRAM]
         index: dict[str, tuple[int, int]] = {}
@@ -122,21 +308,32 @@ class Redactor:
         self._index = index
 
     @classmethod
+    def for_request(
+        cls, credentials: Iterable[str] = (), request: Any = None, capture_content: bool = False
+    ) -> Redactor:
+        """The redactor of one request, from whatever the source knows of it: its credential
+        values, and its decoded body (or just its messages) unless content is captured (then the
+        text is exported anyway, by the user's choice)."""
+        contents: list[str] = []
+        if request is not None and not capture_content:
+            contents = _content_strings(request)
+        return cls(credentials, contents)
+
+    @classmethod
     def for_call(
         cls, credentials: Iterable[str], body: Optional[bytes], capture_content: bool
     ) -> Redactor:
-        """The redactor of one request: its credential values, and its body's text unless
-        content is captured (then the text is exported anyway, by the user's choice)."""
-        contents: list[str] = []
+        """:meth:`for_request` for a client hook: the request's body as sent."""
+        request = None
         if body and not capture_content:
             try:
-                contents = _content_strings(json.loads(body))
+                request = json.loads(body)
             except (ValueError, RecursionError):  # not JSON: no content to search for
-                contents = []
-        return cls(credentials, contents)
+                request = None
+        return cls.for_request(credentials, request, capture_content)
 
     def __call__(self, text: Optional[str], limit: int = MAX_MESSAGE) -> Optional[str]:
-        """``text`` redacted, made UTF-8 clean, then cut to ``limit`` characters."""
+        """Free ``text`` redacted, made UTF-8 clean, then cut to ``limit`` characters."""
         if text is None:
             return None
         if type(text) is not str:
@@ -146,26 +343,48 @@ class Redactor:
             text = text[:limit]
         return exportable(text)
 
-    def redact(self, text: str) -> str:
-        """``text`` with credentials and request content replaced (no length bound)."""
-        marks: list[tuple[int, int, bool]] = []  # (start, end, is_secret)
-        for form in self._secrets:
-            head = form[:MIN_SECRET]
-            start = text.find(head)
-            while start != -1:
-                end = start + MIN_SECRET
-                limit = min(len(form), len(text) - start)
-                while end - start < limit and text[end] == form[end - start]:
-                    end += 1
-                marks.append((start, end, True))
-                start = text.find(head, start + 1)
-        if self._index:
-            self._mark_content(text, marks)
-        if marks:
-            text = _replace(text, marks)
-        return _KEY_SHAPED.sub(REDACTED, text)
+    def identifier(self, text: Optional[str], limit: int = MAX_TEXT) -> Optional[str]:
+        """An identifier (``error.type``, an error code): credentials masked, content kept."""
+        if text is None:
+            return None
+        if type(text) is not str:
+            text = str(text)
+        text = self.redact(text, content=False)
+        if len(text) > limit:
+            text = text[:limit]
+        return exportable(text)
 
-    def _mark_content(self, text: str, marks: list[tuple[int, int, bool]]) -> None:
+    def redact(self, text: str, content: bool = True) -> str:
+        """``text`` with credentials and (``content``) request content replaced; no bound."""
+        marks: Marks = []
+        for view, mapping in _views(text):
+            found: Marks = []
+            if self._pieces:
+                self._mark_secrets(view, found)
+            if content and self._index:
+                self._mark_content(view, found)
+            _rule_marks(view, found)
+            if mapping is None:
+                marks.extend(found)
+            else:
+                marks.extend((mapping[start], mapping[end], kind) for start, end, kind in found)
+        return _replace(text, marks) if marks else text
+
+    def _mark_secrets(self, text: str, marks: Marks) -> None:
+        """Mark every piece of ``text`` that is a piece of a form of a credential."""
+        pieces = self._pieces
+        run_start = run_end = -1
+        for start in range(len(text) - MIN_SECRET + 1):
+            if text[start : start + MIN_SECRET] in pieces:
+                if start > run_end:
+                    if run_end >= 0:
+                        marks.append((run_start, run_end, True))
+                    run_start = start
+                run_end = start + MIN_SECRET
+        if run_end >= 0:
+            marks.append((run_start, run_end, True))
+
+    def _mark_content(self, text: str, marks: Marks) -> None:
         """Mark each run of ``text`` that also occurs in a request string (see CONTENT_RUN)."""
         index, contents = self._index, self._contents
         covered = 0
@@ -216,7 +435,7 @@ class Redactor:
         }
 
 
-def _replace(text: str, marks: list[tuple[int, int, bool]]) -> str:
+def _replace(text: str, marks: Marks) -> str:
     """Replace each maximal run of marked characters with one placeholder."""
     marks.sort()
     out: list[str] = []
@@ -238,4 +457,5 @@ def _replace(text: str, marks: list[tuple[int, int, bool]]) -> str:
 
 
 DEFAULT = Redactor()
-"""Key-shaped tokens only: for text whose request is unknown (router events, forward events)."""
+"""The knowledge-free rules only: for text whose request is unknown (router events, forward
+events and the bridge)."""

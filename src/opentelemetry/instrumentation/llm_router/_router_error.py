@@ -2,13 +2,19 @@
 
 They are exceptions, so a Python router can raise them, and immutable values, so an observer can
 keep them. ``kind`` is the snake_case name of the variant; it becomes ``error.type`` unless the
-provider said something more precise (see :meth:`RouterError.error_type`).
+error says something more precise (see :meth:`RouterError.error_type`): the one rule every source
+follows is in ``_genai._error_type``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Optional
+
+from opentelemetry.instrumentation.llm_router._genai._error_type import (
+    provider_error_type,
+    transport_error_type,
+)
 
 
 class RouterError(Exception):
@@ -105,6 +111,11 @@ class Transport(RouterError):
     def _render(self) -> str:
         return f"transport failure: {self.message}"
 
+    def error_type(self) -> str:
+        """``timeout`` when the message says the call timed out, else ``transport``: the kind
+        has no variant of its own for a timeout, and the hook tells the two apart."""
+        return transport_error_type(self.message)
+
 
 @dataclass(**_ERROR)
 class ResponseDecode(RouterError):
@@ -153,14 +164,21 @@ class ProviderError(RouterError):
         return f"provider error: {self.message}"
 
     def error_type(self) -> str:
+        """What the provider said, by the rule every source follows: its ``code`` (OpenAI's
+        ``rate_limit_exceeded``, not the ``type`` ``requests`` beside it), else its
+        ``error_type``, else what the error ``body`` says (a body the router did not parse),
+        else the HTTP status, else ``provider``."""
         ctx = self.context
-        if ctx.error_type:
-            return ctx.error_type
-        if ctx.code:
-            return str(ctx.code)
-        if ctx.status_code is not None:
-            return str(ctx.status_code)
-        return self.kind
+        found = provider_error_type(ctx.code, ctx.error_type)
+        if found is not None and not found.isdigit():
+            return found
+        from opentelemetry.instrumentation.llm_router._wire._errors import body_error_type
+
+        return (
+            body_error_type(ctx.body)
+            or provider_error_type(ctx.code, None, ctx.status_code)
+            or self.kind
+        )
 
 
 @dataclass(**_ERROR)

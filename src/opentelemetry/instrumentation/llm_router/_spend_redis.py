@@ -173,34 +173,34 @@ class RedisSpendStore:
         # A duration window expires with its own length; the others after idle_ttl.
         ttl_ms = math.ceil(width * count * 1000) + 1000 if kind == "duration" else self._idle_ttl_ms
         now = "" if self._clock is None else repr(float(self._clock()))
-        before, after, number = self._script(
-            keys=[redis_key(self.prefix, key)],
-            args=[
-                "add",
-                _range_id(budget_range),
-                kind,
-                repr(width),
-                count,
-                repr(float(amount)),
-                ttl_ms,
-                now,
-            ],
-        )
+        args = ["add", _range_id(budget_range), kind, repr(width), count, repr(float(amount))]
+        before, after, number = self._run(redis_key(self.prefix, key), [*args, ttl_ms, now])
         return float(before), float(after), int(number)
 
     def spent(self, key: Hashable) -> Optional[float]:
         """The caller's spend in its window now, or ``None`` when Redis has no window for it."""
         now = "" if self._clock is None else repr(float(self._clock()))
-        found = self._script(
-            keys=[redis_key(self.prefix, key)], args=["read", "", "", "", "", "", "", now]
-        )
+        found = self._run(redis_key(self.prefix, key), ["read", "", "", "", "", "", "", now])
         return None if found is None else float(found)
+
+    def _run(self, key: str, args: list[Any]) -> Any:
+        try:
+            return self._script(keys=[key], args=args)
+        except Exception:
+            # The server went away or stalled: every pooled connection may be stale now (a
+            # restarted Redis resets them all), so drop them; the next record connects afresh
+            # instead of failing once per stale connection.
+            try:
+                self.client.connection_pool.disconnect()
+            except Exception:
+                pass
+            raise
 
 
 def connect(url: str, timeout: float = DEFAULT_TIMEOUT) -> Any:
     """A ``redis.Redis`` client for ``url`` that never waits longer than ``timeout`` nor retries.
 
-    Needs the ``redis`` extra (``pip install 'opentelemetry-instrumentation-llm-router[redis]'``).
+    Needs the ``redis`` extra (``python -m pip install '.[redis]'`` from a clone).
     """
     import redis
     from redis.backoff import NoBackoff

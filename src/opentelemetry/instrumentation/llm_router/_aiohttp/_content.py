@@ -62,8 +62,12 @@ def observed_content_class(aiohttp_streams: Any) -> type:
             self._observation = observation
 
         def _fed(self, data: bytes) -> bool:
-            """Hand a piece to the observation; whether the body is now at its end."""
-            self._observation.feed(data)
+            """Hand a piece to the observation; whether the body is now at its end. The opt-in
+            per-chunk metric's points are left to the event loop, after the read returns."""
+            observation = self._observation
+            observation.feed(data)
+            if observation.pending:
+                observation.schedule_pending()
             return self._inner.at_eof()  # type: ignore[no-any-return]
 
         read = _observed_read("read")

@@ -28,6 +28,7 @@ from opentelemetry.instrumentation.llm_router._clients._user_hooks import (
 )
 from opentelemetry.instrumentation.llm_router._config import HookConfig
 from opentelemetry.instrumentation.llm_router._genai import GenAICall, GenAITelemetry
+from opentelemetry.instrumentation.llm_router._genai._error_type import exception_error_type
 from opentelemetry.instrumentation.llm_router._genai._telemetry import SCOPE_NAME
 from opentelemetry.instrumentation.llm_router._redact import Redactor
 from opentelemetry.instrumentation.llm_router._wire._base import RequestInfo, WireFormat
@@ -159,7 +160,9 @@ class CallCore:
     def raised(self, started: Started, exc: BaseException) -> None:
         """Sending raised (connect error, timeout, cancellation): the call failed."""
         try:
-            started.call.fail(type(exc).__qualname__, exception_text(exc), exc, started.redactor())
+            started.call.fail(
+                exception_error_type(exc), exception_text(exc), exc, started.redactor()
+            )
             started.call.end()
         except Exception as error:
             # Logged without the caller's exception chained to it: that one may quote a key

@@ -1,20 +1,17 @@
 """Which of a request's values are credentials: the part of redaction each client library shares.
 
 Each client library hook reads its own request type (headers, query) and hands the name/value
-pairs here; the rule for what counts as a credential is the same for all of them. The values then
+pairs here; the rule for what counts as a credential is the same for all of them (and for every
+other source): :data:`.._redact.CREDENTIAL_NAME`. The values then
 go to the one redaction step (:class:`.._redact.Redactor`), which masks them (in every form and
-prefix) out of the error text that reaches telemetry.
+piece) out of the error text that reaches telemetry.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any, Callable, Iterable
 
-CREDENTIAL_NAME = re.compile(r"auth|key|token|secret|cookie|passw|credential|signature", re.I)
-"""A header or query parameter whose name matches holds a credential: ``Authorization``,
-``Proxy-Authorization``, ``x-api-key``, ``api-key``, ``x-goog-api-key``, ``X-Custom-Token``,
-``Cookie``, ``?key=``, ``?access_token=``, ``?sig=``..."""
+from opentelemetry.instrumentation.llm_router._redact import CREDENTIAL_NAME
 
 CredentialReader = Callable[[Any], "list[str]"]
 """``credentials(request)``: the credential values a client library's request carries; called only

@@ -8,6 +8,7 @@ into the caller: every entry point swallows (and debug-logs) its own failures.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -16,6 +17,10 @@ from typing import Any, Callable, Optional
 
 from opentelemetry.instrumentation.llm_router._clients._user_hooks import ResponseHookCall
 from opentelemetry.instrumentation.llm_router._genai import GenAICall
+from opentelemetry.instrumentation.llm_router._genai._error_type import (
+    answered_error_type,
+    exception_error_type,
+)
 from opentelemetry.instrumentation.llm_router._redact import Redactor
 from opentelemetry.instrumentation.llm_router._wire._base import (
     RequestInfo,
@@ -94,6 +99,7 @@ class ResponseObservation:
         "_timed",
         "feed_chunk",
         "hook",
+        "pending",
     )
 
     def __init__(
@@ -126,6 +132,10 @@ class ResponseObservation:
         self._counts = getattr(parser, "counts_output_events", False)
         self.hook: Optional[ResponseHookCall] = None
         """The user's response hook for this call, set by the core when there is one."""
+        self.pending = False
+        """``time_per_output_chunk`` intervals are noted and not yet recorded: the wrapper calls
+        :meth:`record_pending` once it has handed the read's bytes on (or schedules it with
+        :meth:`schedule_pending`), so no chunk waits for a record."""
         self.feed_chunk: Callable[[bytes], None] = self.feed
         """What a stream wrapper calls for each chunk: :meth:`feed`, or, once nothing is left to
         time or decode, the parser's own ``feed`` (one call a chunk instead of two). A wrapper
@@ -207,8 +217,26 @@ class ResponseObservation:
                     call.set_response(model)
             call.output_events(time.time_ns(), seen - self._seen)
             self._seen = seen
+            self.pending = True
         except Exception:
             self.broken()
+
+    def record_pending(self) -> None:
+        """Record the per-chunk intervals noted so far (after the bytes were handed on)."""
+        self.pending = False
+        self._call.record_pending()
+
+    def schedule_pending(self) -> None:
+        """For a reader whose read returns the bytes (aiohttp): record the intervals noted so far
+        once the event loop next runs its callbacks, after the caller has had the bytes."""
+        self.pending = False
+        values = self._call.take_pending()
+        if not values:
+            return
+        try:
+            asyncio.get_running_loop().call_soon(self._call.record_values, values)
+        except RuntimeError:  # no running loop (a synchronous read_nowait outside one)
+            self._call.record_values(values)
 
     def _shortcut(self) -> None:
         """Once nothing is left to time: tell the parser its output count is no longer wanted,
@@ -295,7 +323,9 @@ class ResponseObservation:
         try:
             summary = self._apply_summary()
             if exc is not None:
-                self._call.fail(type(exc).__qualname__, exception_text(exc), exc, self._redaction())
+                self._call.fail(
+                    exception_error_type(exc), exception_text(exc), exc, self._redaction()
+                )
             return summary
         except Exception:
             _logger.debug("could not summarise a response", exc_info=True)
@@ -341,7 +371,7 @@ def apply_summary(
     if capture and summary.output_messages is not None:
         call.set_content(output_messages=content_json(summary.output_messages, content_max_length))
     if summary.error_type is not None or status_code >= 400:
-        error_type = summary.error_type or str(status_code)
+        error_type = answered_error_type(summary.error_type, status_code)
         message = summary.error_message or error_type
         # The request's redaction step, built only now that the call failed (None: key shapes).
         redaction = None if redactor is None else redactor()
@@ -395,7 +425,7 @@ def _redacted(summary: ResponseSummary, redaction: Redactor) -> ResponseSummary:
     """``summary`` with its provider error text through the call's redaction step."""
     return replace(
         summary,
-        error_type=redaction(summary.error_type),
+        error_type=redaction.identifier(summary.error_type),
         error_message=redaction(summary.error_message),
     )
 

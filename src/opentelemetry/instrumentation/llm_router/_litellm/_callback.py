@@ -31,7 +31,7 @@ from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import TracerProvider
 
 from opentelemetry import context, trace
-from opentelemetry.instrumentation.llm_router._attempts import AttemptCounter, with_attempt_counter
+from opentelemetry.instrumentation.llm_router._attempts import AttemptCounter  # public API
 from opentelemetry.instrumentation.llm_router._config import (
     capture_content_from_env,
     settings_from_env,
@@ -66,6 +66,9 @@ _logger = logging.getLogger(__name__)
 _PROXY_MODULE = "litellm.proxy.proxy_server"
 """Loaded when LiteLLM runs as the proxy (``import litellm`` alone does not load it)."""
 
+_MAX_DETAILS = 8
+"""Attempts whose credentials are remembered for the request's redaction step."""
+
 _UNRESOLVED = "litellm"
 """Provider of a router span until LiteLLM has picked a deployment (or if it never does)."""
 
@@ -77,6 +80,7 @@ class _Open:
         "attempts",
         "call",
         "caller",
+        "details",
         "model",
         "operation",
         "provider",
@@ -105,6 +109,7 @@ class _Open:
         self.model: Optional[str] = None
         self.token: Optional[object] = None
         self.task: Optional[object] = None
+        self.details: list[dict] = []  # LiteLLM's details of each attempt (for redaction)
 
 
 class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
@@ -156,6 +161,8 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
             if entry is not None:
                 entry.provider = kwargs.get("custom_llm_provider") or entry.provider
                 entry.model = model if isinstance(model, str) else entry.model
+                if len(entry.details) < _MAX_DETAILS:  # a reference: read only on failure
+                    entry.details.append(kwargs)
         except Exception:
             _logger.debug("llm_router: LiteLLM pre-API hook failed", exc_info=True)
 
@@ -254,9 +261,7 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
         entry = _Open(call, caller, operation, route, attempts, start_ns)
         # Current from now on: the router span's context, not the router span (see _standin).
         standin = StandIn(call.span.get_span_context(), outer)
-        entry.token = context.attach(
-            with_attempt_counter(attempts, trace.set_span_in_context(standin))
-        )
+        entry.token = context.attach(attempts.context(trace.set_span_in_context(standin)))
         entry.task = _current_task()
         with self._lock:
             self._expire(start_ns)
@@ -370,7 +375,9 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
         if call is None:
             return
         try:
-            error = router_error(exception, provider, attempts=1)
+            redactor = request_redactor(kwargs, capture_content_from_env())
+            call.use_redactor(redactor)  # also for error.type, the provider's code
+            error = router_error(exception, provider, 1, redactor)
             ctx = RequestContext(
                 route, provider, model or route, caller.context, _latency_ms(start_ns)
             )
@@ -423,7 +430,9 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
         try:
             if entry is not None:
                 call.set_attempts(attempts)
-            redactor = request_redactor(data, capture_content_from_env())
+            details = entry.details if entry else ()
+            redactor = request_redactor(data, capture_content_from_env(), *details)
+            call.use_redactor(redactor)  # also for error.type, the provider's code
             error = router_error(exception, provider, attempts, redactor)
             ctx = RequestContext(route, provider, model, caller.context, _latency_ms(start_ns))
             self._observer(operation).record_failure(RequestFailureEvent(ctx, error), begun=call)

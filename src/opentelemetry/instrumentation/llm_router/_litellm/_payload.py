@@ -17,6 +17,11 @@ import math
 import re
 from typing import Any, Mapping, Optional
 
+from opentelemetry.instrumentation.llm_router._genai._error_type import (
+    TRANSPORT,
+    transport_error_type,
+)
+from opentelemetry.instrumentation.llm_router._litellm._errors import no_answer, provider_answer
 from opentelemetry.instrumentation.llm_router._observe import (
     BudgetRange,
     CallerContext,
@@ -25,7 +30,7 @@ from opentelemetry.instrumentation.llm_router._observe import (
     OutputTokens,
 )
 from opentelemetry.instrumentation.llm_router._redact import DEFAULT as DEFAULT_REDACTOR
-from opentelemetry.instrumentation.llm_router._redact import Redactor
+from opentelemetry.instrumentation.llm_router._redact import Redactor, named_credentials
 from opentelemetry.instrumentation.llm_router._router_error import (
     AccessDenied,
     Cancelled,
@@ -305,19 +310,40 @@ def is_refusal(exc: BaseException) -> bool:
     return isinstance(kind, str) and (kind in _REFUSALS or kind.endswith("_access_denied"))
 
 
-def request_redactor(data: Mapping[str, Any], capture_content: bool) -> Redactor:
-    """The redaction step for one proxy request's error text: key shapes always, and with content
-    capture off the request's own text (a provider's 400 may repeat the prompt)."""
+def request_redactor(
+    data: Mapping[str, Any], capture_content: bool, *details: Mapping[str, Any]
+) -> Redactor:
+    """The redaction step for one request's error text, from all LiteLLM tells us of it: the
+    credentials in the request (``data``: the proxy's request, or the library call's details) and
+    in LiteLLM's details of each attempt (``details``: ``api_key``, ``litellm_params``, the
+    headers sent), and with content capture off the request's own text (a provider's 401 may echo
+    the upstream key, its 400 repeat the prompt). The knowledge-free rules apply always."""
+    credentials: list[str] = []
+    for mapping in (data, *details):
+        if isinstance(mapping, Mapping):
+            credentials.extend(named_credentials(mapping, _CREDENTIAL_CONTAINERS))
+    request = None
     content = {k: data[k] for k in _CONTENT_FIELDS if k in data}
-    if not content or capture_content:
+    if content and not capture_content:
+        try:  # plain JSON values (LiteLLM may hand over message objects)
+            request = json.loads(json.dumps(content, default=str))
+        except (TypeError, ValueError, RecursionError):
+            request = None
+    if not credentials and request is None:
         return DEFAULT_REDACTOR
-    try:
-        body = json.dumps(content, default=str).encode()
-    except (TypeError, ValueError):
-        return DEFAULT_REDACTOR
-    return Redactor.for_call((), body, capture_content)
+    return Redactor.for_request(credentials, request, capture_content)
 
 
+_CREDENTIAL_CONTAINERS = (
+    "litellm_params",
+    "additional_args",
+    "headers",
+    "extra_headers",
+    "optional_params",
+    "proxy_server_request",
+)
+"""Where LiteLLM keeps credential-named values of a call (``litellm_params.api_key``,
+``additional_args.headers.Authorization``, ``proxy_server_request.headers``)."""
 _CONTENT_FIELDS = ("messages", "input", "prompt", "system", "instructions")
 
 
@@ -340,9 +366,12 @@ def router_error(
         # Refused by the proxy itself: bad key, budget spent, the key's own rate limit; told by
         # what LiteLLM says it refused, not by the status code it chose.
         return AccessDenied(f"{name} ({status})" if status else name)
-    message = redactor(str(getattr(exc, "message", None) or exc)) or name
-    if name in _TRANSPORT:
-        return Transport(provider, message)
+    raw = str(getattr(exc, "message", None) or exc)
+    message = redactor(raw) or name
+    gone = no_answer(exc) or (TRANSPORT if name in _TRANSPORT else None)
+    if gone is not None:  # no answer, whatever class LiteLLM gave it (see _errors)
+        same = transport_error_type(message) == gone
+        return Transport(provider, message if same else f"{gone}: {message}")
     if name == "UnsupportedParamsError":
         return UnsupportedFeature(provider or "litellm", "a request parameter", message)
     if name == "APIResponseValidationError":
@@ -352,6 +381,9 @@ def router_error(
     if attempts == 0 and (status is None or 400 <= status < 500):
         # Refused before any upstream call: unknown model group, malformed body.
         return InvalidRequest(provider, message)
+    # What the provider said (its body, its real status), not LiteLLM's class or remapped status:
+    # error.type follows the rule every source follows (_genai/_error_type).
+    real_status, body = provider_answer(exc, raw)
     return ProviderError(
-        provider, message, ProviderErrorContext(status_code=status, error_type=name)
+        provider, message, ProviderErrorContext(status_code=real_status or status, body=body)
     )

@@ -12,15 +12,19 @@ same format there are also:
   ``[{"error": {"code": 429, "message": ..., "status": "RESOURCE_EXHAUSTED"}}]``;
 - a Responses API stream ``error`` event, fields at the top level (``{"type": "error", "code"}``).
 
-A numeric code (an HTTP status) is used only when no string type is there.
+Which of the fields becomes ``error.type`` is decided by the one rule of
+``_genai._error_type`` (code, then type or status string, then a numeric code), as for every
+other source; this module only knows where each shape keeps them.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, Optional
 
+from opentelemetry.instrumentation.llm_router._genai._error_type import provider_error_type
 from opentelemetry.instrumentation.llm_router._wire._base import ResponseSummary
-from opentelemetry.instrumentation.llm_router._wire._values import error_code, scrub, text
+from opentelemetry.instrumentation.llm_router._wire._values import scrub, text
 
 
 def first_object(value: Any) -> Any:
@@ -35,14 +39,61 @@ def read_error(obj: dict[str, Any], summary: ResponseSummary) -> None:
     body that is no error)."""
     error = obj.get("error")
     if isinstance(error, dict):
-        summary.error_type = error_code(error, "code", "type", "status")
+        summary.error_type = nested_error_type(error)
         summary.error_message = scrub(error.get("message"))
     elif obj.get("type") == "error":  # Responses stream `error` event: fields at top level
-        summary.error_type = error_code(obj, "code")
+        summary.error_type = provider_error_type(obj.get("code"))
         summary.error_message = scrub(obj.get("message"))
     elif isinstance(error, str):
         summary.error_type = text(obj.get("error_type"))  # TGI/TEI; else the status is the type
         summary.error_message = scrub(error)
     elif obj.get("object") == "error":  # Mistral
-        summary.error_type = error_code(obj, "type", "code")
+        summary.error_type = provider_error_type(obj.get("code"), obj.get("type"))
         summary.error_message = scrub(obj.get("message"))
+
+
+def nested_error_type(error: dict[str, Any]) -> Optional[str]:
+    """``error.type`` of an ``{"error": {...}}`` object, whoever sends it: OpenAI (``code``,
+    ``type``), Anthropic (``type``), Google (``status``, a numeric ``code``)."""
+    kind = error.get("type")
+    if not (type(kind) is str and kind):
+        kind = error.get("status")
+    return provider_error_type(error.get("code"), kind)
+
+
+def body_error_type(value: Any) -> Optional[str]:
+    """``error.type`` from a provider's error body as another source holds it: the parsed JSON
+    (a router's ``ProviderErrorContext.body``), or a text that is or quotes it (a forward event's
+    ``error``, an exception's message: ``"upstream returned 429: {...}"``). ``None`` when there
+    is no error body in it."""
+    if isinstance(value, str):
+        value = json_in(value)
+    value = first_object(value)
+    if not isinstance(value, dict):
+        return None
+    summary = ResponseSummary()
+    read_error(value, summary)
+    return summary.error_type
+
+
+_MAX_TEXT_BODY = 65_536
+"""A longer text is not searched for a body (an error text is short; a prompt quoted back is not
+worth parsing)."""
+
+
+def json_in(value: str) -> Any:
+    """The first JSON object (or array of objects) in ``value``, or ``None``."""
+    if len(value) > _MAX_TEXT_BODY:
+        return None
+    decoder = json.JSONDecoder()
+    start = 0
+    for _ in range(8):  # a few tries: "[429] {...}" has a bracket before the body
+        positions = [p for p in (value.find("{", start), value.find("[", start)) if p >= 0]
+        if not positions:
+            return None
+        start = min(positions)
+        try:
+            return decoder.raw_decode(value, start)[0]
+        except ValueError:
+            start += 1
+    return None

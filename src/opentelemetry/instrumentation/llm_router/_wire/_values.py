@@ -136,19 +136,3 @@ def scrub(message: Any) -> Optional[str]:
     final cut to :data:`MAX_MESSAGE` happen in one place, when the call is failed
     (:mod:`.._redact`)."""
     return text(message, MAX_RAW_MESSAGE)
-
-
-def error_code(error: dict[str, Any], *preferred: str) -> Optional[str]:
-    """The first of ``preferred`` keys of an error object that holds a usable code.
-
-    Strings win over numbers at the same rank; a numeric code (an HTTP status some gateways put
-    in ``code``) is used only when no string field is there.
-    """
-    fallback: Optional[str] = None
-    for key in preferred:
-        value = error.get(key)
-        if type(value) is str and value:
-            return exportable(value[:MAX_TEXT])
-        if fallback is None and type(value) is int:
-            fallback = str(value)
-    return fallback

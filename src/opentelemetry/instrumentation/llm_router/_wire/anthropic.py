@@ -23,13 +23,13 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
     ResponseSummary,
     StreamParser,
 )
+from opentelemetry.instrumentation.llm_router._wire._errors import nested_error_type
 from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
 from opentelemetry.instrumentation.llm_router._wire._scan import has_text, text_at
 from opentelemetry.instrumentation.llm_router._wire._sse import event_data, event_name
 from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
 from opentelemetry.instrumentation.llm_router._wire._values import (
     count,
-    error_code,
     integer,
     loads,
     mapping,
@@ -103,7 +103,7 @@ def _token_counts(counts: dict[str, int]) -> Optional[TokenCounts]:
 def _error_of(obj: dict[str, Any], summary: ResponseSummary) -> None:
     error = obj.get("error")
     if isinstance(error, dict):
-        summary.error_type = error_code(error, "type", "code", "status")
+        summary.error_type = nested_error_type(error)
         summary.error_message = scrub(error.get("message"))
 
 

@@ -27,6 +27,7 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
     StreamParser,
 )
 from opentelemetry.instrumentation.llm_router._wire._body import SMALL_BODY, nested_object
+from opentelemetry.instrumentation.llm_router._wire._errors import nested_error_type
 from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
 from opentelemetry.instrumentation.llm_router._wire._scan import (
     event_start,
@@ -39,7 +40,6 @@ from opentelemetry.instrumentation.llm_router._wire._sse import event_data
 from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
 from opentelemetry.instrumentation.llm_router._wire._values import (
     count,
-    error_code,
     integer,
     loads,
     mapping,
@@ -211,7 +211,7 @@ class _Accumulator:
         _counts(obj.get("usageMetadata"), self.counts)
         error = obj.get("error")
         if isinstance(error, dict):
-            summary.error_type = error_code(error, "status", "code")
+            summary.error_type = nested_error_type(error)
             summary.error_message = scrub(error.get("message"))
         for position, candidate in enumerate(sequence(obj.get("candidates"))):
             candidate = mapping(candidate)

@@ -33,6 +33,7 @@ from opentelemetry.instrumentation.llm_router._bounds import (
 )
 from opentelemetry.instrumentation.llm_router._genai import _attributes as A
 from opentelemetry.instrumentation.llm_router._genai import _instruments
+from opentelemetry.instrumentation.llm_router._genai._audit import AuditLog
 from opentelemetry.instrumentation.llm_router._genai._definitions import unlisted
 from opentelemetry.instrumentation.llm_router._redact import DEFAULT as DEFAULT_REDACTOR
 from opentelemetry.instrumentation.llm_router._redact import MAX_MESSAGE, MAX_TEXT, Redactor
@@ -296,6 +297,9 @@ class TelemetrySettings:
     pricer: Optional[CallPricer] = None
     """Prices a call from everything known about it (``Pricing``: the price file, then the
     price database); set from ``OTEL_PYTHON_LLM_ROUTER_PRICING*`` by the environment."""
+    audit: bool = False
+    """Emit one audit log record per request (``_audit``), whatever the trace sampler decides;
+    ``OTEL_PYTHON_LLM_ROUTER_AUDIT=true`` from the environment."""
 
 
 class _Instruments:
@@ -353,6 +357,7 @@ class GenAITelemetry:
         meter = get_meter(SCOPE_NAME, __version__, meter_provider, schema_url=SCHEMA_URL)
         self.instruments = instruments_for(meter)
         self.settings = settings or TelemetrySettings()
+        self.audit: Optional[AuditLog] = AuditLog(self.logger) if self.settings.audit else None
         self.pricer: Optional[CallPricer] = self.settings.pricer
         if self.pricer is None and self.settings.cost is not None:
             self.pricer = FunctionPricer(self.settings.cost)
@@ -443,6 +448,8 @@ class GenAITelemetry:
             self, span, start_time_ns, metric_attributes, provider, request_model, shared
         )
         call._unlisted = start.unlisted
+        if self.audit is not None:
+            call._audit_start = attributes  # the span keeps its own copy; this one is ours
         return call
 
 
@@ -555,6 +562,7 @@ class GenAICall:
 
     __slots__ = (
         "_attributes",
+        "_audit_start",
         "_budget_exceeded",
         "_chunk_attributes",
         "_ended",
@@ -617,6 +625,7 @@ class GenAICall:
         self._chunk_attributes: Optional[dict[str, Any]] = None
         self._pending_chunks: Optional[list[float]] = None
         """``time_per_output_chunk`` intervals noted and not yet recorded (:meth:`output_events`)."""
+        self._audit_start: Optional[dict[str, Any]] = None
 
     @property
     def ended(self) -> bool:
@@ -974,6 +983,11 @@ class GenAICall:
             self.span.set_attributes(attributes)
         if self._record_metrics and self._telemetry.settings.record_metrics:
             self._record(end_time_ns, usage, ttfc, priced)
+        audit = self._telemetry.audit
+        if audit is not None:
+            audit.emit(
+                self, self._audit_start, attributes, self._error_type is not None, end_time_ns
+            )
 
     def _record(
         self,

@@ -92,3 +92,55 @@ def test_openllmetry_with_its_metrics_off_leaves_them_to_the_hook(
     result = results["openllmetry:before:off"]
     assert result["counts"][DURATION] == {"ours": CALLS}
     assert result["log"] == []
+
+
+def test_under_opentelemetry_instrument_we_add_no_count() -> None:
+    """Zero-code, as ``opentelemetry-bootstrap`` sets it up: every installed instrumentor loads
+    (both openai-v2 and OpenLLMetry here; they share the entry-point name ``openai``, so neither
+    can be turned off alone). Their points are theirs to sort out; ours add none for these
+    calls, and our spans are there."""
+    from examples.fake_provider import FakeProvider
+
+    if not PYTHON.exists():
+        raise RuntimeError(f"{PYTHON} is missing: run `bash scripts/setup.sh` (it makes it)")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "TRACELOOP_"))}
+    with FakeProvider() as fake:
+        done = subprocess.run(
+            [
+                str(PYTHON.parent / "opentelemetry-instrument"),
+                str(PYTHON),
+                str(ROOT / "tests" / "coexist" / "zero_code_app.py"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            cwd=ROOT,
+            env={
+                **clean,
+                "OPENAI_BASE_URL": fake.openai_base_url,
+                "OPENAI_API_KEY": "fake",
+                "OTEL_PYTHON_LLM_ROUTER_PROVIDERS": f"127.0.0.1:{fake.port}=openai",
+                "OTEL_SERVICE_NAME": "coexist-app",
+                "OTEL_TRACES_EXPORTER": "none",
+                "OTEL_LOGS_EXPORTER": "none",
+                "OTEL_METRICS_EXPORTER": "console",
+            },
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert len(fake.requests) == CALLS
+    decoder = json.JSONDecoder()
+    text, position, exported = done.stdout, 0, []
+    while (start := text.find("{", position)) >= 0:
+        found, position = decoder.raw_decode(text, start)
+        exported.append(found)
+    points: dict[str, int] = {}
+    for resource_metrics in exported[-1]["resource_metrics"]:  # cumulative: the last has all
+        for scope_metrics in resource_metrics["scope_metrics"]:
+            scope = scope_metrics["scope"]["name"]
+            for metric in scope_metrics["metrics"]:
+                if metric["name"] == DURATION:
+                    count = sum(p["count"] for p in metric["data"]["data_points"])
+                    points[scope] = points.get(scope, 0) + count
+    assert "opentelemetry.instrumentation.llm_router" not in points, points
+    assert sum(points.values()) >= CALLS, points  # theirs (twice over: each other's problem)

@@ -453,13 +453,30 @@ def test_histogram_bucket_boundaries_are_the_specs(
     assert (tpoc.count, tpoc.sum) == (2, pytest.approx(0.15))
 
 
-def test_time_per_output_chunk_is_on_by_default_and_carries_the_response_model(
+def test_time_per_output_chunk_is_off_by_default(
+    tracer_provider: TracerProvider,
+    meter_provider: MeterProvider,
+    metric_points: Callable[[str], list[Any]],
+) -> None:
+    assert settings_from_env({}).record_time_per_output_chunk is False
+    call = GenAITelemetry(tracer_provider, meter_provider).start_call(
+        "chat", "openai", "m", stream=True, start_time_ns=T0
+    )
+    call.chunk_received(T0 + 200_000_000)
+    call.chunk_received(T0 + 300_000_000)
+    call.end(T0 + 10**9)
+    assert metric_points(TPOC) == []
+    assert len(metric_points("gen_ai.client.operation.time_to_first_chunk")) == 1
+
+
+def test_time_per_output_chunk_opted_in_carries_the_response_model(
     tracer_provider: TracerProvider,
     meter_provider: MeterProvider,
     span_exporter: InMemorySpanExporter,
     metric_points: Callable[[str], list[Any]],
 ) -> None:
-    call = GenAITelemetry(tracer_provider, meter_provider).start_call(
+    settings = settings_from_env({"OTEL_PYTHON_LLM_ROUTER_TIME_PER_OUTPUT_CHUNK": "true"})
+    call = GenAITelemetry(tracer_provider, meter_provider, settings).start_call(
         "chat", "openai", "m", stream=True, start_time_ns=T0
     )
     call.chunk_received(T0 + 200_000_000)

@@ -168,7 +168,10 @@ def test_no_key_anywhere(
     log_exporter: Any,
 ) -> None:
     canaries = _canaries()
-    env = {"OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": str(capture).lower()}
+    env = {
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": str(capture).lower(),
+        "OTEL_PYTHON_LLM_ROUTER_TIME_PER_OUTPUT_CHUNK": "true",  # its points are searched too
+    }
     caplog.set_level(logging.DEBUG, logger=OUR_LOGGER)
     caplog.set_level(logging.DEBUG, logger="opentelemetry")
     instrument(_providers(servers), **env)

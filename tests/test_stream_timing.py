@@ -29,7 +29,8 @@ from opentelemetry.instrumentation.llm_router._wire import (
 )
 from opentelemetry.instrumentation.llm_router._wire._base import ResponseSummary
 from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
-from tests.support.scripted_server import Reply, ScriptedServer, json_reply
+from tests.support.scripted_server import CORPUS, Reply, ScriptedServer, corpus_reply, json_reply
+from tests.support.wire_corpus import FORMAT_OF, entry_paths
 from tests.support.wire_samples import FORMAT_OF_FAMILY, STREAMING_FAMILIES, exchange
 
 # Content that looks like the keys the fast path searches for: inside a JSON string every quote
@@ -463,3 +464,166 @@ def test_an_error_event_mid_stream_is_seen_with_or_without_the_output_count(name
             where = f"{name} {style} {delivery}"
             assert summaries[0].error_type, where
             assert summaries[1] == summaries[0], where
+
+
+# The recorded corpus: one per-chunk point per output event after the first ----------------
+
+
+def _data_objects(body: str) -> list[Any]:
+    """Every JSON value of a recorded stream: SSE ``data:`` lines, or a JSON array's elements."""
+    stripped = body.lstrip()
+    if stripped.startswith("["):
+        return list(json.loads(stripped))
+    out = []
+    for line in body.splitlines():
+        if line.startswith("data:") and line[5:].strip().startswith("{"):
+            out.append(json.loads(line[5:]))
+    return out
+
+
+def _is_output(family: str, obj: dict[str, Any]) -> bool:
+    """Whether one recorded event carries generated output (plain JSON; no parser code)."""
+    if family == "openai_chat":
+        for choice in obj.get("choices") or []:
+            delta = choice.get("delta") or {}
+            keys = ("content", "reasoning_content", "reasoning", "refusal", "function_call")
+            if any(delta.get(k) for k in keys) or delta.get("tool_calls"):
+                return True
+        return False
+    if family == "openai_completions":
+        return any(choice.get("text") for choice in obj.get("choices") or [])
+    if family == "openai_responses":
+        delta = obj.get("delta")
+        return (
+            str(obj.get("type", "")).endswith(".delta") and isinstance(delta, str) and delta != ""
+        )
+    if family == "anthropic_messages":
+        delta = obj.get("delta") or {}
+        return obj.get("type") == "content_block_delta" and any(
+            delta.get(k) for k in ("text", "thinking", "partial_json")
+        )
+    if family == "gemini_generate_content":
+        kinds = ("functionCall", "inlineData", "fileData", "executableCode", "codeExecutionResult")
+        for candidate in obj.get("candidates") or []:
+            for part in (candidate.get("content") or {}).get("parts") or []:
+                if part.get("text") or any(k in part for k in kinds):
+                    return True
+        return False
+    raise AssertionError(f"no output rule for {family}")
+
+
+STREAM_ENTRIES = [
+    p.name
+    for p in entry_paths()
+    if (lambda e: e["stream"] and e["response"]["status"] < 400)(json.loads(p.read_text()))
+]
+
+
+@pytest.mark.parametrize("name", STREAM_ENTRIES)
+def test_every_recorded_stream_gets_a_point_per_output_event_after_the_first(
+    name: str, instrument: Any, metric_points: Any
+) -> None:
+    """Every successful recorded stream, per-chunk metric on: exactly one point per output event
+    after the first (none when it has one: the two recorded claude-sonnet-4 streams
+    ``stream-delta-repeats-input-usage`` and ``stream-ping-padded`` carry a single text delta,
+    "Hello!", between their bookkeeping events)."""
+    entry = json.loads((CORPUS / name).read_text())
+    outputs = sum(_is_output(entry["format"], o) for o in _data_objects(entry["response"]["body"]))
+    request = entry["request"]
+    with ScriptedServer(corpus_reply(entry)) as server:
+        instrument(
+            f"{server.host_port}={entry['provider']}/{FORMAT_OF[entry['format']]}",
+            OTEL_PYTHON_LLM_ROUTER_TIME_PER_OUTPUT_CHUNK="true",
+        )
+        with (
+            httpx2.Client() as client,
+            client.stream(
+                "POST", server.url + request["path"], content=json.dumps(request["body"])
+            ) as response,
+        ):
+            for _ in response.iter_bytes():
+                pass
+    points = sum(p.count for p in metric_points(_PER_CHUNK))
+    assert points == max(outputs - 1, 0), (outputs, points)
+    ttfc = sum(p.count for p in metric_points("gen_ai.client.operation.time_to_first_chunk"))
+    assert ttfc == (1 if outputs else 0)
+
+
+# Never a delivery delay ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("coalesced", [True, False], ids=["coalesced", "one-event-per-read"])
+@pytest.mark.parametrize("family", STREAMING_FAMILIES)
+def test_no_chunk_waits_for_a_per_chunk_record(
+    family: str, coalesced: bool, instrument: Any, metric_points: Any
+) -> None:
+    """When the caller holds a chunk, no point of that chunk's events has been recorded yet:
+    the records come after the bytes are handed on (the first chunk of a coalesced stream used to
+    wait for every point of the stream). At the end: exactly one point per output event after
+    the first."""
+    sample = exchange(family, True, completion=COMPLETION)
+    pieces = sample.pieces
+    with ScriptedServer(sample.reply([b"".join(pieces)] if coalesced else pieces)) as server:
+        instrument(
+            f"{server.host_port}={FORMAT_OF_FAMILY[family]}",
+            OTEL_PYTHON_LLM_ROUTER_TIME_PER_OUTPUT_CHUNK="true",
+        )
+        seen_at_delivery = []  # (points recorded, output events in the bytes before this chunk)
+        received = b""
+        with (
+            httpx2.Client() as client,
+            client.stream("POST", server.url + sample.path, content=sample.request_body) as r,
+        ):
+            for chunk in r.iter_raw():
+                before = _outputs_in(family, received)
+                seen_at_delivery.append((sum(p.count for p in metric_points(_PER_CHUNK)), before))
+                received += chunk
+    assert seen_at_delivery[0][0] == 0, seen_at_delivery  # nothing before the first bytes
+    for points, before in seen_at_delivery:  # never a point of the chunk the caller now holds
+        assert points <= max(before - 1, 0), seen_at_delivery
+    assert sum(p.count for p in metric_points(_PER_CHUNK)) == WORDS - 1
+
+
+def _outputs_in(family: str, received: bytes) -> int:
+    """Output events among the complete SSE events of ``received``."""
+    received = received.replace(b"\r\n", b"\n")
+    complete = received[: received.rfind(b"\n\n") + 1].decode()
+    return sum(_is_output(family, o) for o in _data_objects(complete))
+
+
+@pytest.mark.parametrize("coalesced", [True, False], ids=["coalesced", "one-event-per-read"])
+@pytest.mark.parametrize("family", ["openai_chat", "anthropic_messages"])
+def test_no_aiohttp_read_waits_for_a_per_chunk_record(
+    family: str, coalesced: bool, instrument: Any, metric_points: Any
+) -> None:
+    """The same through aiohttp, whose reads return the bytes: the points are left to the event
+    loop, after the read has returned."""
+    import asyncio
+
+    import aiohttp
+
+    sample = exchange(family, True, completion=COMPLETION)
+    pieces = sample.pieces
+
+    async def read(url: str) -> list[tuple[int, int]]:
+        seen, received = [], b""
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(url + sample.path, data=sample.request_body) as response,
+        ):
+            async for chunk in response.content.iter_any():
+                before = _outputs_in(family, received)
+                seen.append((sum(p.count for p in metric_points(_PER_CHUNK)), before))
+                received += chunk
+        return seen
+
+    with ScriptedServer(sample.reply([b"".join(pieces)] if coalesced else pieces)) as server:
+        instrument(
+            f"{server.host_port}={FORMAT_OF_FAMILY[family]}",
+            OTEL_PYTHON_LLM_ROUTER_TIME_PER_OUTPUT_CHUNK="true",
+        )
+        seen = asyncio.run(read(server.url))
+    assert seen[0][0] == 0, seen
+    for points, before in seen:
+        assert points <= max(before - 1, 0), seen
+    assert sum(p.count for p in metric_points(_PER_CHUNK)) == WORDS - 1

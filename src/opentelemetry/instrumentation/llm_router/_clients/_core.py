@@ -230,14 +230,26 @@ class CallCore:
         return observation
 
     def request_hook(self, started: Started) -> None:
-        """The user's request hook, if any (our attributes are set, the span is current)."""
+        """The user's request hook, if any (our attributes are set, the span is current).
+
+        It runs without the in-call marker: a call the hook makes itself is a call of its own,
+        not the traced request being sent, and gets its span whatever its client library."""
         if self.hooks is not None:
-            self.hooks.call_request(started.call.span, started.request)
+            token = context.attach(context.set_value(IN_CALL, None))
+            try:
+                self.hooks.call_request(started.call.span, started.request)
+            finally:
+                context.detach(token)
 
     async def async_request_hook(self, started: Started) -> None:
-        """The user's async request hook (else the plain one), for an async client."""
+        """The user's async request hook (else the plain one), for an async client; without
+        the in-call marker, as :meth:`request_hook`."""
         if self.hooks is not None:
-            await self.hooks.acall_request(started.call.span, started.request)
+            token = context.attach(context.set_value(IN_CALL, None))
+            try:
+                await self.hooks.acall_request(started.call.span, started.request)
+            finally:
+                context.detach(token)
 
 
 def _enclosing_sdk_span(span: Any) -> Optional[str]:

@@ -8,6 +8,7 @@ into the caller: every entry point swallows (and debug-logs) its own failures.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -98,6 +99,7 @@ class ResponseObservation:
         "_timed",
         "feed_chunk",
         "hook",
+        "pending",
     )
 
     def __init__(
@@ -130,6 +132,10 @@ class ResponseObservation:
         self._counts = getattr(parser, "counts_output_events", False)
         self.hook: Optional[ResponseHookCall] = None
         """The user's response hook for this call, set by the core when there is one."""
+        self.pending = False
+        """``time_per_output_chunk`` intervals are noted and not yet recorded: the wrapper calls
+        :meth:`record_pending` once it has handed the read's bytes on (or schedules it with
+        :meth:`schedule_pending`), so no chunk waits for a record."""
         self.feed_chunk: Callable[[bytes], None] = self.feed
         """What a stream wrapper calls for each chunk: :meth:`feed`, or, once nothing is left to
         time or decode, the parser's own ``feed`` (one call a chunk instead of two). A wrapper
@@ -211,8 +217,26 @@ class ResponseObservation:
                     call.set_response(model)
             call.output_events(time.time_ns(), seen - self._seen)
             self._seen = seen
+            self.pending = True
         except Exception:
             self.broken()
+
+    def record_pending(self) -> None:
+        """Record the per-chunk intervals noted so far (after the bytes were handed on)."""
+        self.pending = False
+        self._call.record_pending()
+
+    def schedule_pending(self) -> None:
+        """For a reader whose read returns the bytes (aiohttp): record the intervals noted so far
+        once the event loop next runs its callbacks, after the caller has had the bytes."""
+        self.pending = False
+        values = self._call.take_pending()
+        if not values:
+            return
+        try:
+            asyncio.get_running_loop().call_soon(self._call.record_values, values)
+        except RuntimeError:  # no running loop (a synchronous read_nowait outside one)
+            self._call.record_values(values)
 
     def _shortcut(self) -> None:
         """Once nothing is left to time: tell the parser its output count is no longer wanted,

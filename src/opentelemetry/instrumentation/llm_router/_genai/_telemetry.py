@@ -34,6 +34,7 @@ from opentelemetry.instrumentation.llm_router._bounds import (
 )
 from opentelemetry.instrumentation.llm_router._genai import _attributes as A
 from opentelemetry.instrumentation.llm_router._genai import _instruments
+from opentelemetry.instrumentation.llm_router._genai._audit import AuditLog
 from opentelemetry.instrumentation.llm_router._genai._definitions import unlisted
 from opentelemetry.instrumentation.llm_router._redact import DEFAULT as DEFAULT_REDACTOR
 from opentelemetry.instrumentation.llm_router._redact import MAX_MESSAGE, MAX_TEXT, Redactor
@@ -281,9 +282,12 @@ class TelemetrySettings:
 
     metric_opt_in: frozenset[str] = frozenset()
     """Keys of :data:`METRIC_OPT_IN_ATTRIBUTES` to put on metrics as well as spans."""
-    record_time_per_output_chunk: bool = True
+    record_time_per_output_chunk: bool = False
     """Record ``gen_ai.client.operation.time_per_output_chunk`` (one histogram record per output
-    chunk after the first), as the conventions ask of streaming calls."""
+    chunk after the first). Off by default: one SDK ``Histogram.record`` costs more than the
+    client's own work per stream event, and the conventions let an instrumentation leave a
+    Recommended metric off for performance when it allows opting in (this setting, or
+    ``OTEL_PYTHON_LLM_ROUTER_TIME_PER_OUTPUT_CHUNK=true``)."""
     record_metrics: bool = True
     """Record the GenAI metrics. A router that reports its requests through ``OTelObserver`` and
     also runs the httpx hook on its upstream calls can turn metrics off for one of the two
@@ -294,6 +298,9 @@ class TelemetrySettings:
     pricer: Optional[CallPricer] = None
     """Prices a call from everything known about it (``Pricing``: the price file, then the
     price database); set from ``OTEL_PYTHON_LLM_ROUTER_PRICING*`` by the environment."""
+    audit: bool = False
+    """Emit one audit log record per request (``_audit``), whatever the trace sampler decides;
+    ``OTEL_PYTHON_LLM_ROUTER_AUDIT=true`` from the environment."""
 
 
 class _Instruments:
@@ -364,6 +371,7 @@ class GenAITelemetry:
         meter = get_meter(SCOPE_NAME, __version__, meter_provider, schema_url=SCHEMA_URL)
         self.instruments = instruments_for(meter)
         self.settings = settings or TelemetrySettings()
+        self.audit: Optional[AuditLog] = AuditLog(self.logger) if self.settings.audit else None
         self.pricer: Optional[CallPricer] = self.settings.pricer
         if self.pricer is None and self.settings.cost is not None:
             self.pricer = FunctionPricer(self.settings.cost)
@@ -470,6 +478,8 @@ class GenAITelemetry:
             self, span, start_time_ns, metric_attributes, provider, request_model, shared
         )
         call._unlisted = start.unlisted
+        if self.audit is not None:
+            call._audit_start = attributes  # the span keeps its own copy; this one is ours
         return call
 
 
@@ -582,6 +592,7 @@ class GenAICall:
 
     __slots__ = (
         "_attributes",
+        "_audit_start",
         "_budget_exceeded",
         "_chunk_attributes",
         "_ended",
@@ -590,7 +601,9 @@ class GenAICall:
         "_last_chunk_ns",
         "_metric_attributes",
         "_openai_metric_attributes",
+        "_pending_chunks",
         "_priced",
+        "_redactor",
         "_settled_ns",
         "_start",
         "_telemetry",
@@ -638,6 +651,9 @@ class GenAICall:
         self._unlisted: frozenset[str] = frozenset()
         """What the call's span definition does not list (``_definitions``): left off the span."""
         self._chunk_attributes: Optional[dict[str, Any]] = None
+        self._pending_chunks: Optional[list[float]] = None
+        """``time_per_output_chunk`` intervals noted and not yet recorded (:meth:`output_events`)."""
+        self._audit_start: Optional[dict[str, Any]] = None
 
     @property
     def ended(self) -> bool:
@@ -809,8 +825,11 @@ class GenAICall:
             self._attributes[A.GEN_AI_SYSTEM_INSTRUCTIONS] = system_instructions
 
     def chunk_received(self, now_ns: int) -> None:
-        """One output event of a stream arrived (see :meth:`output_events`)."""
+        """One output event of a stream arrived (see :meth:`output_events`); its interval, if
+        any, is recorded now (a router's callback is not in the path of the bytes)."""
         self.output_events(now_ns, 1)
+        if self._pending_chunks:
+            self.record_pending()
 
     def output_events(self, now_ns: int, count: int = 1) -> None:
         """``count`` events carrying output arrived together at ``now_ns``.
@@ -819,6 +838,10 @@ class GenAICall:
         ``time_per_output_chunk`` interval (when that metric is on): the first of a group is the
         time since the previous output event, the others arrived with it (0 s). So a stream
         yields the same number of points however its bytes were split into reads.
+
+        The intervals are only noted here, never recorded: a stream wrapper records them with
+        :meth:`record_pending` after it has handed the read's bytes on (an SDK ``record`` costs
+        more than reading the event did), and :meth:`end` records whatever is left.
         """
         last = self._last_chunk_ns
         self._last_chunk_ns = now_ns
@@ -827,16 +850,46 @@ class GenAICall:
             count -= 1
             if count <= 0:
                 return
-        telemetry = self._telemetry
-        settings = telemetry.settings
+        settings = self._telemetry.settings
         if settings.record_time_per_output_chunk and settings.record_metrics:
+            pending = self._pending_chunks
+            if pending is None:
+                pending = self._pending_chunks = []
+            pending.append((now_ns - last) / 1e9 if now_ns > last else 0.0)
+            if count > 1:
+                pending.extend([0.0] * (count - 1))
+
+    def take_pending(self) -> Optional[list[float]]:
+        """The intervals noted and not yet recorded (for :meth:`record_values`), now none."""
+        pending = self._pending_chunks
+        self._pending_chunks = None
+        return pending
+
+    def record_pending(self) -> None:
+        """Record the ``time_per_output_chunk`` intervals noted so far, one point each."""
+        pending = self._pending_chunks
+        if pending:
+            self._pending_chunks = None
+            self.record_values(pending)
+
+    def record_values(self, values: list[float]) -> None:
+        """One ``time_per_output_chunk`` point per value, with the call's metric attributes
+        (the response model once known). Never raises."""
+        try:
             attributes = self._chunk_attributes
             if attributes is None:  # rebuilt when the response model becomes known
                 attributes = self._chunk_attributes = self._base_metric_attributes()
-            record = telemetry.instruments.time_per_output_chunk.record
-            record((now_ns - last) / 1e9 if now_ns > last else 0.0, attributes)
-            for _ in range(count - 1):
-                record(0.0, attributes)
+            record = self._telemetry.instruments.time_per_output_chunk.record
+            for value in values:
+                record(value, attributes)
+        except Exception:
+            _logger.debug("could not record time_per_output_chunk", exc_info=True)
+
+    def use_redactor(self, redactor: Redactor) -> None:
+        """The redaction step :meth:`fail` uses when not given one: for a source that knows the
+        request but hands the failure over through another (the LiteLLM adapter, through
+        ``OTelObserver``). Not set in ``__init__``: a call that never fails pays nothing."""
+        self._redactor = redactor
 
     def fail(
         self,
@@ -857,7 +910,8 @@ class GenAICall:
         recording-errors guidance makes recording an error as a span event (``record_exception``)
         NOT RECOMMENDED, and the GenAI exceptions document names the log event instead.
         """
-        redact = redactor or DEFAULT_REDACTOR
+        # The source's redactor for this request (see use_redactor), else the knowledge-free one.
+        redact = redactor or getattr(self, "_redactor", None) or DEFAULT_REDACTOR
         # An identifier: credentials masked, never content (a prompt may name the error code).
         self._error_type = redact.identifier(error_type, MAX_TEXT) or "_OTHER"
         exception_attributes = None
@@ -935,6 +989,8 @@ class GenAICall:
         return attributes
 
     def _finish(self, end_time_ns: int) -> None:
+        if self._pending_chunks:
+            self.record_pending()
         attributes = self._attributes
         if self._error_type is not None:
             attributes[A.ERROR_TYPE] = self._error_type
@@ -960,6 +1016,11 @@ class GenAICall:
             self.span.set_attributes(attributes)
         if self._telemetry.settings.record_metrics:
             self._record_metrics(end_time_ns, usage, ttfc, priced)
+        audit = self._telemetry.audit
+        if audit is not None:
+            audit.emit(
+                self, self._audit_start, attributes, self._error_type is not None, end_time_ns
+            )
 
     def _record_metrics(
         self,

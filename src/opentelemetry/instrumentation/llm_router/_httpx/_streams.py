@@ -1,7 +1,8 @@
 """Byte-stream wrappers that watch a response body pass by without holding it up.
 
 The hook replaces ``response.stream`` with one of these. Each chunk is handed to the observation
-and yielded unchanged, so the caller sees the same bytes at the same time; the call ends when the
+and yielded unchanged, so the caller sees the same bytes at the same time (the opt-in per-chunk
+metric's points are recorded after the yield, when the caller comes back for more); the call ends when the
 stream is exhausted, fails, is closed (``response.close()``, a ``with`` block, the SDK stopping at
 ``[DONE]``), is abandoned mid-iteration (generator closed) or is garbage-collected unread.
 
@@ -42,6 +43,8 @@ def stream_classes(sync_base: type, async_base: type) -> tuple[type, type]:
                     except Exception:  # the parser broke: the caller must not notice
                         observation.broken()
                     yield chunk
+                    if observation.pending:  # per-chunk points, once the caller has the bytes
+                        observation.record_pending()
             except GeneratorExit:
                 observation.finish()
                 raise
@@ -90,6 +93,8 @@ def stream_classes(sync_base: type, async_base: type) -> tuple[type, type]:
                     except Exception:  # the parser broke: the caller must not notice
                         observation.broken()
                     yield chunk
+                    if observation.pending:  # per-chunk points, once the caller has the bytes
+                        observation.record_pending()
             except GeneratorExit:
                 observation.finish()
                 raise

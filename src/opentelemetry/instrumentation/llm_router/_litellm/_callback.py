@@ -369,6 +369,7 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
             return
         try:
             redactor = request_redactor(kwargs, capture_content_from_env())
+            call.use_redactor(redactor)  # also for error.type, the provider's code
             error = router_error(exception, provider, 1, redactor)
             ctx = RequestContext(
                 route, provider, model or route, caller.context, _latency_ms(start_ns)
@@ -424,6 +425,7 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
                 call.set_attempts(attempts)
             details = entry.details if entry else ()
             redactor = request_redactor(data, capture_content_from_env(), *details)
+            call.use_redactor(redactor)  # also for error.type, the provider's code
             error = router_error(exception, provider, attempts, redactor)
             ctx = RequestContext(route, provider, model, caller.context, _latency_ms(start_ns))
             self._observer(operation).record_failure(RequestFailureEvent(ctx, error), begun=call)

@@ -10,11 +10,13 @@ not what we meant to run.
 
 from __future__ import annotations
 
+import datetime
 import importlib.metadata
 import json
 import os
 import platform
 import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -72,6 +74,27 @@ def _litellm_proxy_version() -> Optional[str]:
     return None
 
 
+def _commit() -> str:
+    """The commit under test (a clean checkout's HEAD), or ``unknown``."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
+def _ran_the_proxy(session: pytest.Session) -> bool:
+    """Whether this run had the LiteLLM proxy tests (they use ``.venv-litellm``)."""
+    return any("test_litellm_proxy" in item.nodeid for item in session.items)
+
+
 class _Outcomes:
     def __init__(self) -> None:
         self.counts = {"passed": 0, "failed": 0, "skipped": 0}
@@ -97,12 +120,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "implementation": platform.python_implementation(),
         "platform": f"{platform.system()} {platform.machine()}",
         "scope": os.environ.get(SCOPE_ENV, "selected tests"),
+        "commit": _commit(),
+        "date": datetime.date.today().isoformat(),
         "arguments": list(session.config.invocation_params.args),
         "exit_status": int(exitstatus),
         "collected": session.testscollected,
         "outcomes": dict(_OUTCOMES.counts),
         "distributions": {d: v for d in DISTRIBUTIONS if (v := _version(d)) is not None},
-        "litellm_proxy": _litellm_proxy_version(),
+        "litellm_proxy": _litellm_proxy_version() if _ran_the_proxy(session) else None,
     }
     try:
         RECORDS.mkdir(parents=True, exist_ok=True)

@@ -603,6 +603,7 @@ class GenAICall:
         "_openai_metric_attributes",
         "_pending_chunks",
         "_priced",
+        "_record_metrics",
         "_redactor",
         "_settled_ns",
         "_start",
@@ -648,6 +649,7 @@ class GenAICall:
         self._priced: Optional[Priced] = None
         self._budget_exceeded: Optional[dict[str, Any]] = None
         self._openai_metric_attributes: Optional[dict[str, Any]] = None
+        self._record_metrics = True
         self._unlisted: frozenset[str] = frozenset()
         """What the call's span definition does not list (``_definitions``): left off the span."""
         self._chunk_attributes: Optional[dict[str, Any]] = None
@@ -1014,15 +1016,15 @@ class GenAICall:
                 for name in unlisted.intersection(attributes):
                     del attributes[name]
             self.span.set_attributes(attributes)
-        if self._telemetry.settings.record_metrics:
-            self._record_metrics(end_time_ns, usage, ttfc, priced)
+        if self._record_metrics and self._telemetry.settings.record_metrics:
+            self._record(end_time_ns, usage, ttfc, priced)
         audit = self._telemetry.audit
         if audit is not None:
             audit.emit(
                 self, self._audit_start, attributes, self._error_type is not None, end_time_ns
             )
 
-    def _record_metrics(
+    def _record(
         self,
         end_time_ns: int,
         usage: Optional[TokenCounts],
@@ -1071,6 +1073,11 @@ class GenAICall:
             instruments.cost.add(priced.usd, cost_attributes)
         if self._budget_exceeded is not None:
             instruments.budget_exceeded.add(1, {**router_attributes, **self._budget_exceeded})
+
+    def count_elsewhere(self) -> None:
+        """Record no metrics for this call when it ends (its span is unchanged): another
+        source counts it, e.g. LiteLLM's own callback counting a proxy's successful requests."""
+        self._record_metrics = False
 
     def price(self) -> Optional[float]:
         """The call's cost in USD, or ``None`` (no pricer, no price, no usage); see :meth:`priced`."""

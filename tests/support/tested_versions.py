@@ -66,12 +66,16 @@ def _version(distribution: str) -> Optional[str]:
 
 
 def _litellm_proxy_version() -> Optional[str]:
-    """The LiteLLM release in ``.venv-litellm`` (the proxy tests' own venv), if there is one."""
-    for info in sorted(ROOT.glob(".venv-litellm/lib/python*/site-packages/litellm-*.dist-info")):
-        found = re.match(r"litellm-(.+)\.dist-info$", info.name)
-        if found:
-            return found.group(1)
-    return None
+    """The LiteLLM releases in ``.venv-litellm`` and ``.venv-litellm-next`` (the proxy tests' own
+    venvs: the pinned release, the one an unpinned install gets), as ``1.106.12, 1.108.7``."""
+    found = []
+    for venv in (".venv-litellm", ".venv-litellm-next"):
+        for info in sorted(ROOT.glob(f"{venv}/lib/python*/site-packages/litellm-*.dist-info")):
+            release = re.match(r"litellm-(.+)\.dist-info$", info.name)
+            if release:
+                found.append(release.group(1))
+                break
+    return ", ".join(found) or None
 
 
 def _commit() -> str:

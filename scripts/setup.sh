@@ -63,3 +63,18 @@ litellm_venv() {  # litellm_venv VENV REQUIREMENTS
 }
 litellm_venv .venv-litellm tests/litellm_proxy/requirements.txt
 litellm_venv .venv-litellm-next tests/litellm_proxy/requirements-next.txt
+
+# Other GenAI instrumentations (openai-v2, OpenLLMetry) that tests/test_coexist.py runs beside ours,
+# in a venv of their own: in the main venv `opentelemetry-instrument` would load them everywhere.
+if [ ! -x .venv-coexist/bin/python ]; then
+  "$python" -m venv .venv-coexist
+fi
+coexist_stamp=.venv-coexist/.installed-$(cat tests/coexist/requirements.txt pyproject.toml | sha1sum | cut -c1-12)
+if [ ! -f "$coexist_stamp" ]; then
+  .venv-coexist/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+  .venv-coexist/bin/python -m pip install -q -r tests/coexist/requirements.txt -e . 2>&1 \
+    | grep -v '^WARNING: Location' || true
+  .venv-coexist/bin/python -c 'import opentelemetry.instrumentation.openai_v2, opentelemetry.instrumentation.openai, opentelemetry.instrumentation.llm_router'
+  rm -f .venv-coexist/.installed-*
+  touch "$coexist_stamp"
+fi

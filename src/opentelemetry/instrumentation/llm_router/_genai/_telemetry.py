@@ -11,6 +11,7 @@ sampling attributes, one ``set_attributes`` at the end, metric attribute dicts b
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from dataclasses import dataclass
@@ -325,6 +326,19 @@ class _Instruments:
         self.budget_store_fallbacks: Counter = _instruments.budget_store_fallbacks(meter)
 
 
+class _NoRecord:
+    """A histogram that records nothing: the GenAI metrics of a call another instrumentation
+    records (see ``GenAICall.without_genai_metrics``)."""
+
+    __slots__ = ()
+
+    def record(self, amount: Any, attributes: Any = None, context: Any = None) -> None:
+        pass
+
+
+_NO_RECORD: Any = _NoRecord()
+_GENAI_HISTOGRAMS = ("duration", "token_usage", "time_to_first_chunk", "time_per_output_chunk")
+
 _INSTRUMENTS: WeakKeyDictionary[Meter, _Instruments] = WeakKeyDictionary()
 
 
@@ -366,6 +380,7 @@ class GenAITelemetry:
             for key in sorted(self.settings.metric_opt_in)
             if key in METRIC_OPT_IN_ATTRIBUTES
         )
+        self._without_genai_metrics: Optional[GenAITelemetry] = None
         self._starts: dict[tuple[Any, ...], _Start] = {}
         self._metric_sets: dict[tuple[Any, ...], _MetricSets] = {}
         """The metric attribute dicts of calls that began at a cached start and ended the same
@@ -373,6 +388,21 @@ class GenAITelemetry:
         SDK copies what it is given, and nothing here changes a dict once it is in."""
         """What :meth:`start_call` makes of an (operation, provider, model, server) it has seen:
         the same few combinations recur on every call of a process."""
+
+    def without_genai_metrics(self) -> GenAITelemetry:
+        """This telemetry, but recording none of the conventions' ``gen_ai.client.*`` metrics
+        (our own cost and budget counters stay): for calls another instrumentation counts.
+        Made once, sharing everything else."""
+        twin = self._without_genai_metrics
+        if twin is None:
+            twin = copy.copy(self)
+            instruments = copy.copy(self.instruments)
+            for name in _GENAI_HISTOGRAMS:
+                setattr(instruments, name, _NO_RECORD)
+            twin.instruments = instruments
+            twin._without_genai_metrics = twin
+            self._without_genai_metrics = twin
+        return twin
 
     def start_call(
         self,
@@ -772,6 +802,11 @@ class GenAICall:
         over the price file and the price database."""
         if usd is not None and 0 <= usd < float("inf"):  # NaN fails the comparison too
             self._priced = Priced(float(usd), "router")
+
+    def without_genai_metrics(self) -> None:
+        """Record this call's span (and our cost and budget counters) but none of the
+        ``gen_ai.client.*`` metrics: another instrumentation records them for this call."""
+        self._telemetry = self._telemetry.without_genai_metrics()
 
     def set_inside_sdk_span(self, sdk_span_name: str) -> None:
         """Say that an SDK's own GenAI span encloses this one (see the coexistence docs)."""

@@ -68,10 +68,11 @@ BUILTIN_SUFFIXES: tuple[tuple[str, ProviderRoute], ...] = (
     (".services.ai.azure.com", _route("azure.ai.openai", "azure")),
     (".openai.azure.us", _route("azure.ai.openai", "azure")),
     (".models.ai.azure.com", _route("azure.ai.inference", "azure")),
+    (".endpoints.huggingface.cloud", _route("huggingface", "huggingface")),
     ("-aiplatform.googleapis.com", _route("gcp.vertex_ai", "gemini")),
 )
 """Host name suffixes (Azure resources, Azure AI Foundry, Azure Government, Azure serverless model
-endpoints, Vertex AI regional endpoints). The ``azure`` format reports Azure AI model inference
+endpoints, Hugging Face Inference Endpoints (TEI / TGI), Vertex AI regional endpoints). The ``azure`` format reports Azure AI model inference
 paths (``/models/...``) as ``azure.ai.inference`` (see :mod:`.azure`)."""
 
 LOOPBACK_ALIASES = ("localhost", "127.0.0.1", "::1")

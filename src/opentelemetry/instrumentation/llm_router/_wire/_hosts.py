@@ -75,6 +75,13 @@ BUILTIN_SUFFIXES: tuple[tuple[str, ProviderRoute], ...] = (
 endpoints, Hugging Face Inference Endpoints (TEI / TGI), Vertex AI regional endpoints). The ``azure`` format reports Azure AI model inference
 paths (``/models/...``) as ``azure.ai.inference`` (see :mod:`.azure`)."""
 
+BUILTIN_PATTERNS: tuple[tuple[str, str, ProviderRoute], ...] = (
+    ("bedrock-runtime.", ".amazonaws.com", _route("aws.bedrock", "bedrock")),
+    ("bedrock-runtime-fips.", ".amazonaws.com", _route("aws.bedrock", "bedrock")),
+)
+"""``prefix.*suffix`` host names (a regional AWS endpoint: ``bedrock-runtime.<region>.amazonaws
+.com``); written ``prefix*suffix`` in the docs."""
+
 LOOPBACK_ALIASES = ("localhost", "127.0.0.1", "::1")
 """Names of this machine. A request to one of them that matches no entry, while an entry names
 another of them with the same port (the base URL says ``localhost``, the entry ``127.0.0.1``),
@@ -86,6 +93,7 @@ _SUFFIXES = tuple(suffix for suffix, _ in BUILTIN_SUFFIXES)
 
 _DEFAULT_FORMATS = {
     "openai": "openai",
+    "aws.bedrock": "bedrock",
     "azure.ai.openai": "azure",
     "azure.ai.inference": "azure",
     "anthropic": "anthropic",
@@ -170,6 +178,9 @@ class HostTable:
             for suffix, route in BUILTIN_SUFFIXES:
                 if host.endswith(suffix):
                     return route
+        for prefix, suffix, route in BUILTIN_PATTERNS:
+            if host.startswith(prefix) and host.endswith(suffix):
+                return route
         if host in LOOPBACK_ALIASES and not self._hinted:
             self._hint_loopback(host, port)
         return None

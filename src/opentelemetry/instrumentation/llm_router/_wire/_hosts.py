@@ -247,9 +247,9 @@ def parse_providers(
 
     Returns ``({(host, port or None): route}, warnings)``, one warning per malformed entry naming
     the entry and what is wrong; malformed entries are skipped, never fatal. ``format`` is one of
-    ``openai``, ``azure``, ``anthropic``, ``gemini``, ``ollama``, ``cohere``, ``huggingface``;
+    ``openai``, ``azure``, ``bedrock``, ``anthropic``, ``gemini``, ``ollama``, ``cohere``, ``huggingface``;
     without it a provider we know keeps its own format (``azure.ai.openai``/``azure.ai.inference``
-    -> azure, ``anthropic`` -> anthropic, ``gcp.gemini``/
+    -> azure, ``aws.bedrock`` -> bedrock, ``anthropic`` -> anthropic, ``gcp.gemini``/
     ``gcp.vertex_ai`` -> gemini, ``ollama``, ``cohere``, ``huggingface``) and any other gets
     ``openai``. The provider name is kept as written (use the GenAI conventions' names).
     """

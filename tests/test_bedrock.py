@@ -404,3 +404,99 @@ def test_bedrock_hosts(host: str) -> None:
     route = DEFAULT_TABLE.lookup(host, 443)
     assert (route.provider, route.format.name) == ("aws.bedrock", "bedrock")
     assert DEFAULT_TABLE.lookup("s3.us-east-1.amazonaws.com", 443) is None
+
+
+# boto3 itself (botocore on urllib3) ---------------------------------------------------------
+
+
+def _boto3(server: Any) -> Any:
+    return boto3.client(
+        "bedrock-runtime",
+        region_name="us-east-1",
+        endpoint_url=server.url,
+        aws_access_key_id=ACCESS,
+        aws_secret_access_key=SECRET,
+        aws_session_token=SESSION,
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+def test_boto3_converse(instrument: Any, span_exporter: Any) -> None:
+    with ScriptedServer(json_reply(CONVERSE_REPLY)) as server:
+        instrument(f"{server.host_port}=aws.bedrock")
+        result = _boto3(server).converse(
+            modelId=ARN,
+            messages=[{"role": "user", "content": [{"text": "hi"}]}],
+            inferenceConfig={"maxTokens": 64},
+            guardrailConfig={"guardrailIdentifier": GUARDRAIL, "guardrailVersion": "1"},
+        )
+    assert result["stopReason"] == "end_turn"
+    (span,) = _spans(span_exporter)
+    a = span.attributes
+    assert (a["gen_ai.provider.name"], a["gen_ai.request.model"]) == ("aws.bedrock", ARN)
+    assert a["aws.bedrock.guardrail.id"] == GUARDRAIL
+    assert a["gen_ai.usage.input_tokens"] == 22
+    assert a["gen_ai.response.finish_reasons"] == ("end_turn",)
+    _no_credentials(span)
+
+
+def test_boto3_converse_stream_not_buffered(instrument: Any, span_exporter: Any) -> None:
+    with ScriptedServer(_stream_reply(CONVERSE_STREAM)) as server:
+        instrument(f"{server.host_port}=aws.bedrock")
+        stream = _boto3(server).converse_stream(modelId="amazon.nova-lite-v1:0", messages=[])
+        assert _spans(span_exporter) == []  # nothing read yet: the span is still open
+        kinds = [next(iter(e)) for e in stream["stream"]]
+    assert kinds[-1] == "metadata"
+    (span,) = _spans(span_exporter)
+    assert span.attributes["gen_ai.response.finish_reasons"] == ("max_tokens",)
+    assert span.attributes["gen_ai.usage.output_tokens"] == 2
+    _no_credentials(span)
+
+
+def test_boto3_invoke_stream_and_body(instrument: Any, span_exporter: Any) -> None:
+    body = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 50, "messages": []})
+    with ScriptedServer(_stream_reply(CLAUDE_STREAM)) as server:
+        instrument(f"{server.host_port}=aws.bedrock")
+        client = _boto3(server)
+        reply = client.invoke_model_with_response_stream(
+            modelId="anthropic.claude-3-5-haiku-20241022-v1:0", body=body
+        )
+        chunks = list(reply["body"])
+        assert len(chunks) == len(CLAUDE_STREAM)
+        server.responder = json_reply(
+            {
+                "generation": "x",
+                "prompt_token_count": 5,
+                "generation_token_count": 2,
+                "stop_reason": "stop",
+            }
+        )
+        whole = client.invoke_model(
+            modelId="meta.llama3-8b-instruct-v1:0", body=json.dumps({"prompt": "hi"})
+        )
+        assert json.loads(whole["body"].read())["stop_reason"] == "stop"
+    first, second = _spans(span_exporter)
+    assert first.attributes["gen_ai.response.id"] == "msg_bdrk_01"
+    assert first.attributes["gen_ai.usage.output_tokens"] == 4
+    assert second.attributes["gen_ai.operation.name"] == "text_completion"
+    assert second.attributes["gen_ai.usage.input_tokens"] == 5
+
+
+def test_boto3_error_and_stream_exception(instrument: Any, span_exporter: Any) -> None:
+    import botocore.exceptions
+
+    with ScriptedServer(json_reply({"message": "bad model"}, status=400)) as server:
+        instrument(f"{server.host_port}=aws.bedrock")
+        client = _boto3(server)
+        with pytest.raises(botocore.exceptions.ClientError):
+            client.converse(modelId="nope", messages=[])
+        server.responder = _stream_reply(
+            [*CONVERSE_STREAM[:2], exception("throttlingException", "slow")]
+        )
+        stream = client.converse_stream(modelId="amazon.nova-lite-v1:0", messages=[])["stream"]
+        with pytest.raises(botocore.exceptions.EventStreamError):
+            list(stream)
+        stream.close()  # what the caller does with a stream it stops reading
+    first, second = _spans(span_exporter)
+    assert first.attributes["error.type"] == "400"
+    assert second.attributes["error.type"] == "throttlingException"

@@ -55,7 +55,7 @@ from opentelemetry.instrumentation.llm_router._forward_json import (
     parse_forward_event,
 )
 from tests.support.export_check import assert_exportable
-from tests.support.serde_fuzz import fuzz_lines
+from tests.support.serde_fuzz import fuzz_lines, stamp_lines
 from tests.support.system import require_program
 
 RUST_LINES = 3_000
@@ -393,17 +393,26 @@ def _disagreement(line: bytes, serde_ok: bool, serde_out: bytes) -> str | None:
     return None
 
 
-def test_the_issues_hand_written_lines_are_judged_as_serde_judges_them(
-    forward_serde: Path,
-) -> None:
+@pytest.fixture(scope="session")
+def hand_verdicts(forward_serde: Path) -> dict[str, tuple[bool, bytes]]:
+    """serde's verdict on every hand-written line, from one run of the crate."""
     verdicts = _judge(forward_serde, [line for _, line, _ in HAND_CASES])
-    wrong = []
-    for (name, line, accepted), (serde_ok, serde_out) in zip(HAND_CASES, verdicts):
-        assert serde_ok == accepted, (name, serde_out)  # the case is what it says
-        why = _disagreement(line, serde_ok, serde_out)
-        if why is not None and not (name in DOCUMENTED and why.startswith("documented:")):
-            wrong.append((name, why))
-    assert wrong == []
+    return {name: verdict for (name, _, _), verdict in zip(HAND_CASES, verdicts)}
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "accepted"), HAND_CASES, ids=[name for name, _, _ in HAND_CASES]
+)
+def test_the_issues_hand_written_lines_are_judged_as_serde_judges_them(
+    name: str, line: bytes, accepted: bool, hand_verdicts: dict[str, tuple[bool, bytes]]
+) -> None:
+    serde_ok, serde_out = hand_verdicts[name]
+    assert serde_ok == accepted, serde_out  # the case is what it says it is
+    why = _disagreement(line, serde_ok, serde_out)
+    if name in DOCUMENTED:
+        assert why is not None and why.startswith("documented:"), why
+    else:
+        assert why is None
 
 
 def test_a_leap_second_round_trips_byte_for_byte(forward_serde: Path) -> None:
@@ -438,3 +447,23 @@ def test_differential_fuzzing_against_serde(forward_serde: Path, rust_lines: lis
     # The mutations reach both sides of the edge: many lines accepted, many rejected.
     assert FUZZ_LINES * 0.2 < accepted < FUZZ_LINES * 0.8, accepted
     assert sum(documented.values()) < FUZZ_LINES * 0.02, documented
+
+
+STAMP_LINES = 3_000
+
+
+def test_timestamps_differentially_against_chrono(forward_serde: Path) -> None:
+    """3,000 timestamps at and past the edges of chrono's parser (and edited a character at a
+    time) in otherwise good lines, one Rust run: every verdict, and every instant read (written
+    back as chrono writes it), is chrono's."""
+    template = _STARTED.replace("2026-05-04T10:15:30Z", "{stamp}")
+    lines = stamp_lines(template, STAMP_LINES, FUZZ_SEED)
+    verdicts = _judge(forward_serde, lines)
+    accepted = sum(ok for ok, _ in verdicts)
+    wrong = [
+        (line[40:120], why)
+        for line, (ok, out) in zip(lines, verdicts)
+        if (why := _disagreement(line, ok, out)) is not None
+    ]
+    assert wrong == [], f"{len(wrong)} disagreements, first: {wrong[:5]}"
+    assert STAMP_LINES * 0.15 < accepted < STAMP_LINES * 0.85, accepted

@@ -344,3 +344,69 @@ def fuzz_lines(bases: list[bytes], count: int, seed: int) -> list[bytes]:
             line = line.replace(b"\n", b" ")
         out.append(line)
     return out
+
+
+_STAMP_CHARS = "0123456789 -:+.TtZzUuCc\t\u00a0\u3000\x1c,_"
+
+
+def lenient_stamp(rng: random.Random) -> str:
+    """A valid instant in one of the many spellings chrono reads (or nearly: a leap second can
+    fall past the range's end, a spelling can be one chrono refuses)."""
+    year = rng.choice([rng.randint(0, 9999), rng.randint(-262144, 262143), 2016, 1970])
+    month = rng.randint(1, 12)
+    day = rng.randint(1, 28 if month == 2 else 30)
+    hour, minute, second = rng.randint(0, 23), rng.randint(0, 59), rng.choice([0, 59, 60, 30])
+
+    def num(value: int, width: int = 2) -> str:
+        return rng.choice([f"{value:0{width}d}"] * 4 + [str(value), f" {value:0{width}d}"])
+
+    if 0 <= year <= 9999 and rng.random() < 0.7:
+        year_s = rng.choice([f"{year:04d}", str(year)])
+    else:
+        year_s = f"{year:+05d}" if rng.random() < 0.8 else f"{year:+d}"
+    digits = rng.choice([0, 0, 1, 3, 6, 9, 10, 14])
+    frac = "." + "".join(rng.choice("0123456789") for _ in range(digits)) if digits else ""
+    hours_off, minutes_off = rng.randint(0, 23), rng.randint(0, 59)
+    sign = rng.choice("+-")
+    offset = rng.choice(
+        [
+            "Z",
+            "z",
+            "UTC",
+            "uTc",
+            f"{sign}{hours_off:02d}:{minutes_off:02d}",
+            f"{sign}{hours_off:02d}{minutes_off:02d}",
+            f"{sign}{hours_off:02d} :{minutes_off:02d}",
+            f"{sign}00:00",
+        ]
+    )
+    sep = rng.choice(["T", "T", "T", " ", "T ", "  "])
+    inner = rng.choice(["", "", "", " "])
+    text = (
+        f"{year_s}{inner}-{inner}{num(month)}-{num(day)}{sep}{num(hour)}{inner}:{num(minute)}"
+        f":{inner}{num(second)}{frac}{rng.choice(['', '', ' '])}{offset}"
+    )
+    return rng.choice(["", "", " ", "\u00a0"]) + text + rng.choice(["", "", " ", "\t"])
+
+
+def stamp_lines(template: str, count: int, seed: int) -> list[bytes]:
+    """``count`` copies of ``template`` (a line with ``{stamp}`` in a JSON string) with a
+    timestamp from :func:`lenient_stamp` or :func:`stamp`, a third of them then edited a
+    character at a time (one to three inserted, removed or replaced from the ones timestamps are
+    made of)."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        text = (lenient_stamp if rng.random() < 0.6 else stamp)(rng).replace("\n", " ")
+        if rng.random() < 0.33:
+            for _ in range(rng.randint(1, 3)):
+                at = rng.randrange(len(text) + 1)
+                kind = rng.randrange(3)
+                if kind == 0:
+                    text = text[:at] + rng.choice(_STAMP_CHARS) + text[at:]
+                elif kind == 1:
+                    text = text[:at] + text[at + 1 :]
+                else:
+                    text = text[:at] + rng.choice(_STAMP_CHARS) + text[at + 1 :]
+        out.append(template.replace("{stamp}", json.dumps(text)[1:-1]).encode())
+    return out

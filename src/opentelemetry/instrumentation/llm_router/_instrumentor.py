@@ -89,6 +89,7 @@ class LLMRouterInstrumentor(BaseInstrumentor):
             self._uninstrument()
 
     def _wrap(self, modules: list[Any], aiohttp: bool, kwargs: dict[str, Any]) -> None:
+        from opentelemetry.instrumentation.llm_router._clients._coexist import announce_active
         from opentelemetry.instrumentation.llm_router._clients._core import CallCore
         from opentelemetry.instrumentation.llm_router._clients._user_hooks import UserHooks
         from opentelemetry.instrumentation.llm_router._httpx._hook import HttpxModuleHook
@@ -106,6 +107,7 @@ class LLMRouterInstrumentor(BaseInstrumentor):
             logger_provider=kwargs.get("logger_provider"),
         )
         core = CallCore(telemetry, config, _excluded_urls(), UserHooks.from_kwargs(kwargs))
+        announce_active()  # other GenAI instrumentations already on (else said at their 1st call)
         for module in modules:
             hook = HttpxModuleHook(module, core)
             LLMRouterInstrumentor._hooks.append(hook)

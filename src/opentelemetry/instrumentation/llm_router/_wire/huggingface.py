@@ -22,9 +22,10 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
     StreamParser,
 )
 from opentelemetry.instrumentation.llm_router._wire._errors import read_error
+from opentelemetry.instrumentation.llm_router._wire._format import JsonFormat
 from opentelemetry.instrumentation.llm_router._wire._request import strip_query
 from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
-from opentelemetry.instrumentation.llm_router._wire._values import loads, text
+from opentelemetry.instrumentation.llm_router._wire._values import text
 
 FEATURES = "feature_extraction"
 _PIPELINE = "/pipeline/feature-extraction"
@@ -36,14 +37,6 @@ def _model(path: str) -> Optional[str]:
     if at < 0:
         return None
     return text(path[at + len(_MODELS) : len(path) - len(_PIPELINE)])
-
-
-def _summarise(body: bytes) -> ResponseSummary:
-    summary = ResponseSummary()
-    obj = loads(body)
-    if isinstance(obj, dict):
-        read_error(obj, summary)
-    return summary
 
 
 class _ErrorOnly(EventStreamParser):
@@ -59,14 +52,15 @@ class _ErrorOnly(EventStreamParser):
         pass
 
     def _whole(self, body: bytes) -> None:
-        self._result = _summarise(body)
+        self._result = HUGGINGFACE.parse_response(_FEATURES, body, False)
 
     def _summary(self) -> ResponseSummary:
         return self._result
 
 
-class HuggingFaceFormat:
-    """Feature extraction (embeddings) in Hugging Face's native shape."""
+class HuggingFaceFormat(JsonFormat):
+    """Feature extraction (embeddings) in Hugging Face's native shape. The request body (the
+    inputs) is never read: it names neither model nor parameters."""
 
     name = "huggingface"
 
@@ -84,18 +78,14 @@ class HuggingFaceFormat:
             return None
         return RequestInfo(operation="embeddings", request_model=model, kind=FEATURES)
 
-    def parse_response(
-        self, info: RequestInfo, body: bytes, capture_content: bool
-    ) -> ResponseSummary:
-        return _summarise(body)
+    def summarise(
+        self, kind: str, obj: dict[str, Any], capture: bool, summary: ResponseSummary
+    ) -> None:
+        read_error(obj, summary)
 
     def stream_parser(self, info: RequestInfo, capture_content: bool) -> StreamParser:
         return _ErrorOnly()
 
-    def input_messages(
-        self, info: RequestInfo
-    ) -> tuple[Optional[list[dict[str, Any]]], Optional[list[dict[str, Any]]]]:
-        return None, None
-
 
 HUGGINGFACE = HuggingFaceFormat()
+_FEATURES = RequestInfo(operation="embeddings", kind=FEATURES)

@@ -106,7 +106,7 @@ def test_parse_and_precedence() -> None:
         ("host=", "empty provider"),
         ("host=/openai", "empty provider"),
         ("host=p/", "empty format"),
-        ("host=p/bedrock", "unknown format 'bedrock'"),
+        ("host=p/sagemaker", "unknown format 'sagemaker'"),
         ("https://host=openai", "not a URL"),
         ("host/v1=openai", "not a URL"),
         ("::1:80=openai", "IPv6 host must be written in brackets"),

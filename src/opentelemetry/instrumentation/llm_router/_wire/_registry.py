@@ -12,6 +12,7 @@ from opentelemetry.instrumentation.llm_router._wire._base import WireFormat
 from opentelemetry.instrumentation.llm_router._wire._chain import FormatChain
 from opentelemetry.instrumentation.llm_router._wire.anthropic import ANTHROPIC
 from opentelemetry.instrumentation.llm_router._wire.azure import AZURE
+from opentelemetry.instrumentation.llm_router._wire.bedrock import BEDROCK
 from opentelemetry.instrumentation.llm_router._wire.cohere import COHERE
 from opentelemetry.instrumentation.llm_router._wire.gemini import GEMINI
 from opentelemetry.instrumentation.llm_router._wire.huggingface import HUGGINGFACE
@@ -30,6 +31,8 @@ FORMATS: dict[str, WireFormat] = {
     OLLAMA.name: FormatChain(OLLAMA, OPENAI),
     COHERE.name: FormatChain(COHERE, OPENAI),
     HUGGINGFACE.name: FormatChain(HUGGINGFACE, OPENAI),
+    # Bedrock Runtime: Converse and InvokeModel (the body in the model family's format).
+    BEDROCK.name: BEDROCK,
 }
 
 

@@ -6,7 +6,8 @@ Paths end in ``/models/<model>:<method>`` (Gemini API ``/v1beta/models/...``; Ve
 ``:embedContent`` / ``:batchEmbedContents`` are ``embeddings`` (their responses carry no usage).
 
 Response: ``responseId``, ``modelVersion``, one raw ``finishReason`` per candidate (``STOP``,
-``MAX_TOKENS``, ...), and ``usageMetadata``: input = ``promptTokenCount`` (+
+``MAX_TOKENS``, ...; Vertex AI's integer encoding, ``1``, ``2``, ..., read by the proto's
+numbering), and ``usageMetadata``: input = ``promptTokenCount`` (+
 ``toolUsePromptTokenCount``), output = ``candidatesTokenCount + thoughtsTokenCount`` (thinking is
 generated output), cache read = ``cachedContentTokenCount``, reasoning = ``thoughtsTokenCount``.
 Streams repeat ``usageMetadata`` in many chunks, often empty (``{}``) or with only
@@ -81,6 +82,37 @@ _COUNT_KEYS = (
 )
 
 
+_FINISH_REASONS = (
+    "FINISH_REASON_UNSPECIFIED",
+    "STOP",
+    "MAX_TOKENS",
+    "SAFETY",
+    "RECITATION",
+    "OTHER",
+    "BLOCKLIST",
+    "PROHIBITED_CONTENT",
+    "SPII",
+    "MALFORMED_FUNCTION_CALL",
+    "MODEL_ARMOR",
+)
+"""Vertex AI's ``Candidate.FinishReason`` by number (``google.cloud.aiplatform.v1``). The
+google-cloud-aiplatform REST transport asks for ``$alt=json;enum-encoding=int``: enums then come
+as their numbers (``"finishReason": 1``), and requests carry them so too."""
+
+_OUTPUT_MODALITIES = {2: "image", 3: "speech"}
+"""Vertex AI ``GenerationConfig.Modality`` numbers that ask for other output than text (1)."""
+
+
+def _finish_reason(value: Any) -> Optional[str]:
+    """A finish reason as the name the proto gives it, whether sent as a name or a number (a
+    number past the table, from a newer API, is reported as the number)."""
+    if type(value) is int:
+        if 0 <= value < len(_FINISH_REASONS):
+            return _FINISH_REASONS[value]
+        return str(value)
+    return text(value)
+
+
 def _split_path(path: str) -> Optional[tuple[str, str]]:
     """``(model, method)`` of ``.../models/<model>:<method>``."""
     colon = path.rfind(":")
@@ -99,6 +131,8 @@ def _output_type(config: dict[str, Any]) -> Optional[str]:
     """``responseModalities`` asking for an image or audio, else a JSON ``responseMimeType`` or a
     response schema (``json``), else a ``text/*`` MIME type (``text``)."""
     for modality in sequence(_get(config, "responseModalities", "response_modalities")):
+        if type(modality) is int and modality in _OUTPUT_MODALITIES:
+            return _OUTPUT_MODALITIES[modality]
         if type(modality) is str:
             kind = modality.upper()
             if kind == "IMAGE":
@@ -206,7 +240,7 @@ class _Accumulator:
             index = integer(candidate.get("index"))
             if index is None:
                 index = position
-            reason = text(candidate.get("finishReason"))
+            reason = _finish_reason(candidate.get("finishReason"))
             if reason:
                 self.reasons[index] = reason
             if self.capture:

@@ -4,6 +4,10 @@
 | --- | --- |
 | ``/`` and ``/embed`` (a Text Embeddings Inference server) | ``embeddings`` |
 | ``.../models/<model>/pipeline/feature-extraction`` (``router.huggingface.co/hf-inference``) | ``embeddings`` |
+| ``/pipeline/feature-extraction/<model>``, ``/hf-inference/pipeline/feature-extraction/<model>`` (``huggingface_hub`` < 0.30) | ``embeddings`` |
+
+Inference Endpoints (``*.endpoints.huggingface.cloud``) run TEI (``/``, ``/embed``) or TGI
+(``/v1/chat/completions``: the ``openai`` format).
 
 The request is ``{"inputs": ..., "normalize": ..., ...}`` with no model: the model is the path's
 (TEI serves one model and does not say which, so there is none). The response is a bare JSON array
@@ -37,6 +41,19 @@ def _model(path: str) -> Optional[str]:
     if at < 0:
         return None
     return text(path[at + len(_MODELS) : len(path) - len(_PIPELINE)])
+
+
+_PIPELINE_ROUTES = ("/pipeline/feature-extraction/", "/hf-inference/pipeline/feature-extraction/")
+"""The older routes, model last: ``huggingface_hub`` before 0.30 sent feature extraction there
+(``api-inference.huggingface.co`` at the root, ``router.huggingface.co`` under ``/hf-inference``)."""
+
+
+def _pipeline_model(path: str) -> Optional[str]:
+    """The model of an older route (:data:`_PIPELINE_ROUTES`), ``None`` for any other path."""
+    for prefix in _PIPELINE_ROUTES:
+        if path.startswith(prefix):
+            return text(path[len(prefix) :])
+    return None
 
 
 class _ErrorOnly(EventStreamParser):
@@ -75,7 +92,9 @@ class HuggingFaceFormat(JsonFormat):
         elif path.endswith(_PIPELINE):
             model = _model(path)
         else:
-            return None
+            model = _pipeline_model(path)
+            if model is None:
+                return None
         return RequestInfo(operation="embeddings", request_model=model, kind=FEATURES)
 
     def summarise(

@@ -1,10 +1,12 @@
 """The real LiteLLM proxy, run as an operator runs it, with the adapter on: what reaches OTLP.
 
-``opentelemetry-instrument litellm -c tests/litellm_proxy/config.yaml`` (pinned LiteLLM in
-``.venv-litellm``), configured only by environment variables, in front of the loopback fake
-provider, exporting OTLP/gRPC to a real receiver. The openai SDK sends non-streaming, streaming,
-failing, retried, falling-back, refused and concurrent traffic with two virtual keys; the checks
-read only what was exported.
+``opentelemetry-instrument litellm -c tests/litellm_proxy/config.yaml`` (LiteLLM 1.106.12 in
+``.venv-litellm``; 1.108.7, what an unpinned install gets, in ``.venv-litellm-next``), configured
+only by environment variables, in front of the loopback fake provider, exporting OTLP/gRPC to a
+real receiver. The openai SDK sends non-streaming, streaming, failing, retried, falling-back,
+refused and concurrent traffic with custom-auth keys, the master key and a virtual key; next to
+LiteLLM's own ``otel`` callback the same traffic must give the same router spans. The checks read
+only what was exported. Each proxy starts once for the module (10-30 s each; four in all).
 """
 
 from __future__ import annotations

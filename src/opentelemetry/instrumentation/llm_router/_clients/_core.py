@@ -122,7 +122,7 @@ class CallCore:
         parent_span = trace.get_current_span(current)
         call = self.telemetry.start_call(
             info.operation,
-            route.provider,
+            info.provider or route.provider,
             info.request_model,
             server_address=host,
             server_port=port or DEFAULT_PORTS.get(scheme),

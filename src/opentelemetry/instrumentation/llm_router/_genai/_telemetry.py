@@ -120,6 +120,7 @@ _PARAMETER_ATTRIBUTES: tuple[tuple[str, str], ...] = (
     ("conversation_id", A.GEN_AI_CONVERSATION_ID),
     ("openai_api_type", A.OPENAI_API_TYPE),
     ("openai_service_tier", A.OPENAI_REQUEST_SERVICE_TIER),
+    ("aws_bedrock_guardrail_id", A.AWS_BEDROCK_GUARDRAIL_ID),
 )
 
 
@@ -153,6 +154,8 @@ class RequestParameters:
     """``chat_completions`` / ``responses`` (OpenAI wire format only)."""
     openai_service_tier: Optional[str]
     """The requested service tier; the wire formats leave ``auto`` out, as the conventions ask."""
+    aws_bedrock_guardrail_id: Optional[str]
+    """The Bedrock guardrail the request applies (``guardrailConfig.guardrailIdentifier``)."""
 
     def __init__(
         self,
@@ -171,6 +174,7 @@ class RequestParameters:
         conversation_id: Optional[str] = None,
         openai_api_type: Optional[str] = None,
         openai_service_tier: Optional[str] = None,
+        aws_bedrock_guardrail_id: Optional[str] = None,
     ) -> None:
         self.max_tokens = max_tokens
         self.temperature = temperature
@@ -187,6 +191,7 @@ class RequestParameters:
         self.conversation_id = conversation_id
         self.openai_api_type = openai_api_type
         self.openai_service_tier = openai_service_tier
+        self.aws_bedrock_guardrail_id = aws_bedrock_guardrail_id
         self._span_attributes: Optional[dict[str, Any]] = None
 
     def attributes(self) -> dict[str, Any]:

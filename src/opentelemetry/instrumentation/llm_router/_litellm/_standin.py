@@ -5,9 +5,9 @@ must carry the router span's context. But the current span is also where other c
 callback that finds no request span of its own takes the current one and puts its attributes and
 status on it. LiteLLM's own ``otel`` callback does exactly that (``_get_span_context``, "priority
 3": ``trace.get_current_span()`` when the request carries no ``litellm_parent_otel_span`` and no
-``traceparent``; its failure handler then sets ERROR, its exception and ~80 attributes, the prompt
-among them, on that span; its success handler sets OK and the same attributes), in LiteLLM 1.106
-and 1.108 alike.
+``traceparent``; its failure handler then sets ERROR, its exception and some 50 attributes, the
+prompt among them, on that span; its success handler sets OK and the same attributes), in LiteLLM
+1.106.12, 1.108.7 and 1.110.2 alike.
 
 So the current span is a :class:`StandIn`: its context is the router span's (everything started
 under it is the router span's child, sampled as it is), and everything written to it goes to the

@@ -7,6 +7,7 @@ by botocore, whose ``Authorization`` / ``X-Amz-*`` values must never reach telem
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 from urllib.parse import quote
 
@@ -438,6 +439,10 @@ def test_boto3_converse(instrument: Any, span_exporter: Any) -> None:
     assert a["gen_ai.usage.input_tokens"] == 22
     assert a["gen_ai.response.finish_reasons"] == ("end_turn",)
     _no_credentials(span)
+    if a.get("llm_router.cost.source") is not None or sys.version_info >= (3, 11):
+        # the price database knows Bedrock's models, an inference-profile ARN included
+        assert a["llm_router.cost.source"] == "genai-prices"
+        assert a["llm_router.cost.usd"] > 0
 
 
 def test_boto3_converse_stream_not_buffered(instrument: Any, span_exporter: Any) -> None:

@@ -171,7 +171,7 @@ def test_redis_down_then_back(tmp_path: Any, caplog: pytest.LogCaptureFixture) -
             down = [recorder.record() for _ in range(50)]
             assert all(attributes[STORE] == "process" for attributes, _ in down)
             # Connection refused is immediate; nothing waits for the timeout here.
-            assert max(took for _, took in down) < 0.5
+            assert max(took for _, took in down) < 1.0  # the timeout here is 2 s
             assert recorder.tracker.fallbacks == 50 == recorder.fallbacks_counted()
             assert len(_warnings(caplog)) == 1
             assert recorder.tracker.outages == 1
@@ -204,7 +204,8 @@ def test_slow_redis_is_waited_for_at_most_the_timeout(
         sleeper.join()
     assert [attributes[STORE] for attributes, _ in slow] == ["process"] * 5
     # The first waits for the timeout (0.25 s); the next ones skip Redis until retry_after.
-    assert max(took for _, took in slow) < 0.25 + 0.5  # slack for a loaded machine
+    # Slack for a loaded machine, well under the 1.5 s the server sleeps.
+    assert max(took for _, took in slow) < 1.2
     assert len(_warnings(caplog)) == 1
     assert "TimeoutError" in _warnings(caplog)[0]
     time.sleep(0.15)

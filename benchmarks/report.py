@@ -73,6 +73,16 @@ def _ratio(numerator: Callable[[dict, dict], float], denominator: Callable[[dict
     return value
 
 
+def _pricing_note(added: Optional[Stat], ratio: Optional[Stat]) -> str:
+    """How (f) compares with (b); a run whose hook overhead (b) was never above zero (noise on a
+    loaded machine, or a smoke run) has no ratio, which is said as such, not as "not measured"."""
+    if ratio and ratio.get("n"):
+        return f"(f) / (b) non-stream overhead: {_fmt(ratio['median'], 3)} x, paired per round"
+    if added and added.get("n"):
+        return "(f) - (b) paired per round; no ratio: (b) was not above (a) in any round (noise)"
+    return "(f) or (b) not measured"
+
+
 def _pricing(rounds: list[dict[str, Any]]) -> dict[str, Stat]:
     """What pricing every call (f) adds to the hook alone (b): paired in each round, µs and x."""
     both = [r for r in rounds if "ours" in r and "ours_prices" in r and "none" in r]
@@ -271,9 +281,7 @@ def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
             added["median"] if added and added.get("n") else None,
             5.0,
             "µs",
-            f"(f) / (b) non-stream overhead: {_fmt(ratio['median'], 3)} x, paired per round"
-            if ratio and ratio.get("n")
-            else "(f) or (b) not measured",
+            _pricing_note(added, ratio),
         )
     growth = summary["rss_growth_kb"].get("ours")
     add(

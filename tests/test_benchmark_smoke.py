@@ -107,6 +107,7 @@ def test_every_target_is_in_the_table_with_ours_measured(smoke_run: tuple[Path, 
     if sys.version_info >= (3, 11):  # (f) needs genai-prices, installed with the test extras
         data = json.loads((out / "results.json").read_text())
         assert "ours_prices" in data["configs"] and "ours_prices" not in data["skipped"]
+        # measured and paired; the ratio itself may be undefined in a noisy smoke run
         assert all("paired per round" in targets[name]["note"] for name in pricing)
     table = (out / "results.md").read_text()
     for name in targets:

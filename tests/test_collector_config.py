@@ -176,3 +176,25 @@ def test_router_sends_otlp_to_the_collector_and_knows_the_fake_hosts(
     pricing = env.get("OTEL_PYTHON_LLM_ROUTER_PRICING_FILE")
     if pricing:  # the image copies examples/ to /src/examples
         assert (EXAMPLES / Path(pricing).relative_to("/src/examples")).is_file()
+
+
+def test_traces_are_tail_sampled_keeping_errors_slow_and_over_budget(
+    collector: Dict[str, Any],
+) -> None:
+    """The sampling policy docs/fleet.md recommends: every error, slow and over-budget request's
+    trace, a share of the rest; traces only (metrics are never sampled)."""
+    pipelines = collector["service"]["pipelines"]
+    assert "tail_sampling" in pipelines["traces"]["processors"]
+    assert "tail_sampling" not in pipelines["metrics"]["processors"]
+    policies = {p["type"]: p for p in collector["processors"]["tail_sampling"]["policies"]}
+    assert policies["status_code"]["status_code"]["status_codes"] == ["ERROR"]
+    assert policies["latency"]["latency"]["threshold_ms"] > 0
+    assert policies["boolean_attribute"]["boolean_attribute"] == {
+        "key": "llm_router.budget.exceeded",
+        "value": True,
+    }
+    assert 0 < policies["probabilistic"]["probabilistic"]["sampling_percentage"] < 100
+    # The attribute the policy keys on is the one the mapping sets on the crossing span.
+    from opentelemetry.instrumentation.llm_router._genai import _attributes as A
+
+    assert A.LLM_ROUTER_BUDGET_EXCEEDED == "llm_router.budget.exceeded"

@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.terminal import run_on_a_terminal
+
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "console_router.py"
 SCREEN_LINES = 40  # a terminal screen; the SDK's ConsoleSpanExporter printed over 1,000 lines
 
@@ -68,12 +70,20 @@ def test_metrics_count_each_request_once() -> None:
 
 
 def test_fits_a_narrow_terminal_by_wrapping_not_cutting() -> None:
-    out = run_example(columns=80)
+    out = run_on_a_terminal([str(EXAMPLE)], columns=80)
     lines = out.splitlines()
     assert len(lines) <= SCREEN_LINES, out
     assert max(len(line) for line in lines) <= 80
     assert "…" not in out
-    assert "route smart acct-alice" in out
+    assert "route smart acct-alice" in " ".join(out.split())
+
+
+def test_piped_each_call_is_one_line_whatever_columns_says() -> None:
+    out = run_example(columns=80)
+    calls = [line for line in out.splitlines() if re.match(r"^[├└]── chat ", line)]
+    assert len(calls) == 9, out
+    assert max(len(line) for line in calls) > 80  # not wrapped to COLUMNS
+    assert any(line.endswith("route smart acct-alice") for line in calls)
 
 
 def test_the_sdk_console_exporter_is_still_there() -> None:

@@ -70,8 +70,9 @@ LINES = [DESIGN_STARTED, DESIGN_COMPLETED, TRANSPORT_FAILURE, PENDING, NON_STREA
 @pytest.mark.parametrize(
     ("stamp", "nanoseconds", "written"),
     [
-        # A leap second (chrono writes it as :60) is the next second's start plus the fraction.
-        ("2016-12-31T23:59:60.5Z", 1_483_228_800_500_000_000, "2017-01-01T00:00:00.500Z"),
+        # A leap second (chrono writes it as :60) is the next second's start plus the fraction,
+        # and is written back as it came, :60 and all.
+        ("2016-12-31T23:59:60.5Z", 1_483_228_800_500_000_000, "2016-12-31T23:59:60.500Z"),
         # Years outside 0..9999: signed, as chrono writes them; before year 1 (1 BC is year 0).
         ("0001-01-01T00:00:00+01:00", -62_135_600_400 * 10**9, "0000-12-31T23:00:00Z"),
         ("-0001-12-31T23:59:59Z", -62_167_219_201 * 10**9, "-0001-12-31T23:59:59Z"),
@@ -165,7 +166,13 @@ def _started_at(stamp: str) -> str:
         ("2026-05-04T04:45:30.000000007-05:30", "2026-05-04T10:15:30.000000007Z"),
         ("2026-01-01T01:00:00+02:00", "2025-12-31T23:00:00Z"),
         ("2026-05-04T10:15:30+00:00", "2026-05-04T10:15:30Z"),
-        ("2026-05-04t10:15:30z", "2026-05-04T10:15:30Z"),
+        ("2026-05-04T10:15:30z", "2026-05-04T10:15:30Z"),
+        # chrono's lenient forms (read as serde reads them; the writer is strict).
+        ("2026-05-04 10:15:30Z", "2026-05-04T10:15:30Z"),
+        (" 2026-5-4T1:2:3 +0530 ", "2026-05-03T19:32:03Z"),
+        ("2026-05-04T10:15:30.1234567891Z", "2026-05-04T10:15:30.123456789Z"),
+        ("2026-05-04T10:15:30UTC", "2026-05-04T10:15:30Z"),
+        ("2026-05-04T05:29:60.5+05:30", "2026-05-03T23:59:60.500Z"),
         # Years below 1000 keep four digits (strftime would not); pre-epoch instants work.
         ("0005-03-01T00:00:00.25Z", "0005-03-01T00:00:00.250Z"),
         ("1969-12-31T23:59:59.999999999Z", "1969-12-31T23:59:59.999999999Z"),
@@ -259,7 +266,7 @@ REJECTIONS: list[tuple[str, str, str]] = [
     (_c(f"{RC}.latency_ms", 1.5), f"{RC}.latency_ms", "non-negative integer"),
     (_c(f"{RC}.latency_ms", 500.0), f"{RC}.latency_ms", "non-negative integer"),
     (_c(f"{RC}.usage", "none"), f"{RC}.usage", "expected an object"),
-    (_c(f"{RC}.usage", [50, 100, 150]), f"{RC}.usage", "expected an object"),
+    (_c(f"{RC}.usage", [50, 100]), f"{RC}.usage", "expected the 3 fields"),
     (_c(f"{RC}.usage.prompt_tokens", "50"), f"{RC}.usage.prompt_tokens", "non-negative"),
     (_c(f"{RC}.error", 5), f"{RC}.error", "string or null"),
     (_c(f"{RC}.error", {"m": "x"}), f"{RC}.error", "string or null"),
@@ -278,17 +285,17 @@ REJECTIONS: list[tuple[str, str, str]] = [
     (_c(f"{RC}.status", "Success"), f"{RC}.status", "unknown status"),
     (_c(f"{RC}.status", 200), f"{RC}.status", "expected a string"),
     # bad timestamps
-    (_s(f"{RS}.meta.occurred_at", "2026-05-04 10:15:30Z"), f"{RS}.meta.occurred_at", "RFC 3339"),
+    (_s(f"{RS}.meta.occurred_at", "2026-05-04t10:15:30Z"), f"{RS}.meta.occurred_at", "RFC 3339"),
     (_s(f"{RS}.meta.occurred_at", "2026-05-04T10:15:30"), f"{RS}.meta.occurred_at", "RFC 3339"),
     (_s(f"{RS}.meta.occurred_at", "2026-05-04"), f"{RS}.meta.occurred_at", "RFC 3339"),
     (_s(f"{RS}.meta.occurred_at", ""), f"{RS}.meta.occurred_at", "RFC 3339"),
     (
-        _s(f"{RS}.meta.occurred_at", "2026-05-04T10:15:30.1234567891Z"),
+        _s(f"{RS}.meta.occurred_at", "2026-05-04T10:15:30,5Z"),
         f"{RS}.meta.occurred_at",
         "RFC 3339",
     ),
     (_s(f"{RS}.meta.occurred_at", "2026-05-04T10:15:30.Z"), f"{RS}.meta.occurred_at", "RFC 3339"),
-    (_s(f"{RS}.meta.occurred_at", "2026-05-04T10:15:30Z\n"), f"{RS}.meta.occurred_at", "RFC 3339"),
+    (_s(f"{RS}.meta.occurred_at", "2026-05-04T10:15:30Z x"), f"{RS}.meta.occurred_at", "RFC 3339"),
     (
         _s(
             f"{RS}.meta.occurred_at", "\uff12\uff10\uff12\uff16-05-04T10:15:30Z"
@@ -320,7 +327,7 @@ REJECTIONS: list[tuple[str, str, str]] = [
     ('"RequestStarted"', "<event>", "expected an object, got string"),
     ("42", "<event>", "expected an object, got number"),
     ("null", "<event>", "expected an object, got null"),
-    ('{"RequestStarted":[1]}', RS, "expected an object"),
+    ('{"RequestStarted":[1]}', RS, "expected the 5 fields"),
     ('{"Forward":"x"}', "Forward", "expected an object"),
     # not JSON at all
     ("", "<line>", "not valid JSON"),
@@ -334,8 +341,8 @@ REJECTIONS: list[tuple[str, str, str]] = [
     ),
     (
         '{"RequestStarted":' + DESIGN_STARTED[18:-1] + ',"RequestStarted":{}}',
-        "<event>.RequestStarted",
-        "duplicate",
+        "<event>",
+        "exactly one variant key, got 2",
     ),
 ]
 

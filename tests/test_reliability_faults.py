@@ -465,9 +465,10 @@ def test_exporter_faults_do_not_reach_the_app(
     assert thread_errors == []
     healthy = exporter_results.get("healthy-grpc")
     assert healthy is not None, "the healthy run goes first"
-    # Generous on purpose (a loaded 2-core CI box): an exporter that blocked the calls would add
-    # its 1 s timeout or 2 s delay to every batch, far beyond this bound.
-    assert median < healthy * 3 + 0.005, (
+    # Generous on purpose (a loaded 2-core box: 11.5 ms against a 2.1 ms healthy median was seen
+    # with ten processes running): an exporter that blocked the calls would add its 1 s timeout or
+    # 2 s delay to every batch, twenty times beyond this bound.
+    assert median < healthy * 3 + 0.05, (
         f"{name}: median {median * 1e3:.2f} ms, healthy {healthy * 1e3:.2f} ms"
     )
 

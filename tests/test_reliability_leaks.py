@@ -447,3 +447,84 @@ def test_an_error_code_the_prompt_names_is_still_the_error_type(
     spans = telemetry.spans.get_finished_spans()
     assert [s.attributes["error.type"] for s in spans] == ["authentication_error"] * 4
     assert all(s.status.description == "invalid x-api-key" for s in spans)
+
+
+def test_a_key_in_the_providers_error_code_stays_out_of_the_router_span(
+    telemetry: Telemetry, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The router span's ``error.type`` is the provider's code (read from the body LiteLLM
+    keeps); a provider that puts the key into it must not export the key there either."""
+    monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    monkeypatch.setenv("LITELLM_TELEMETRY", "False")
+    import litellm
+
+    from opentelemetry.instrumentation.llm_router.litellm import OTelLiteLLMCallback
+
+    cases = [
+        c for c in KNOWING if c.carrier == "bare" and c.encoding == "echoed" and not c.is_prompt
+    ]
+    adapter = OTelLiteLLMCallback(telemetry.tracer_provider, telemetry.meter_provider)
+
+    def router_spans() -> list[Any]:
+        spans = telemetry.spans.get_finished_spans()
+        return [s for s in spans if "llm_router.route" in (s.attributes or {})]
+
+    async def calls(server: ScriptedServer) -> None:
+        for case in cases:
+            error = {"message": case.message(), "type": ERROR_CODE, "code": f"bad_key_{case.value}"}
+            server.responder = Reply(status=401, pieces=[json.dumps({"error": error}).encode()])
+            with pytest.raises(openai.APIError):
+                await litellm.acompletion(
+                    model="openai/gpt-4o-mini",
+                    api_base=server.url + "/v1",
+                    api_key=case.value,
+                    messages=[{"role": "user", "content": "hello"}],
+                    max_retries=0,
+                )
+        deadline = asyncio.get_running_loop().time() + 30
+        while len(router_spans()) < len(cases):  # LiteLLM reports from background tasks
+            assert asyncio.get_running_loop().time() < deadline, len(router_spans())
+            await asyncio.sleep(0.02)
+
+    manager = litellm.logging_callback_manager
+    manager._reset_all_callbacks()
+    litellm.callbacks = [adapter]
+    try:
+        with ScriptedServer(Reply()) as server, _instrumented(telemetry, server, monkeypatch):
+            asyncio.run(calls(server))
+    finally:
+        manager._reset_all_callbacks()
+    assert [s.attributes["error.type"] for s in router_spans()] == ["bad_key_[REDACTED]"] * 2
+    _assert_nothing_leaked(cases, telemetry.exported(caplog))
+
+
+def test_a_user_hooks_exception_logs_no_planted_value(
+    telemetry: Telemetry, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A user's hook that raises is logged (with its traceback) and the call goes on; the text
+    may quote a URL with its key (an ``httpx.HTTPStatusError`` does): the log is redacted too,
+    since a logging bridge exports log records."""
+    pending = list(KNOWLEDGE_FREE)
+
+    def response_hook(span: Any, request: Any, response: Any, summary: Any) -> None:
+        raise RuntimeError(pending.pop(0).message())
+
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "false")
+    with ScriptedServer(Reply(pieces=[b"{}"])) as server:
+        monkeypatch.setenv("OTEL_PYTHON_LLM_ROUTER_PROVIDERS", f"{server.host_port}=openai")
+        instrumentor = LLMRouterInstrumentor()
+        instrumentor.instrument(
+            tracer_provider=telemetry.tracer_provider,
+            meter_provider=telemetry.meter_provider,
+            response_hook=response_hook,
+        )
+        try:
+            with httpx2.Client() as client:
+                for _ in KNOWLEDGE_FREE:
+                    client.post(server.url + "/v1/chat/completions", content=b"{}")
+        finally:
+            instrumentor.uninstrument()
+    assert pending == []
+    logged = caplog.text
+    assert logged.count("raised; the call goes on") == len(KNOWLEDGE_FREE)
+    _assert_nothing_leaked(KNOWLEDGE_FREE, logged)

@@ -30,6 +30,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 import grpc
 import pytest
 from google.protobuf import json_format
+from opentelemetry.proto.collector.logs.v1 import logs_service_pb2, logs_service_pb2_grpc
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2, metrics_service_pb2_grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 from opentelemetry.proto.common.v1 import common_pb2
@@ -147,6 +148,46 @@ class _Store:
     metric_requests: List[Tuple[str, metrics_service_pb2.ExportMetricsServiceRequest]] = field(
         default_factory=list
     )
+    log_requests: List[Tuple[str, logs_service_pb2.ExportLogsServiceRequest]] = field(
+        default_factory=list
+    )
+
+
+@dataclass
+class ReceivedLogRecord:
+    """One log record as received: what a log backend would store."""
+
+    protocol: str
+    event_name: str
+    attributes: Attributes
+    trace_id: str
+    span_id: str
+    time_unix_nano: int
+    severity_number: int
+    body: AttributeValue
+    resource: Attributes
+    scope: str
+
+
+def _flatten_logs(
+    protocol: str, request: logs_service_pb2.ExportLogsServiceRequest
+) -> Iterator[ReceivedLogRecord]:
+    for resource_logs in request.resource_logs:
+        resource = decode_attributes(resource_logs.resource.attributes)
+        for scope_logs in resource_logs.scope_logs:
+            for record in scope_logs.log_records:
+                yield ReceivedLogRecord(
+                    protocol=protocol,
+                    event_name=record.event_name,
+                    attributes=decode_attributes(record.attributes),
+                    trace_id=record.trace_id.hex(),
+                    span_id=record.span_id.hex(),
+                    time_unix_nano=record.time_unix_nano,
+                    severity_number=record.severity_number,
+                    body=decode_any_value(record.body) if record.HasField("body") else None,
+                    resource=resource,
+                    scope=scope_logs.scope.name,
+                )
 
 
 def _hex(raw: bytes) -> str:
@@ -278,6 +319,15 @@ class _MetricsServicer(metrics_service_pb2_grpc.MetricsServiceServicer):
         return metrics_service_pb2.ExportMetricsServiceResponse()
 
 
+class _LogsServicer(logs_service_pb2_grpc.LogsServiceServicer):
+    def __init__(self, receiver: OTLPReceiver) -> None:
+        self._receiver = receiver
+
+    def Export(self, request: Any, context: Any) -> Any:
+        self._receiver._add_logs("grpc", request)
+        return logs_service_pb2.ExportLogsServiceResponse()
+
+
 def _make_http_handler(receiver: OTLPReceiver) -> type:
     """An OTLP/HTTP handler bound to ``receiver`` (protobuf, and JSON for completeness)."""
 
@@ -291,6 +341,11 @@ def _make_http_handler(receiver: OTLPReceiver) -> type:
             metrics_service_pb2.ExportMetricsServiceRequest,
             metrics_service_pb2.ExportMetricsServiceResponse,
             receiver._add_metrics,
+        ),
+        "/v1/logs": (
+            logs_service_pb2.ExportLogsServiceRequest,
+            logs_service_pb2.ExportLogsServiceResponse,
+            receiver._add_logs,
         ),
     }
 
@@ -354,6 +409,7 @@ class OTLPReceiver:
         metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(
             _MetricsServicer(self), server
         )
+        logs_service_pb2_grpc.add_LogsServiceServicer_to_server(_LogsServicer(self), server)
         self.grpc_port = server.add_insecure_port("127.0.0.1:0")
         server.start()
         self._grpc_server = server
@@ -408,6 +464,11 @@ class OTLPReceiver:
             self._store.metric_requests.append((protocol, request))
             self._changed.notify_all()
 
+    def _add_logs(self, protocol: str, request: Any) -> None:
+        with self._changed:
+            self._store.log_requests.append((protocol, request))
+            self._changed.notify_all()
+
     def clear(self) -> None:
         with self._changed:
             self._store = _Store()
@@ -428,6 +489,12 @@ class OTLPReceiver:
         with self._changed:
             requests = list(self._store.trace_requests)
         return [span for protocol, req in requests for span in _flatten_spans(protocol, req)]
+
+    def log_records(self) -> List[ReceivedLogRecord]:
+        """Every log record received so far, in arrival order."""
+        with self._changed:
+            requests = list(self._store.log_requests)
+        return [r for protocol, req in requests for r in _flatten_logs(protocol, req)]
 
     def metrics(self) -> List[ReceivedMetric]:
         """Every metric of every export request, in arrival order (repeats included)."""
@@ -476,6 +543,14 @@ class OTLPReceiver:
     ) -> List[ReceivedMetric]:
         """Block until ``predicate(all metrics so far)`` holds."""
         return self._wait(self.metrics, predicate, timeout)
+
+    def wait_for_logs(
+        self,
+        predicate: Callable[[List[ReceivedLogRecord]], bool] = bool,
+        timeout: float = 10.0,
+    ) -> List[ReceivedLogRecord]:
+        """Block until ``predicate(all log records so far)`` holds."""
+        return self._wait(self.log_records, predicate, timeout)
 
 
 @pytest.fixture

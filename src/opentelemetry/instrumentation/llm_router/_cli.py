@@ -58,9 +58,10 @@ SHUTDOWN_TIMEOUT_S = 10.0
 signal arrives, before the summary is printed and the process exits."""
 _POLL_S = 0.2
 """How often a read waiting for input checks whether a signal asked it to stop."""
-MAX_LINE_BYTES = 1 << 20
-"""Default of ``--max-line-bytes`` (1 MiB): the longest line read, newline not counted. A serde
-line of a ``ForwardEvent`` is a few hundred bytes; 1 MiB leaves room for a long error text."""
+MAX_LINE_BYTES = 4 << 20
+"""Default of ``--max-line-bytes`` (4 MiB): the longest line read, newline not counted. A serde
+line of a ``ForwardEvent`` is a few hundred bytes; 4 MiB leaves room for a 1 MiB error text or
+model name even written as ``\\uXXXX`` escapes."""
 MAX_LINE_ENV = "OTEL_PYTHON_LLM_ROUTER_MAX_LINE_BYTES"
 """The environment variable that sets the default of ``--max-line-bytes``."""
 _READ_BYTES = 1 << 16

@@ -129,6 +129,7 @@ def settings_from_env(env: Optional[Mapping[str, str]] = None) -> TelemetrySetti
     """The mapping settings the environment asks for (metric opt-ins, chunk timing, pricing)."""
     if env is None:  # not a default argument: help() would render the environment
         env = os.environ
+    from opentelemetry.instrumentation.llm_router._genai._audit import audit_from_env
     from opentelemetry.instrumentation.llm_router._pricer import pricer_from_env
 
     return TelemetrySettings(
@@ -136,6 +137,7 @@ def settings_from_env(env: Optional[Mapping[str, str]] = None) -> TelemetrySetti
         record_time_per_output_chunk=env_flag(TIME_PER_OUTPUT_CHUNK, False, env),
         record_metrics=env_flag(RECORD_METRICS, True, env),
         pricer=pricer_from_env(env),
+        audit=audit_from_env(env),
     )
 
 

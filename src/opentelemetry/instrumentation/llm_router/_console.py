@@ -13,6 +13,20 @@ Select it like any exporter: ``OTEL_TRACES_EXPORTER=llm_router_console`` (entry 
 A trace is printed when its local root span ends (children end first, so the tree is complete);
 spans whose root has not ended are held, bounded in number and age, and printed as they are at
 :meth:`force_flush` / :meth:`shutdown` or when a bound is reached.
+
+Live under ``opentelemetry-instrument``: the SDK puts every exporter it is named to behind a
+``BatchSpanProcessor`` that exports every 5 s, so a terminal view would show calls in bursts, or
+only at exit. The entry point therefore names :class:`LiveConsoleSpanExporter`, which gives the SDK
+an exporter that does nothing and adds to the tracer provider the SDK has just made a processor of
+its own that prints each span as it ends, from a thread of its own (a slow terminal never holds up
+a call).
+
+Everything printed that comes from data (span names, models, providers, routes, accounts, ids,
+error types and descriptions, the service name) is text, never rich markup, and every character
+Python does not call printable (C0 and C1 controls, escape sequences, bidi overrides such as U+202E,
+line separators, lone surrogates) is shown as its escape (``\x1b``, ``\u202e``): a model's or a
+provider's answer cannot retitle the window, clear the screen, move the cursor, fake a colour or
+reorder what the line says.
 """
 
 from __future__ import annotations
@@ -24,9 +38,10 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Optional, TextIO
 
 from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.trace import SpanKind, StatusCode
 
+from opentelemetry import trace
 from opentelemetry.instrumentation.llm_router._genai import _attributes as A
 
 if TYPE_CHECKING:
@@ -43,6 +58,13 @@ MAX_HELD_SPANS = 10_000
 printed as far as it got (a root that never ends must not grow memory)."""
 MAX_HOLD_S = 30.0
 """Seconds a trace may wait for its root; after that it is printed as far as it got."""
+UNWRAPPED_WIDTH = 1_000_000
+"""The width given to rich when the output is no terminal: one line per span, never wrapped."""
+LIVE_QUEUE = 2048
+"""Spans the live printer holds while the terminal is slower than the calls (then it drops)."""
+LIVE_WAKE_MS = 200
+"""The live printer's thread also wakes this often, so no span waits longer if a wake-up was
+missed while it was printing."""
 
 
 class LLMRouterConsoleSpanExporter(SpanExporter):
@@ -50,8 +72,9 @@ class LLMRouterConsoleSpanExporter(SpanExporter):
 
     Args:
         out: where to print (``sys.stdout`` by default).
-        width: columns (default: the terminal's, else ``COLUMNS``, else 80). A longer line
-            wraps, indented under its place in the tree.
+        width: columns to wrap at. By default a terminal's own width (a longer line wraps,
+            indented under its place in the tree); output that is no terminal (a pipe, a file,
+            a log collector) is never wrapped: one line per span, whatever ``COLUMNS`` says.
         color: force colours on or off (default: on for a terminal only).
     """
 
@@ -65,8 +88,11 @@ class LLMRouterConsoleSpanExporter(SpanExporter):
             from rich.console import Console
         except ImportError as error:  # the optional extra is missing: say which
             raise ImportError(_INSTALL_HINT) from error
+        file = out if out is not None else sys.stdout
+        if width is None and not _is_terminal(file):
+            width = UNWRAPPED_WIDTH
         self._console: Console = Console(
-            file=out if out is not None else sys.stdout,
+            file=file,
             width=width,
             force_terminal=color,
             no_color=color is False,
@@ -123,12 +149,13 @@ class LLMRouterConsoleSpanExporter(SpanExporter):
         self._held_count -= len(spans)
         if not spans:
             return
+        from rich.text import Text
         from rich.tree import Tree
 
         service = _service_name(spans[0])
         if service and service != self._printed_service and not service.startswith("unknown_"):
             self._printed_service = service
-            self._console.print(f"[bold]service {service}[/bold]")
+            self._console.print(Text(f"service {_safe(service)}", style="bold"))
         ids = {span.context.span_id for span in spans if span.context is not None}
         children: dict[int, list[ReadableSpan]] = {}
         roots: list[ReadableSpan] = []
@@ -144,6 +171,49 @@ class LLMRouterConsoleSpanExporter(SpanExporter):
             tree = Tree(span_line(root, trace_id=shown_id), guide_style="dim")
             _add_children(tree, root, children)
             self._console.print(tree)
+
+
+class LiveConsoleSpanExporter(LLMRouterConsoleSpanExporter):
+    """What ``OTEL_TRACES_EXPORTER=llm_router_console`` makes: the console view, printing each
+    span as it ends rather than when the SDK's batch comes round.
+
+    The SDK's configuration (``opentelemetry-instrument``) sets the tracer provider it has made
+    as the global one and then builds each named exporter, to put it behind a
+    ``BatchSpanProcessor`` (a batch every 5 s). Built there, this adds to that provider a
+    processor of its own that hands each ended span at once to a printing thread (a slow terminal
+    holds up no call; beyond :data:`LIVE_QUEUE` waiting spans it drops), and exports nothing
+    itself. Where there is no SDK tracer provider yet (a program that makes its own, such as
+    ``llm-router-otel ingest``), it is the plain exporter behind whatever processor it is given.
+    """
+
+    def __init__(
+        self,
+        out: Optional[TextIO] = None,
+        width: Optional[int] = None,
+        color: Optional[bool] = None,
+    ) -> None:
+        super().__init__(out, width, color)
+        self._live = False
+        add_span_processor = getattr(trace.get_tracer_provider(), "add_span_processor", None)
+        if add_span_processor is None:
+            return
+        add_span_processor(
+            BatchSpanProcessor(
+                LLMRouterConsoleSpanExporter(out, width, color),
+                max_queue_size=LIVE_QUEUE,
+                max_export_batch_size=1,  # the printing thread wakes for every span that ends
+                schedule_delay_millis=LIVE_WAKE_MS,
+            )
+        )
+        self._live = True
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        if self._live:  # printed already, by the processor added above
+            return SpanExportResult.SUCCESS
+        return super().export(spans)
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        return True if self._live else super().force_flush(timeout_millis)
 
 
 def _add_children(
@@ -183,7 +253,7 @@ def span_line(span: ReadableSpan, trace_id: Optional[int] = None) -> Text:
 
     attributes: Mapping[str, Any] = span.attributes or {}
     line = Text()
-    line.append(span.name, style="bold")
+    line.append(_safe(span.name), style="bold")
     if A.GEN_AI_OPERATION_NAME in attributes:
         _genai_details(line, attributes)
     else:
@@ -205,14 +275,15 @@ def span_line(span: ReadableSpan, trace_id: Optional[int] = None) -> Text:
 def _genai_details(line: Text, attributes: Mapping[str, Any]) -> None:
     provider = attributes.get(A.GEN_AI_PROVIDER_NAME)
     if provider:
-        line.append(f"  {provider}", style="cyan")
+        line.append(f"  {_safe(provider)}", style="cyan")
     address = attributes.get(A.SERVER_ADDRESS)
     if address:
         port = attributes.get(A.SERVER_PORT)
-        line.append(f"@{address}:{port}" if port else f"@{address}", style="dim cyan")
+        where = f"@{address}:{port}" if port else f"@{address}"
+        line.append(_safe(where), style="dim cyan")
     response_model = attributes.get(A.GEN_AI_RESPONSE_MODEL)
     if response_model and response_model != attributes.get(A.GEN_AI_REQUEST_MODEL):
-        line.append(f" → {response_model}", style="dim")
+        line.append(f" → {_safe(response_model)}", style="dim")
     if attributes.get(A.GEN_AI_REQUEST_STREAM):
         line.append("  stream", style="magenta")
     tokens_in = attributes.get(A.GEN_AI_USAGE_INPUT_TOKENS)
@@ -246,7 +317,7 @@ def _status(line: Text, span: ReadableSpan, attributes: Mapping[str, Any]) -> No
         what = attributes.get(A.ERROR_TYPE) or span.status.description or "error"
         if http_status and str(http_status) != str(what):
             what = f"{http_status} {what}"
-        line.append(f"  ✗ {what}", style="bold red")
+        line.append(f"  ✗ {_safe(what)}", style="bold red")
     elif A.GEN_AI_OPERATION_NAME in attributes:
         line.append("  ok", style="green")
 
@@ -272,15 +343,41 @@ def _router_details(line: Text, attributes: Mapping[str, Any]) -> None:
     details = []
     route = attributes.get(A.LLM_ROUTER_ROUTE)
     if route:
-        details.append(f"route {route}")
+        details.append(f"route {_safe(route)}")
     account = attributes.get(A.LLM_ROUTER_ACCOUNT_ID)
     if account:
-        details.append(str(account))
+        details.append(_safe(account))
     request_id = attributes.get(A.LLM_ROUTER_REQUEST_ID)
     if request_id:
-        details.append(f"upstream {request_id}")
+        details.append(f"upstream {_safe(request_id)}")
     if details:
         line.append("  " + " ".join(details), style="dim")
+
+
+def _safe(value: Any) -> str:
+    """``value`` as text a terminal shows as it is: every character Python does not call
+    printable (controls, escape sequences, bidi and other format characters, line and paragraph
+    separators, surrogates) as its backslash escape. Printable text is returned as it is."""
+    text = value if type(value) is str else str(value)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def _is_terminal(file: Any) -> bool:
+    try:
+        return bool(file.isatty())
+    except Exception:  # closed, or no isatty: not a terminal
+        return False
 
 
 def _count(value: Any) -> str:

@@ -34,6 +34,10 @@ class EventMeta:
     trace_id: Optional[str] = None
     occurred_at_ns: int = 0
     """Nanoseconds since the epoch (exact). Derived from ``occurred_at`` when not given."""
+    leap_second: bool = False
+    """The time was a leap second, ``…:59:60.5`` (chrono keeps them). ``occurred_at_ns`` is then
+    the instant one second after the ``:59`` (the next second's ``.5``), which is when the span
+    starts or ends; this flag writes it back as ``:60``, byte for byte as serde wrote it."""
 
     def __post_init__(self) -> None:
         if self.occurred_at.tzinfo is None:

@@ -90,6 +90,7 @@ _USERINFO_PASSWORD = re.compile(
 )
 """The password of a URL's userinfo (``scheme://user:password@host``), also when the text was
 cut before the ``@`` (``https://user:passw…``; but an all-digit value there is a port)."""
+_NON_BLANK_RUN = re.compile(r"\S{" + str(MIN_SECRET) + ",}")
 _MAX_CONTENT_SCAN = 1 << 20
 """Request text beyond this many characters (per string) is not indexed: bounded work."""
 _DECODE_DEPTH = 2
@@ -110,6 +111,28 @@ def _variants(secret: str) -> set[str]:
         forms.add(repr(form)[1:-1])
         forms.add(repr(form.encode("utf-8", "surrogatepass"))[2:-1])
     return {f for f in forms if len(f) >= MIN_SECRET}
+
+
+def _pieces(forms: set[str]) -> frozenset[str]:
+    """Every piece of :data:`MIN_SECRET` characters of every form: a key cut anywhere, or broken
+    across lines, keeps no piece long enough to be recognised. A form that contains a shorter
+    one (``Bearer sk-…`` contains ``sk-…``) adds only the pieces that reach outside it."""
+    pieces: set[str] = set()
+    done: list[str] = []
+    for form in sorted(forms, key=len):
+        inner = next((known for known in done if known in form), None)
+        if inner is None:
+            pieces.update(form[at : at + MIN_SECRET] for at in range(len(form) - MIN_SECRET + 1))
+        else:
+            start = form.index(inner)
+            end = start + len(inner)
+            pieces.update(
+                form[at : at + MIN_SECRET]
+                for at in range(len(form) - MIN_SECRET + 1)
+                if at < start or at + MIN_SECRET > end
+            )
+        done.append(form)
+    return frozenset(pieces)
 
 
 def _content_strings(body: Any) -> list[str]:
@@ -276,36 +299,42 @@ class Redactor:
             content capture is on.
     """
 
-    __slots__ = ("_contents", "_index", "_pieces")
+    __slots__ = ("_contents", "_index", "_percent", "_pieces")
 
     def __init__(self, secrets: Iterable[str] = (), contents: Iterable[str] = ()) -> None:
-        forms: set[str] = set()
+        values: set[str] = set()
         for secret in secrets:
             if isinstance(secret, str) and len(secret.strip()) >= MIN_SECRET:
-                forms |= _variants(secret)
-        # Every piece of MIN_SECRET characters of every form: a key cut anywhere, or broken
-        # across lines, keeps no piece long enough to be recognised.
-        self._pieces = frozenset(
-            form[at : at + MIN_SECRET] for form in forms for at in range(len(form) - MIN_SECRET + 1)
-        )
+                values.add(secret)
+                # Each word alone too (see _mark_secrets): the key after "Bearer".
+                values.update(word for word in secret.split() if len(word) >= MIN_SECRET)
+        forms: set[str] = set()
+        for value in values:
+            forms |= _variants(value)
+        self._pieces = _pieces(forms)
         forms_of_content: set[str] = set()
         for text in contents:
             forms_of_content.update(
-                (
-                    text,
-                    json.dumps(text, ensure_ascii=False)[1:-1],
-                    json.dumps(text)[1:-1],
-                    # Percent-encoded too: a URL quoting it may be cut into pieces (a hard wrap)
-                    # that the decoded view no longer reads as runs of the text.
-                    quote(text, safe=""),
-                )
+                (text, json.dumps(text, ensure_ascii=False)[1:-1], json.dumps(text)[1:-1])
             )
-        self._contents = [form for form in forms_of_content if len(form) >= _GRAM]
-        index: dict[str, tuple[int, int]] = {}
-        for number, form in enumerate(self._contents):
+        self._contents: list[str] = []
+        self._index: dict[str, tuple[int, int]] = {}
+        self._add_content(forms_of_content)
+        # Percent-encoded forms too (a URL quoting the text may be cut into pieces, by a hard
+        # wrap, that the decoded view no longer reads as runs of the text); indexed only once a
+        # text with a "%" in it is redacted: most error texts have none.
+        self._percent: Optional[list[str]] = [text for text in contents if len(text) >= _GRAM]
+
+    def _add_content(self, forms: Iterable[str]) -> None:
+        """Index request strings by their :data:`_GRAM`-pieces every :data:`_STRIDE` characters."""
+        index = self._index
+        for form in forms:
+            if len(form) < _GRAM:
+                continue
+            number = len(self._contents)
+            self._contents.append(form)
             for at in range(0, len(form) - _GRAM + 1, _STRIDE):
                 index.setdefault(form[at : at + _GRAM], (number, at))
-        self._index = index
 
     @classmethod
     def for_request(
@@ -357,6 +386,9 @@ class Redactor:
     def redact(self, text: str, content: bool = True) -> str:
         """``text`` with credentials and (``content``) request content replaced; no bound."""
         marks: Marks = []
+        if content and self._percent and "%" in text:
+            self._add_content(quote(form, safe="") for form in self._percent)
+            self._percent = None
         for view, mapping in _views(text):
             found: Marks = []
             if self._pieces:
@@ -371,18 +403,23 @@ class Redactor:
         return _replace(text, marks) if marks else text
 
     def _mark_secrets(self, text: str, marks: Marks) -> None:
-        """Mark every piece of ``text`` that is a piece of a form of a credential."""
+        """Mark every piece of ``text`` that is a piece of a form of a credential.
+
+        Only runs of :data:`MIN_SECRET` or more non-blank characters can hold a piece (the forms
+        searched for include each whitespace-free word of a credential), so the per-position
+        look-up runs only inside those: a stack trace is mostly shorter words."""
         pieces = self._pieces
-        run_start = run_end = -1
-        for start in range(len(text) - MIN_SECRET + 1):
-            if text[start : start + MIN_SECRET] in pieces:
-                if start > run_end:
-                    if run_end >= 0:
-                        marks.append((run_start, run_end, True))
-                    run_start = start
-                run_end = start + MIN_SECRET
-        if run_end >= 0:
-            marks.append((run_start, run_end, True))
+        for run in _NON_BLANK_RUN.finditer(text):
+            run_start = run_end = -1
+            for start in range(run.start(), run.end() - MIN_SECRET + 1):
+                if text[start : start + MIN_SECRET] in pieces:
+                    if start > run_end:
+                        if run_end >= 0:
+                            marks.append((run_start, run_end, True))
+                        run_start = start
+                    run_end = start + MIN_SECRET
+            if run_end >= 0:
+                marks.append((run_start, run_end, True))
 
     def _mark_content(self, text: str, marks: Marks) -> None:
         """Mark each run of ``text`` that also occurs in a request string (see CONTENT_RUN)."""

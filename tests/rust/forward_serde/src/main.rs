@@ -2,7 +2,9 @@
 //! counts and times, leap seconds, every status, unicode, bus-wrapped and bare, Chat and System);
 //! `forward_serde echo` parses every line of stdin as a `MetricsEvent` or a bare `ForwardEvent` and
 //! writes it back as serde writes it, or `error: line N: ...` for a line serde rejects (exit
-//! status 1 if any).
+//! status 1 if any); `forward_serde judge` reads stdin as raw bytes, one line per `\n` (the line
+//! without it is handed to `serde_json::from_slice`, as a reader of a byte stream would), and
+//! writes one verdict per line: `ok <the value as serde writes it>` or `err <serde's message>`.
 //!
 //! The types are those of `bamboo_engine::metrics::events` (field names, types and order; serde's
 //! default externally tagged representation). `Chat` and `System` carry JSON values here: their
@@ -232,6 +234,36 @@ fn echo() -> io::Result<bool> {
     Ok(ok)
 }
 
+fn judge() -> io::Result<()> {
+    let stdin = io::stdin();
+    let mut input = stdin.lock();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        let verdict = match serde_json::from_slice::<MetricsEvent>(&line) {
+            Ok(event) => serde_json::to_string(&event),
+            Err(_) => match serde_json::from_slice::<ForwardEvent>(&line) {
+                Ok(event) => serde_json::to_string(&event),
+                Err(error) => {
+                    let message = error.to_string().replace('\n', " ");
+                    writeln!(out, "err {}", message)?;
+                    continue;
+                }
+            },
+        };
+        writeln!(out, "ok {}", verdict.expect("serde writes what it read"))?;
+    }
+    out.flush()
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
@@ -239,13 +271,14 @@ fn main() {
             let count = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(1000);
             write(count).expect("stdout");
         }
+        Some("judge") => judge().expect("stdin"),
         Some("echo") => {
             if !echo().expect("stdin") {
                 std::process::exit(1);
             }
         }
         _ => {
-            eprintln!("usage: forward_serde write [N] | forward_serde echo");
+            eprintln!("usage: forward_serde write [N] | forward_serde echo | forward_serde judge");
             std::process::exit(2);
         }
     }

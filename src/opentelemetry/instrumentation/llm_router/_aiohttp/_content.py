@@ -7,8 +7,9 @@ The hook replaces ``ClientResponse.content`` (aiohttp's ``StreamReader``) with a
 ``async for line in response.content`` — returns exactly what aiohttp's reader returns, and the
 bytes are handed to the observation on the way: nothing is buffered, held up or read ahead.
 
-The call ends exactly once: when the reader is at its end, when a read raises (network error,
-timeout, cancellation), when the response is released or closed before the end (aiohttp then
+The call ends exactly once: when the reader is at its end (``readexactly()`` says so by raising
+``IncompleteReadError``: the end of a complete body, not a failure), when a read raises (network
+error, timeout, cancellation), when the response is released or closed before the end (aiohttp then
 tells the reader through ``set_exception``), or when the reader is garbage-collected unread.
 
 It subclasses ``StreamReader`` so ``isinstance`` checks still pass; it does not use the base
@@ -18,6 +19,7 @@ wrapped reader (generated from the base class, so a method a later aiohttp adds 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -139,6 +141,14 @@ def _observed_read(name: str, chunk: bool = False) -> Any:
     async def read(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             result = await getattr(self._inner, name)(*args, **kwargs)
+        except asyncio.IncompleteReadError as exc:
+            # readexactly()'s way of saying "the body ended first": at the end of a complete
+            # body that is no failure of the call; its last bytes are in the exception.
+            if self._fed(exc.partial):
+                await self._observation.afinish()
+            else:  # pragma: no cover - aiohttp raises it only at the end of the body
+                await self._observation.afinish(exc)
+            raise
         except BaseException as exc:
             await self._observation.afinish(exc)
             raise

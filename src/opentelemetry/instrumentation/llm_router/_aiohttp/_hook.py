@@ -9,6 +9,12 @@ client middleware (aiohttp >= 3.12) for this one request, innermost, so it sees 
 the sending and the response headers, exactly as ``send`` does for httpx. The response's body
 reader is then wrapped (``_content``) so the body is observed as the caller reads it.
 
+One ``_request`` is one logical call and one span, as one ``send`` is for httpx: aiohttp runs the
+middleware chain once per hop, so a redirect it follows (301/302/303/307/308 with a ``Location``)
+or a request it resends on a dropped keep-alive connection continues the call the first hop
+started, and the call ends with the response ``_request`` returns, or with what it raises
+(``TooManyRedirects``, a refused redirect URL, a cancellation between hops).
+
 When the request is sent by an httpx client whose transport is aiohttp (litellm, fireworks, …),
 the httpx hook has already started the call: the context says so, and nothing is added here.
 """
@@ -20,7 +26,7 @@ import time
 import zlib
 from typing import Any, Callable, Optional
 
-from opentelemetry import context
+from opentelemetry import context, trace
 from opentelemetry.instrumentation.llm_router._aiohttp._content import observed_content_class
 from opentelemetry.instrumentation.llm_router._clients._amend import include_usage_body
 from opentelemetry.instrumentation.llm_router._clients._core import IN_CALL, CallCore, Started
@@ -30,6 +36,8 @@ _logger = logging.getLogger(__name__)
 
 _AUTHORITIES = 1024
 """Distinct URL authorities remembered (cleared when full: an app talks to few hosts)."""
+_REDIRECTS = frozenset((301, 302, 303, 307, 308))
+"""The statuses aiohttp follows (with ``allow_redirects``, given a ``Location`` or ``URI``)."""
 
 
 class AiohttpHook:
@@ -76,11 +84,29 @@ class AiohttpHook:
             decompressed = kwargs.get("auto_decompress")
             if decompressed is None:
                 decompressed = session.auto_decompress
+            call = _Call(self, bool(decompressed), kwargs.get("allow_redirects", True))
             kwargs = dict(kwargs)
-            kwargs["middlewares"] = (*middlewares, _Middleware(self, bool(decompressed)))
+            kwargs["middlewares"] = (*middlewares, call)
         except Exception:
             _logger.debug("llm_router: not tracing an aiohttp request", exc_info=True)
-        return wrapped(*args, **kwargs)
+            return wrapped(*args, **kwargs)
+        return self._traced(call, wrapped, args, kwargs)
+
+    async def _traced(self, call: _Call, wrapped: Any, args: Any, kwargs: Any) -> Any:
+        """``_request`` itself: the call its hops started ends with what it returns or raises."""
+        try:
+            response = await wrapped(*args, **kwargs)
+        except BaseException as exc:
+            started = call.started
+            if started is not None:
+                call.started = None
+                self._core.raised(started, exc)
+            raise
+        started = call.started
+        if started is not None:  # a redirect status aiohttp did not follow after all
+            call.started = None
+            self._responded(started, response, call.decompressed)
+        return response
 
     def _remember(self, url: str, authority: str) -> bool:
         """Look up a URL string's authority (``host:port`` as written) and remember the answer."""
@@ -102,19 +128,31 @@ class AiohttpHook:
 
     # -- the middleware's work ----------------------------------------------------------------
 
-    async def observe(self, request: Any, handler: Any, decompressed: bool) -> Any:
-        started = self._start(request)
+    async def observe(self, call: _Call, request: Any, handler: Any) -> Any:
+        """One hop of ``call``: the first starts the call, a later one (after a redirect or a
+        resend) continues it; a hop that fails leaves the ending to :meth:`_traced` (aiohttp
+        may resend), one that is a redirect aiohttp will follow leaves it to the next hop."""
+        started = call.started
         if started is None:
-            return await handler(request)
+            started = self._start(request)
+            if started is None:
+                return await handler(request)
+            call.started = started
+            first = True
+        else:
+            first = False
+            span_context = trace.set_span_in_context(started.call.span)
+            started.token = context.attach(context.set_value(IN_CALL, True, span_context))
         try:
-            await self._before_sending(started, request)
+            if first:
+                await self._before_sending(started, request)
             response = await handler(request)
-        except BaseException as exc:
-            self._core.raised(started, exc)
-            raise
         finally:
             context.detach(started.token)
-        self._responded(started, response, decompressed)
+        if call.follows(response):
+            return response
+        call.started = None
+        self._responded(started, response, call.decompressed)
         return response
 
     def _start(self, request: Any) -> Optional[Started]:
@@ -187,17 +225,28 @@ class AiohttpHook:
             call.end(time.time_ns())
 
 
-class _Middleware:
-    """The client middleware for one traced request (it knows that request's decompression)."""
+class _Call:
+    """One ``_request`` to a provider host: the client middleware aiohttp runs for each of its
+    hops, and the call those hops started and have not ended yet (``started``)."""
 
-    __slots__ = ("_decompressed", "_hook")
+    __slots__ = ("_hook", "allow_redirects", "decompressed", "started")
 
-    def __init__(self, hook: AiohttpHook, decompressed: bool) -> None:
+    def __init__(self, hook: AiohttpHook, decompressed: bool, allow_redirects: Any) -> None:
         self._hook = hook
-        self._decompressed = decompressed
+        self.decompressed = decompressed
+        self.allow_redirects = allow_redirects
+        self.started: Optional[Started] = None
 
     async def __call__(self, request: Any, handler: Any) -> Any:
-        return await self._hook.observe(request, handler, self._decompressed)
+        return await self._hook.observe(self, request, handler)
+
+    def follows(self, response: Any) -> bool:
+        """Whether aiohttp will follow this response to another hop (as ``_request`` decides;
+        when it then gives up instead, ``_traced`` ends the call with what it raises)."""
+        if response.status not in _REDIRECTS or not self.allow_redirects:
+            return False
+        headers = response.headers
+        return "Location" in headers or "URI" in headers
 
 
 def _no_route(host: str, port: Optional[int]) -> None:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import inspect
 import logging
+import traceback
 import weakref
 from typing import Any, Awaitable, Callable, Optional
 
 from opentelemetry.trace import Span
 
+from opentelemetry.instrumentation.llm_router._redact import DEFAULT as DEFAULT_REDACTOR
 from opentelemetry.instrumentation.llm_router._wire._base import ResponseSummary
 
 _logger = logging.getLogger(__name__)
@@ -115,15 +117,21 @@ class UserHooks:
             self._log("async_response_hook")
 
     def _log(self, name: str) -> None:
-        """The first failure of each hook is a warning (it is the user's bug), later ones debug."""
+        """The first failure of each hook is a warning (it is the user's bug), later ones debug.
+
+        The traceback is logged as text through the redaction step's knowledge-free rules: it may
+        quote what the hook saw (an ``HTTPStatusError`` quotes the URL, ``?key=`` and all), and a
+        logging bridge exports log records."""
+        trace = DEFAULT_REDACTOR.redact(traceback.format_exc())
         if name in self._failed:
-            _logger.debug("llm_router: %s raised; the call goes on", name, exc_info=True)
+            _logger.debug("llm_router: %s raised; the call goes on\n%s", name, trace)
             return
         self._failed.add(name)
         _logger.warning(
-            "llm_router: %s raised; the call goes on (later failures are logged at debug level)",
+            "llm_router: %s raised; the call goes on (later failures are logged at debug level)"
+            "\n%s",
             name,
-            exc_info=True,
+            trace,
         )
 
 

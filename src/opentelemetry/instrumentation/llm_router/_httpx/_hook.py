@@ -58,9 +58,9 @@ class HttpxModuleHook:
         started = self._start(args, kwargs)
         if started is None:
             return wrapped(*args, **kwargs)
-        if self._hooks is not None:
-            self._core.request_hook(started)
-        try:
+        try:  # the user's hook inside: interrupted (KeyboardInterrupt), the call still ends
+            if self._hooks is not None:
+                self._core.request_hook(started)
             response = wrapped(*args, **kwargs)
         except BaseException as exc:
             self._core.raised(started, exc)
@@ -78,9 +78,9 @@ class HttpxModuleHook:
         started = self._start(args, kwargs)
         if started is None:
             return await wrapped(*args, **kwargs)
-        if self._hooks is not None:
-            await self._core.async_request_hook(started)
-        try:
+        try:  # the user's hook inside: cancelled while it runs, the call still ends
+            if self._hooks is not None:
+                await self._core.async_request_hook(started)
             response = await wrapped(*args, **kwargs)
         except BaseException as exc:
             self._core.raised(started, exc)

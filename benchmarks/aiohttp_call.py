@@ -1,5 +1,6 @@
-"""N non-streaming chat calls through one ``aiohttp.ClientSession``: the unit for counting what the
-aiohttp hook costs a traced call (with ``/work/shared/tools/instructions-per-unit``, or time).
+"""N non-streaming chat calls through one ``aiohttp.ClientSession`` (or, with ``--client httpx2``,
+one ``httpx2.AsyncClient``): the unit for counting what a hook costs a traced call (with
+``/work/shared/tools/instructions-per-unit``, or time).
 
 The fake provider runs outside (callgrind follows no child process)::
 
@@ -33,9 +34,18 @@ BODY = json.dumps(
 ).encode()
 
 
-async def calls(port: int, count: int) -> list[int]:
+async def calls(port: int, count: int, client: str = "aiohttp") -> list[int]:
     url = f"http://127.0.0.1:{port}/v1/chat/completions"
     times = []
+    if client == "httpx2":
+        import httpx2
+
+        async with httpx2.AsyncClient() as httpx_client:
+            for _ in range(count):
+                start = time.perf_counter_ns()
+                (await httpx_client.post(url, content=BODY)).read()
+                times.append(time.perf_counter_ns() - start)
+        return times
     async with aiohttp.ClientSession() as session:
         for _ in range(count):
             start = time.perf_counter_ns()
@@ -49,6 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("port", type=int)
     parser.add_argument("configuration", choices=["ours", "none"])
+    parser.add_argument("--client", choices=["aiohttp", "httpx2"], default="aiohttp")
     parser.add_argument("--time", action="store_true")
     args = parser.parse_args()
     if args.configuration == "ours":
@@ -57,8 +68,8 @@ def main() -> None:
             tracer_provider=TracerProvider(),
             meter_provider=MeterProvider(metric_readers=[InMemoryMetricReader()]),
         )
-    asyncio.run(calls(args.port, 5))  # warm-up: imports, first connection
-    times = asyncio.run(calls(args.port, int(os.environ.get("N", "200"))))
+    asyncio.run(calls(args.port, 5, args.client))  # warm-up: imports, first connection
+    times = asyncio.run(calls(args.port, int(os.environ.get("N", "200")), args.client))
     if args.time:
         print(f"{args.configuration}: median {statistics.median(times) / 1000:.1f} µs per call")
 

@@ -42,18 +42,39 @@ if [ "$venv" != .venv ]; then
   exit 0  # the oldest-Python venv runs the package's own tests only: no LiteLLM proxy
 fi
 
-# The real LiteLLM proxy that tests/test_litellm_proxy.py starts lives in a venv of its own
-# (LiteLLM 1.106 pins openai < 3; the main venv has openai 3). About a minute with a warm pip cache.
+# The real LiteLLM proxies that tests/test_litellm_proxy.py starts live in venvs of their own
+# (LiteLLM 1.106 pins openai < 3; the main venv has openai 3): the pinned release in .venv-litellm,
+# the release an unpinned `pip install 'litellm[proxy]'` gets here in .venv-litellm-next. About a
+# minute each with a warm pip cache.
 LITELLM_PYTHON=${LITELLM_PYTHON:-python3}
-if [ ! -x .venv-litellm/bin/python ]; then
-  "$LITELLM_PYTHON" -m venv .venv-litellm
+litellm_venv() {  # litellm_venv VENV REQUIREMENTS
+  if [ ! -x "$1/bin/python" ]; then
+    "$LITELLM_PYTHON" -m venv "$1"
+  fi
+  local stamp
+  stamp=$1/.installed-$(cat "$2" pyproject.toml | sha1sum | cut -c1-12)
+  if [ ! -f "$stamp" ]; then
+    "$1/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+    "$1/bin/python" -m pip install -q -r "$2" -e . 2>&1 | grep -v '^WARNING: Location' || true
+    LITELLM_LOCAL_MODEL_COST_MAP=True "$1/bin/python" -c 'import litellm, opentelemetry.instrumentation.llm_router'
+    rm -f "$1"/.installed-*
+    touch "$stamp"
+  fi
+}
+litellm_venv .venv-litellm tests/litellm_proxy/requirements.txt
+litellm_venv .venv-litellm-next tests/litellm_proxy/requirements-next.txt
+
+# Other GenAI instrumentations (openai-v2, OpenLLMetry) that tests/test_coexist.py runs beside ours,
+# in a venv of their own: in the main venv `opentelemetry-instrument` would load them everywhere.
+if [ ! -x .venv-coexist/bin/python ]; then
+  "$python" -m venv .venv-coexist
 fi
-litellm_stamp=.venv-litellm/.installed-$(cat tests/litellm_proxy/requirements.txt pyproject.toml | sha1sum | cut -c1-12)
-if [ ! -f "$litellm_stamp" ]; then
-  .venv-litellm/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-  .venv-litellm/bin/python -m pip install -q -r tests/litellm_proxy/requirements.txt -e . 2>&1 \
+coexist_stamp=.venv-coexist/.installed-$(cat tests/coexist/requirements.txt pyproject.toml | sha1sum | cut -c1-12)
+if [ ! -f "$coexist_stamp" ]; then
+  .venv-coexist/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+  .venv-coexist/bin/python -m pip install -q -r tests/coexist/requirements.txt -e . 2>&1 \
     | grep -v '^WARNING: Location' || true
-  LITELLM_LOCAL_MODEL_COST_MAP=True .venv-litellm/bin/python -c 'import litellm, opentelemetry.instrumentation.llm_router'
-  rm -f .venv-litellm/.installed-*
-  touch "$litellm_stamp"
+  .venv-coexist/bin/python -c 'import opentelemetry.instrumentation.openai_v2, opentelemetry.instrumentation.openai, opentelemetry.instrumentation.llm_router'
+  rm -f .venv-coexist/.installed-*
+  touch "$coexist_stamp"
 fi

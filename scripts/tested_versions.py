@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,20 +31,6 @@ def load(directory: Path) -> list[dict[str, Any]]:
         return tuple(int(part) for part in record["python"].split(".")[:3] if part.isdigit())
 
     return sorted(records, key=key, reverse=True)
-
-
-def _commit() -> str:
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError:
-        return "unknown"
-    return done.stdout.strip() or "unknown"
 
 
 def render(records: list[dict[str, Any]], today: str, commit: str) -> str:
@@ -101,7 +86,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", type=Path, help="write the page here instead of printing it")
     parser.add_argument("--records", type=Path, default=RECORDS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    page = render(load(args.records), datetime.date.today().isoformat(), _commit())
+    records = load(args.records)
+    newest = records[0] if records else {}
+    page = render(
+        records,
+        newest.get("date", datetime.date.today().isoformat()),
+        newest.get("commit", "unknown"),
+    )
     if args.write:
         args.write.write_text(page, encoding="utf-8")
     else:

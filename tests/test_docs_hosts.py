@@ -8,6 +8,7 @@ from pathlib import Path
 from opentelemetry.instrumentation.llm_router._wire._hosts import (
     BUILTIN_HOST_PORTS,
     BUILTIN_HOSTS,
+    BUILTIN_PATTERNS,
     BUILTIN_SUFFIXES,
 )
 
@@ -40,6 +41,8 @@ def _code_rows() -> set[tuple[str, str, str]]:
         rows.add((f"{name}:{port}", route.provider, route.format.name))
     for suffix, route in BUILTIN_SUFFIXES:
         rows.add(("*" + suffix, route.provider, route.format.name))
+    for prefix, suffix, route in BUILTIN_PATTERNS:
+        rows.add((prefix + "*" + suffix, route.provider, route.format.name))
     return rows
 
 

@@ -144,7 +144,8 @@ ERROR_TABLE: list[tuple[RouterError, str, str, int | None]] = [
         ProviderError(
             "anthropic",
             "overloaded",
-            ProviderErrorContext(status_code=529, error_type="overloaded_error", code="x"),
+            # Anthropic's error body has a type and no code (a code would win: _error_type)
+            ProviderErrorContext(status_code=529, error_type="overloaded_error"),
         ),
         "provider error: overloaded",
         "overloaded_error",
@@ -200,9 +201,10 @@ STATUS_TABLE: list[tuple[ForwardStatus, int, str | None, StatusCode, str | None]
     ("success", 200, None, StatusCode.UNSET, None),
     ("pending", 200, None, StatusCode.UNSET, None),
     ("success", 429, None, StatusCode.ERROR, "429"),
-    ("success", 200, "partial stream", StatusCode.ERROR, "error"),
+    # No code, no error status, no exception: the conventions' fallback (_genai/_error_type)
+    ("success", 200, "partial stream", StatusCode.ERROR, "_OTHER"),
     ("error", 500, "internal error", StatusCode.ERROR, "500"),
-    ("error", 200, None, StatusCode.ERROR, "error"),
+    ("error", 200, None, StatusCode.ERROR, "_OTHER"),
     ("error", 0, "connection refused", StatusCode.ERROR, "transport"),
     ("timeout", 0, None, StatusCode.ERROR, "timeout"),
     ("timeout", 504, "gateway timeout", StatusCode.ERROR, "timeout"),

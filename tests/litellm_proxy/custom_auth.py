@@ -3,7 +3,15 @@
 A real deployment keeps keys, teams and budgets in LiteLLM's database; the test proxy runs with
 none, so this function answers as the database would for two keys. LiteLLM hashes the key it is
 given here (``UserAPIKeyAuth`` keeps only the SHA-256); the adapter must export nothing else.
+
+Every other ``sk-`` key except the refused one goes on to LiteLLM's own key checks (a custom auth
+function that returns a string hands that key to them; LiteLLM's enterprise package, part of the
+``proxy`` extra, makes this so): the master key is LiteLLM's master-key path, and any other key is
+a virtual key, which a proxy without a database refuses with ``400 "No connected db."``. So one
+proxy serves both key mechanisms: custom auth, and LiteLLM's own.
 """
+
+from typing import Union
 
 from fastapi import Request
 from litellm.proxy._types import ProxyErrorTypes, ProxyException, UserAPIKeyAuth
@@ -29,10 +37,15 @@ KEYS = {
 }
 
 
-async def user_api_key_auth(request: Request, api_key: str) -> UserAPIKeyAuth:
+REFUSED_PREFIX = "sk-refused-"
+
+
+async def user_api_key_auth(request: Request, api_key: str) -> Union[UserAPIKeyAuth, str]:
     fields = KEYS.get(api_key)
-    if fields is None:
+    if fields is not None:
+        return UserAPIKeyAuth(api_key=api_key, **fields)
+    if api_key.startswith(REFUSED_PREFIX) or not api_key.startswith("sk-"):
         raise ProxyException(
             message="unknown key", type=ProxyErrorTypes.auth_error, param="api_key", code=401
         )
-    return UserAPIKeyAuth(api_key=api_key, **fields)
+    return api_key  # LiteLLM's own checks: the master key, else a virtual key (needs a database)

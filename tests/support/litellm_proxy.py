@@ -22,6 +22,10 @@ from typing import IO, Optional
 ROOT = Path(__file__).resolve().parents[2]
 PROXY_DIR = ROOT / "tests" / "litellm_proxy"
 VENV_BIN = ROOT / ".venv-litellm" / "bin"
+"""The pinned release (``tests/litellm_proxy/requirements.txt``)."""
+NEXT_VENV_BIN = ROOT / ".venv-litellm-next" / "bin"
+"""The release an unpinned ``pip install 'litellm[proxy]'`` gets here
+(``tests/litellm_proxy/requirements-next.txt``)."""
 UPSTREAM_KEY = "sk-upstream-fake-1a2b3c4d5e6f7a8b9c0d"
 """The key the proxy sends the fake provider (must never reach telemetry either)."""
 MASTER_KEY = "sk-master-" + "5f4e3d2c1b0a" * 5
@@ -63,6 +67,10 @@ def proxy_environment(
             "FAKE_PROVIDER_KEY": UPSTREAM_KEY,
             "LITELLM_MASTER_KEY": MASTER_KEY,
             "NO_PROXY": "127.0.0.1,localhost",
+            # LiteLLM's backoff between retries (0.5 s doubling plus up to 0.75 s of jitter)
+            # only costs test time: retries happen at once
+            "INITIAL_RETRY_DELAY": "0",
+            "JITTER": "0",
         }
     )
     env.update(extra or {})
@@ -74,11 +82,17 @@ class LiteLLMProxy:
     OpenTelemetry SDK flushes what it still holds)."""
 
     def __init__(
-        self, config: Path, env: dict[str, str], log_path: Path, *, instrument: bool = True
+        self,
+        config: Path,
+        env: dict[str, str],
+        log_path: Path,
+        *,
+        instrument: bool = True,
+        venv_bin: Path = VENV_BIN,
     ) -> None:
         missing = [
             p
-            for p in (VENV_BIN / "litellm", VENV_BIN / "opentelemetry-instrument")
+            for p in (venv_bin / "litellm", venv_bin / "opentelemetry-instrument")
             if not p.exists()
         ]
         if missing:
@@ -90,11 +104,11 @@ class LiteLLMProxy:
         self.log_path = log_path
         self._log: IO[bytes] = open(log_path, "wb")  # noqa: SIM115 (closed in stop)
         # instrument=False: the bare proxy, for the benchmark's baseline
-        wrapper = [str(VENV_BIN / "opentelemetry-instrument")] if instrument else []
+        wrapper = [str(venv_bin / "opentelemetry-instrument")] if instrument else []
         self.process = subprocess.Popen(
             [
                 *wrapper,
-                str(VENV_BIN / "litellm"),
+                str(venv_bin / "litellm"),
                 "-c",  # not --config: opentelemetry-instrument's parser takes --c* as its own
                 str(config),
                 "--host",

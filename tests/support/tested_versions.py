@@ -10,11 +10,13 @@ not what we meant to run.
 
 from __future__ import annotations
 
+import datetime
 import importlib.metadata
 import json
 import os
 import platform
 import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -64,12 +66,37 @@ def _version(distribution: str) -> Optional[str]:
 
 
 def _litellm_proxy_version() -> Optional[str]:
-    """The LiteLLM release in ``.venv-litellm`` (the proxy tests' own venv), if there is one."""
-    for info in sorted(ROOT.glob(".venv-litellm/lib/python*/site-packages/litellm-*.dist-info")):
-        found = re.match(r"litellm-(.+)\.dist-info$", info.name)
-        if found:
-            return found.group(1)
-    return None
+    """The LiteLLM releases in ``.venv-litellm`` and ``.venv-litellm-next`` (the proxy tests' own
+    venvs: the pinned release, the one an unpinned install gets), as ``1.106.12, 1.108.7``."""
+    found = []
+    for venv in (".venv-litellm", ".venv-litellm-next"):
+        for info in sorted(ROOT.glob(f"{venv}/lib/python*/site-packages/litellm-*.dist-info")):
+            release = re.match(r"litellm-(.+)\.dist-info$", info.name)
+            if release:
+                found.append(release.group(1))
+                break
+    return ", ".join(found) or None
+
+
+def _commit() -> str:
+    """The commit under test (a clean checkout's HEAD), or ``unknown``."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
+def _ran_the_proxy(session: pytest.Session) -> bool:
+    """Whether this run had the LiteLLM proxy tests (they use ``.venv-litellm``)."""
+    return any("test_litellm_proxy" in item.nodeid for item in session.items)
 
 
 class _Outcomes:
@@ -97,12 +124,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "implementation": platform.python_implementation(),
         "platform": f"{platform.system()} {platform.machine()}",
         "scope": os.environ.get(SCOPE_ENV, "selected tests"),
+        "commit": _commit(),
+        "date": datetime.date.today().isoformat(),
         "arguments": list(session.config.invocation_params.args),
         "exit_status": int(exitstatus),
         "collected": session.testscollected,
         "outcomes": dict(_OUTCOMES.counts),
         "distributions": {d: v for d in DISTRIBUTIONS if (v := _version(d)) is not None},
-        "litellm_proxy": _litellm_proxy_version(),
+        "litellm_proxy": _litellm_proxy_version() if _ran_the_proxy(session) else None,
     }
     try:
         RECORDS.mkdir(parents=True, exist_ok=True)

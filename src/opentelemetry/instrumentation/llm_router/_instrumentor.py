@@ -10,7 +10,8 @@ Usage::
 It wraps ``Client.send`` and ``AsyncClient.send`` of whichever of ``httpx`` and ``httpx2`` is
 installed (the current OpenAI and Anthropic SDKs use httpx2, older ones and most libraries httpx),
 and ``aiohttp.ClientSession._request`` when aiohttp (3.12+) is installed (google-genai's async
-client uses it whenever it can).
+client uses it whenever it can), and ``botocore.endpoint.Endpoint._send`` when botocore is
+(boto3's calls to Amazon Bedrock Runtime; see :mod:`._botocore._hook`).
 ``send`` sees the finished request (after auth and client defaults) and returns the response
 before its body is streamed, which is exactly where a call starts and where a stream can be
 watched without buffering it.
@@ -89,6 +90,7 @@ class LLMRouterInstrumentor(BaseInstrumentor):
             self._uninstrument()
 
     def _wrap(self, modules: list[Any], aiohttp: bool, kwargs: dict[str, Any]) -> None:
+        from opentelemetry.instrumentation.llm_router._clients._coexist import announce_active
         from opentelemetry.instrumentation.llm_router._clients._core import CallCore
         from opentelemetry.instrumentation.llm_router._clients._user_hooks import UserHooks
         from opentelemetry.instrumentation.llm_router._httpx._hook import HttpxModuleHook
@@ -106,6 +108,7 @@ class LLMRouterInstrumentor(BaseInstrumentor):
             logger_provider=kwargs.get("logger_provider"),
         )
         core = CallCore(telemetry, config, _excluded_urls(), UserHooks.from_kwargs(kwargs))
+        announce_active()  # other GenAI instrumentations already on (else said at their 1st call)
         for module in modules:
             hook = HttpxModuleHook(module, core)
             LLMRouterInstrumentor._hooks.append(hook)
@@ -120,6 +123,9 @@ class LLMRouterInstrumentor(BaseInstrumentor):
             # that never uses aiohttp does not pay for importing it.
             _AiohttpWhenImported.core = core
             _AiohttpWhenImported.register()
+        if importlib.util.find_spec("botocore") is not None:
+            _BotocoreWhenImported.core = core  # boto3 calls to Bedrock Runtime
+            _BotocoreWhenImported.register()
 
     def _uninstrument(self, **kwargs: Any) -> None:
         """Disable every hook, then unwrap each ``send`` whose outermost wrapper is ours.
@@ -141,6 +147,11 @@ class LLMRouterInstrumentor(BaseInstrumentor):
                 if _is_ours(client_class.__dict__.get("send"), hooks):
                     unwrap(client_class, "send")
         _AiohttpWhenImported.core = None
+        _BotocoreWhenImported.core = None
+        endpoint = sys.modules.get("botocore.endpoint")
+        endpoint_class = getattr(endpoint, "Endpoint", None)
+        if endpoint_class is not None and _is_ours(endpoint_class.__dict__.get("_send"), hooks):
+            unwrap(endpoint_class, "_send")
         aiohttp = sys.modules.get("aiohttp")
         session_class = getattr(aiohttp, "ClientSession", None)
         if session_class is not None and _is_ours(session_class.__dict__.get("_request"), hooks):
@@ -204,6 +215,38 @@ class _AiohttpWhenImported:
             wrap_function_wrapper(aiohttp.ClientSession, "_request", hook.request)
         except Exception:
             _logger.warning("llm_router: aiohttp calls are not traced", exc_info=True)
+
+
+class _BotocoreWhenImported:
+    """Wraps ``botocore.endpoint.Endpoint._send`` once botocore is imported, while instrumented."""
+
+    core: Any = None
+    """The core of the current instrumentation; ``None`` after uninstrument()."""
+    _registered = False
+
+    @classmethod
+    def register(cls) -> None:
+        if "botocore.endpoint" in sys.modules:
+            cls.wrap(sys.modules["botocore.endpoint"])
+        if not cls._registered:  # a post-import hook cannot be taken back: it checks ``core``
+            cls._registered = True
+            register_post_import_hook(cls.wrap, "botocore.endpoint")
+
+    @classmethod
+    def wrap(cls, endpoint: Any) -> None:
+        core = cls.core
+        if core is None or _is_ours(
+            endpoint.Endpoint.__dict__.get("_send"), LLMRouterInstrumentor._hooks
+        ):
+            return
+        try:
+            from opentelemetry.instrumentation.llm_router._botocore._hook import BotocoreHook
+
+            hook = BotocoreHook(core)
+            LLMRouterInstrumentor._hooks.append(hook)
+            wrap_function_wrapper(endpoint.Endpoint, "_send", hook.send)
+        except Exception:
+            _logger.warning("llm_router: botocore calls are not traced", exc_info=True)
 
 
 def _config(kwargs: dict[str, Any]) -> HookConfig:

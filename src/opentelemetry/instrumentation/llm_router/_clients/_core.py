@@ -15,6 +15,7 @@ from typing import Any, Callable, Optional
 
 from opentelemetry import context, trace
 from opentelemetry.instrumentation.llm_router._attempts import COUNTER_KEY
+from opentelemetry.instrumentation.llm_router._clients._coexist import metrics_recorded_by
 from opentelemetry.instrumentation.llm_router._clients._credentials import CredentialReader
 from opentelemetry.instrumentation.llm_router._clients._observation import (
     ResponseObservation,
@@ -121,7 +122,7 @@ class CallCore:
         parent_span = trace.get_current_span(current)
         call = self.telemetry.start_call(
             info.operation,
-            route.provider,
+            info.provider or route.provider,
             info.request_model,
             server_address=host,
             server_port=port or DEFAULT_PORTS.get(scheme),
@@ -136,6 +137,8 @@ class CallCore:
             sdk_span_name = _enclosing_sdk_span(parent_span)
             if sdk_span_name is not None:
                 call.set_inside_sdk_span(sdk_span_name)
+        if metrics_recorded_by(request, info.kind) is not None:  # openai-v2, OpenLLMetry
+            call.without_genai_metrics()
         if config.capture_content:
             self._capture_input(call, wire_format, info)
         token = context.attach(

@@ -30,6 +30,7 @@ GEN_AI_CONVERSATION_ID = "gen_ai.conversation.id"
 # OpenAI-specific (the ``openai.*`` namespace of the conventions).
 OPENAI_API_TYPE = "openai.api.type"
 OPENAI_REQUEST_SERVICE_TIER = "openai.request.service_tier"
+AWS_BEDROCK_GUARDRAIL_ID = "aws.bedrock.guardrail.id"
 OPENAI_RESPONSE_SERVICE_TIER = "openai.response.service_tier"
 OPENAI_RESPONSE_SYSTEM_FINGERPRINT = "openai.response.system_fingerprint"
 

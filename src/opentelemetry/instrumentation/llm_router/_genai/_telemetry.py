@@ -11,6 +11,7 @@ sampling attributes, one ``set_attributes`` at the end, metric attribute dicts b
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from dataclasses import dataclass
@@ -119,6 +120,7 @@ _PARAMETER_ATTRIBUTES: tuple[tuple[str, str], ...] = (
     ("conversation_id", A.GEN_AI_CONVERSATION_ID),
     ("openai_api_type", A.OPENAI_API_TYPE),
     ("openai_service_tier", A.OPENAI_REQUEST_SERVICE_TIER),
+    ("aws_bedrock_guardrail_id", A.AWS_BEDROCK_GUARDRAIL_ID),
 )
 
 
@@ -152,6 +154,8 @@ class RequestParameters:
     """``chat_completions`` / ``responses`` (OpenAI wire format only)."""
     openai_service_tier: Optional[str]
     """The requested service tier; the wire formats leave ``auto`` out, as the conventions ask."""
+    aws_bedrock_guardrail_id: Optional[str]
+    """The Bedrock guardrail the request applies (``guardrailConfig.guardrailIdentifier``)."""
 
     def __init__(
         self,
@@ -170,6 +174,7 @@ class RequestParameters:
         conversation_id: Optional[str] = None,
         openai_api_type: Optional[str] = None,
         openai_service_tier: Optional[str] = None,
+        aws_bedrock_guardrail_id: Optional[str] = None,
     ) -> None:
         self.max_tokens = max_tokens
         self.temperature = temperature
@@ -186,6 +191,7 @@ class RequestParameters:
         self.conversation_id = conversation_id
         self.openai_api_type = openai_api_type
         self.openai_service_tier = openai_service_tier
+        self.aws_bedrock_guardrail_id = aws_bedrock_guardrail_id
         self._span_attributes: Optional[dict[str, Any]] = None
 
     def attributes(self) -> dict[str, Any]:
@@ -325,6 +331,19 @@ class _Instruments:
         self.budget_store_fallbacks: Counter = _instruments.budget_store_fallbacks(meter)
 
 
+class _NoRecord:
+    """A histogram that records nothing: the GenAI metrics of a call another instrumentation
+    records (see ``GenAICall.without_genai_metrics``)."""
+
+    __slots__ = ()
+
+    def record(self, amount: Any, attributes: Any = None, context: Any = None) -> None:
+        pass
+
+
+_NO_RECORD: Any = _NoRecord()
+_GENAI_HISTOGRAMS = ("duration", "token_usage", "time_to_first_chunk", "time_per_output_chunk")
+
 _INSTRUMENTS: WeakKeyDictionary[Meter, _Instruments] = WeakKeyDictionary()
 
 
@@ -366,6 +385,7 @@ class GenAITelemetry:
             for key in sorted(self.settings.metric_opt_in)
             if key in METRIC_OPT_IN_ATTRIBUTES
         )
+        self._without_genai_metrics: Optional[GenAITelemetry] = None
         self._starts: dict[tuple[Any, ...], _Start] = {}
         self._metric_sets: dict[tuple[Any, ...], _MetricSets] = {}
         """The metric attribute dicts of calls that began at a cached start and ended the same
@@ -373,6 +393,21 @@ class GenAITelemetry:
         SDK copies what it is given, and nothing here changes a dict once it is in."""
         """What :meth:`start_call` makes of an (operation, provider, model, server) it has seen:
         the same few combinations recur on every call of a process."""
+
+    def without_genai_metrics(self) -> GenAITelemetry:
+        """This telemetry, but recording none of the conventions' ``gen_ai.client.*`` metrics
+        (our own cost and budget counters stay): for calls another instrumentation counts.
+        Made once, sharing everything else."""
+        twin = self._without_genai_metrics
+        if twin is None:
+            twin = copy.copy(self)
+            instruments = copy.copy(self.instruments)
+            for name in _GENAI_HISTOGRAMS:
+                setattr(instruments, name, _NO_RECORD)
+            twin.instruments = instruments
+            twin._without_genai_metrics = twin
+            self._without_genai_metrics = twin
+        return twin
 
     def start_call(
         self,
@@ -573,6 +608,7 @@ class GenAICall:
         "_openai_metric_attributes",
         "_pending_chunks",
         "_priced",
+        "_record_metrics",
         "_redactor",
         "_settled_ns",
         "_start",
@@ -618,6 +654,7 @@ class GenAICall:
         self._priced: Optional[Priced] = None
         self._budget_exceeded: Optional[dict[str, Any]] = None
         self._openai_metric_attributes: Optional[dict[str, Any]] = None
+        self._record_metrics = True
         self._unlisted: frozenset[str] = frozenset()
         """What the call's span definition does not list (``_definitions``): left off the span."""
         self._chunk_attributes: Optional[dict[str, Any]] = None
@@ -770,6 +807,11 @@ class GenAICall:
         over the price file and the price database."""
         if usd is not None and 0 <= usd < float("inf"):  # NaN fails the comparison too
             self._priced = Priced(float(usd), "router")
+
+    def without_genai_metrics(self) -> None:
+        """Record this call's span (and our cost and budget counters) but none of the
+        ``gen_ai.client.*`` metrics: another instrumentation records them for this call."""
+        self._telemetry = self._telemetry.without_genai_metrics()
 
     def set_inside_sdk_span(self, sdk_span_name: str) -> None:
         """Say that an SDK's own GenAI span encloses this one (see the coexistence docs)."""
@@ -979,15 +1021,15 @@ class GenAICall:
                 for name in unlisted.intersection(attributes):
                     del attributes[name]
             self.span.set_attributes(attributes)
-        if self._telemetry.settings.record_metrics:
-            self._record_metrics(end_time_ns, usage, ttfc, priced)
+        if self._record_metrics and self._telemetry.settings.record_metrics:
+            self._record(end_time_ns, usage, ttfc, priced)
         audit = self._telemetry.audit
         if audit is not None:
             audit.emit(
                 self, self._audit_start, attributes, self._error_type is not None, end_time_ns
             )
 
-    def _record_metrics(
+    def _record(
         self,
         end_time_ns: int,
         usage: Optional[TokenCounts],
@@ -1036,6 +1078,11 @@ class GenAICall:
             instruments.cost.add(priced.usd, cost_attributes)
         if self._budget_exceeded is not None:
             instruments.budget_exceeded.add(1, {**router_attributes, **self._budget_exceeded})
+
+    def count_elsewhere(self) -> None:
+        """Record no metrics for this call when it ends (its span is unchanged): another
+        source counts it, e.g. LiteLLM's own callback counting a proxy's successful requests."""
+        self._record_metrics = False
 
     def price(self) -> Optional[float]:
         """The call's cost in USD, or ``None`` (no pricer, no price, no usage); see :meth:`priced`."""

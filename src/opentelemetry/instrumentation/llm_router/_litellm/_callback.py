@@ -3,9 +3,10 @@
 One proxy request is one router span (``chat {model}``, kind CLIENT, scope ours):
 
 - ``async_pre_call_hook`` (the proxy calls it after authentication, before routing) begins the span
-  through :meth:`OTelObserver.begin_request` and makes it current, together with an attempt
-  counter, for the rest of the request; so every upstream call the httpx hook traces is its child
-  and carries ``llm_router.attempt`` = 1, 2, ...;
+  through :meth:`OTelObserver.begin_request` and makes its context current (a :class:`StandIn`
+  that passes writes to the span before it, so no other callback can write on the router span),
+  together with an attempt counter, for the rest of the request; so every upstream call the httpx
+  hook traces is its child and carries ``llm_router.attempt`` = 1, 2, ...;
 - ``log_pre_api_call`` (once per LiteLLM attempt) notes the provider and model LiteLLM chose;
 - ``async_log_success_event`` (once, at the end of the response or stream) ends it as a
   ``RequestSuccessEvent``; ``async_post_call_failure_hook`` (once, when the proxy gives up) as a
@@ -23,7 +24,6 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import replace
 from typing import Any, Optional
 
 from litellm.integrations.custom_logger import CustomLogger
@@ -53,6 +53,7 @@ from opentelemetry.instrumentation.llm_router._litellm._payload import (
     split_model,
     usage_of,
 )
+from opentelemetry.instrumentation.llm_router._litellm._standin import StandIn
 from opentelemetry.instrumentation.llm_router._observe import (
     RequestContext,
     RequestFailureEvent,
@@ -134,7 +135,7 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
         self._tracer_provider = tracer_provider
         self._meter_provider = meter_provider
         self._settings = settings
-        self._observers: dict[tuple[str, bool], OTelObserver] = {}
+        self._observers: dict[str, OTelObserver] = {}
         self._open: OrderedDict[str, _Open] = OrderedDict()
         self._finished: OrderedDict[str, None] = OrderedDict()
         self._lock = threading.Lock()
@@ -210,27 +211,28 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
     # -- the work ---------------------------------------------------------------------------------
 
     def _observer(self, operation: str) -> OTelObserver:
+        observer = self._observers.get(operation)
+        if observer is None:
+            if self._settings is None:
+                self._settings = settings_from_env()
+            observer = self._observers[operation] = OTelObserver(
+                self._tracer_provider, self._meter_provider, self._settings, operation=operation
+            )
+        return observer
+
+    def _litellm_counts_successes(self) -> bool:
+        """Whether LiteLLM's own callback records the GenAI metrics of successful requests (then
+        ours record only the failures, which LiteLLM does not count: each request once)."""
         if self._litellm_metrics is None:
             self._litellm_metrics = litellm_records_genai_metrics()
             if self._litellm_metrics:
                 _logger.info(
-                    "llm_router: LiteLLM's OpenTelemetry callback records GenAI metrics "
-                    "(%s=true); the LiteLLM router spans record none, so nothing is counted twice",
+                    "llm_router: LiteLLM's OpenTelemetry callback records GenAI metrics for "
+                    "successful requests (%s=true); the LiteLLM router spans record metrics for "
+                    "failed requests only, so each request is counted once",
                     METRICS_SWITCH,
                 )
-        record_metrics = not self._litellm_metrics
-        key = (operation, record_metrics)
-        observer = self._observers.get(key)
-        if observer is None:
-            if self._settings is None:
-                self._settings = settings_from_env()
-            settings = self._settings
-            if not record_metrics:
-                settings = replace(settings, record_metrics=False)
-            observer = self._observers[key] = OTelObserver(
-                self._tracer_provider, self._meter_provider, settings, operation=operation
-            )
-        return observer
+        return self._litellm_metrics
 
     def _begin(self, auth: Any, data: dict, call_type: Any) -> None:
         self._proxy_seen = True
@@ -244,6 +246,7 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
             return  # the same request again: registered twice (config line and the env variable)
         caller = Caller(auth)
         start_ns = time.time_ns()
+        outer = trace.get_current_span()  # the router span's parent
         call = self._observer(operation).begin_request(
             route,
             caller=caller.context,
@@ -256,7 +259,9 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
         _identify(call, caller)
         attempts = AttemptCounter()
         entry = _Open(call, caller, operation, route, attempts, start_ns)
-        entry.token = context.attach(attempts.context(trace.set_span_in_context(call.span)))
+        # Current from now on: the router span's context, not the router span (see _standin).
+        standin = StandIn(call.span.get_span_context(), outer)
+        entry.token = context.attach(attempts.context(trace.set_span_in_context(standin)))
         entry.task = _current_task()
         with self._lock:
             self._expire(start_ns)
@@ -337,6 +342,8 @@ class OTelLiteLLMCallback(CustomLogger):  # type: ignore[misc]
         )
         if entry is not None:
             call.set_attempts(entry.attempts.count)
+        if self._litellm_counts_successes():
+            call.count_elsewhere()
         usage = getattr(response, "usage", None) or metadata.get("usage_object")
         ctx = RequestContext(route, provider, model or route, caller.context, _latency_ms(start_ns))
         self._observer(operation).record_success(

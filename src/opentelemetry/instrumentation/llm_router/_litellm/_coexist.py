@@ -2,10 +2,12 @@
 
 LiteLLM's ``otel`` callback, with ``LITELLM_OTEL_INTEGRATION_ENABLE_METRICS=true``, records
 ``gen_ai.client.operation.duration`` and ``gen_ai.client.token.usage`` once per successful request,
-without ``server.address``: exactly the series our router spans record. Both on would count every
-request twice, so when it is on our router spans step aside from metrics (their spans stay) and
-LiteLLM's points are the router-level count. The httpx hook's upstream points carry
-``server.address`` and are a different layer; they are unaffected.
+without ``server.address``: exactly the series our router spans record. It records nothing for a
+failed request (its failure handler writes spans only; LiteLLM 1.106 to 1.110). Both on would count
+every successful request twice, so when it is on our router spans record the metrics of failed
+requests only (their spans are unchanged): LiteLLM's points plus ours are each request once, and
+ours carry ``error.type``. The httpx hook's upstream points carry ``server.address`` and are a
+different layer; they are unaffected.
 """
 
 from __future__ import annotations

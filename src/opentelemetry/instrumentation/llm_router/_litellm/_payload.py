@@ -288,6 +288,26 @@ def status_of(exc: BaseException) -> Optional[int]:
 
 _TRANSPORT = {"Timeout", "APIConnectionError", "TimeoutError", "ConnectError", "ReadTimeout"}
 _ACCESS = {"BudgetExceededError"}
+# The proxy's own refusals (``ProxyException.type``, LiteLLM's ``ProxyErrorTypes``), whatever
+# HTTP status LiteLLM gives them: a virtual key on a proxy without a database is answered
+# ``400 "No connected db."``, a key missing from the database 401, a spent budget 400 or 429.
+_REFUSALS = {
+    "auth_error",
+    "no_db_connection",
+    "token_not_found_in_db",
+    "expired_key",
+    "budget_exceeded",
+    "team_member_permission_error",
+}
+
+
+def is_refusal(exc: BaseException) -> bool:
+    """Whether LiteLLM's proxy refused the caller itself (key, budget, model or tool access)."""
+    if type(exc).__name__ != "ProxyException":
+        return False
+    kind = getattr(exc, "type", None)
+    kind = getattr(kind, "value", kind)  # a ProxyErrorTypes member or its string
+    return isinstance(kind, str) and (kind in _REFUSALS or kind.endswith("_access_denied"))
 
 
 def request_redactor(
@@ -342,8 +362,9 @@ def router_error(
     status = status_of(exc)
     if name == "CancelledError":
         return Cancelled(provider, "the request was cancelled")
-    if name in _ACCESS or (status in (401, 403, 429) and attempts == 0):
-        # Refused by the proxy itself: bad key, budget spent, the key's own rate limit.
+    if name in _ACCESS or is_refusal(exc) or (status in (401, 403, 429) and attempts == 0):
+        # Refused by the proxy itself: bad key, budget spent, the key's own rate limit; told by
+        # what LiteLLM says it refused, not by the status code it chose.
         return AccessDenied(f"{name} ({status})" if status else name)
     raw = str(getattr(exc, "message", None) or exc)
     message = redactor(raw) or name

@@ -34,6 +34,9 @@ class RequestInfo:
     response and stream parsers use it to know what they are reading."""
     body: Optional[Any] = None
     """The decoded JSON request, kept only when content capture needs it."""
+    provider: Optional[str] = None
+    """``gen_ai.provider.name`` when the path, not the host, tells the provider (Azure's
+    model-inference API beside Azure OpenAI on one host); ``None``: the host's."""
     wire_format: Optional[Any] = None
     """The format that read this request, when a host speaks several (set by
     :class:`~._chain.FormatChain`, which hands the response to that format)."""

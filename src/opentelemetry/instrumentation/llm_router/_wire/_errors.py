@@ -34,13 +34,20 @@ def first_object(value: Any) -> Any:
     return value
 
 
+def read_error_object(error: Any, summary: ResponseSummary) -> None:
+    """The value of an ``"error"`` key when it is an object (Anthropic, Google, OpenAI): fills
+    ``error.type`` (:func:`nested_error_type`) and the message; a no-op for anything else."""
+    if isinstance(error, dict):
+        summary.error_type = nested_error_type(error)
+        summary.error_message = scrub(error.get("message"))
+
+
 def read_error(obj: dict[str, Any], summary: ResponseSummary) -> None:
     """Fill ``summary.error_type`` / ``error_message`` from any of the shapes above (no-op for a
     body that is no error)."""
     error = obj.get("error")
     if isinstance(error, dict):
-        summary.error_type = nested_error_type(error)
-        summary.error_message = scrub(error.get("message"))
+        read_error_object(error, summary)
     elif obj.get("type") == "error":  # Responses stream `error` event: fields at top level
         summary.error_type = provider_error_type(obj.get("code"))
         summary.error_message = scrub(obj.get("message"))

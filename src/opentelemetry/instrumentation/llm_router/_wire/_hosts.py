@@ -63,14 +63,24 @@ BUILTIN_HOST_PORTS: dict[tuple[str, int], ProviderRoute] = {
 """Host and port pairs (a local Ollama is only Ollama on its own port)."""
 
 BUILTIN_SUFFIXES: tuple[tuple[str, ProviderRoute], ...] = (
-    (".openai.azure.com", _route("azure.ai.openai", "openai")),
-    (".cognitiveservices.azure.com", _route("azure.ai.openai", "openai")),
-    (".services.ai.azure.com", _route("azure.ai.openai", "openai")),
-    (".openai.azure.us", _route("azure.ai.openai", "openai")),
+    (".openai.azure.com", _route("azure.ai.openai", "azure")),
+    (".cognitiveservices.azure.com", _route("azure.ai.openai", "azure")),
+    (".services.ai.azure.com", _route("azure.ai.openai", "azure")),
+    (".openai.azure.us", _route("azure.ai.openai", "azure")),
+    (".models.ai.azure.com", _route("azure.ai.inference", "azure")),
+    (".endpoints.huggingface.cloud", _route("huggingface", "huggingface")),
     ("-aiplatform.googleapis.com", _route("gcp.vertex_ai", "gemini")),
 )
-"""Host name suffixes (Azure resources, Azure AI Foundry, Azure Government, Vertex AI regional
-endpoints)."""
+"""Host name suffixes (Azure resources, Azure AI Foundry, Azure Government, Azure serverless model
+endpoints, Hugging Face Inference Endpoints (TEI / TGI), Vertex AI regional endpoints). The ``azure`` format reports Azure AI model inference
+paths (``/models/...``) as ``azure.ai.inference`` (see :mod:`.azure`)."""
+
+BUILTIN_PATTERNS: tuple[tuple[str, str, ProviderRoute], ...] = (
+    ("bedrock-runtime.", ".amazonaws.com", _route("aws.bedrock", "bedrock")),
+    ("bedrock-runtime-fips.", ".amazonaws.com", _route("aws.bedrock", "bedrock")),
+)
+"""``prefix.*suffix`` host names (a regional AWS endpoint: ``bedrock-runtime.<region>.amazonaws
+.com``); written ``prefix*suffix`` in the docs."""
 
 LOOPBACK_ALIASES = ("localhost", "127.0.0.1", "::1")
 """Names of this machine. A request to one of them that matches no entry, while an entry names
@@ -83,6 +93,9 @@ _SUFFIXES = tuple(suffix for suffix, _ in BUILTIN_SUFFIXES)
 
 _DEFAULT_FORMATS = {
     "openai": "openai",
+    "aws.bedrock": "bedrock",
+    "azure.ai.openai": "azure",
+    "azure.ai.inference": "azure",
     "anthropic": "anthropic",
     "gcp.gemini": "gemini",
     "gcp.vertex_ai": "gemini",
@@ -165,6 +178,9 @@ class HostTable:
             for suffix, route in BUILTIN_SUFFIXES:
                 if host.endswith(suffix):
                     return route
+        for prefix, suffix, route in BUILTIN_PATTERNS:
+            if host.startswith(prefix) and host.endswith(suffix):
+                return route
         if host in LOOPBACK_ALIASES and not self._hinted:
             self._hint_loopback(host, port)
         return None
@@ -231,8 +247,9 @@ def parse_providers(
 
     Returns ``({(host, port or None): route}, warnings)``, one warning per malformed entry naming
     the entry and what is wrong; malformed entries are skipped, never fatal. ``format`` is one of
-    ``openai``, ``anthropic``, ``gemini``, ``ollama``, ``cohere``, ``huggingface``; without it a
-    provider we know keeps its own format (``anthropic`` -> anthropic, ``gcp.gemini``/
+    ``openai``, ``azure``, ``bedrock``, ``anthropic``, ``gemini``, ``ollama``, ``cohere``, ``huggingface``;
+    without it a provider we know keeps its own format (``azure.ai.openai``/``azure.ai.inference``
+    -> azure, ``aws.bedrock`` -> bedrock, ``anthropic`` -> anthropic, ``gcp.gemini``/
     ``gcp.vertex_ai`` -> gemini, ``ollama``, ``cohere``, ``huggingface``) and any other gets
     ``openai``. The provider name is kept as written (use the GenAI conventions' names).
     """

@@ -11,6 +11,8 @@ from typing import Optional
 from opentelemetry.instrumentation.llm_router._wire._base import WireFormat
 from opentelemetry.instrumentation.llm_router._wire._chain import FormatChain
 from opentelemetry.instrumentation.llm_router._wire.anthropic import ANTHROPIC
+from opentelemetry.instrumentation.llm_router._wire.azure import AZURE
+from opentelemetry.instrumentation.llm_router._wire.bedrock import BEDROCK
 from opentelemetry.instrumentation.llm_router._wire.cohere import COHERE
 from opentelemetry.instrumentation.llm_router._wire.gemini import GEMINI
 from opentelemetry.instrumentation.llm_router._wire.huggingface import HUGGINGFACE
@@ -19,6 +21,8 @@ from opentelemetry.instrumentation.llm_router._wire.openai import OPENAI
 
 FORMATS: dict[str, WireFormat] = {
     OPENAI.name: OPENAI,
+    # Azure OpenAI and, on /models/..., Azure AI model inference (azure.ai.inference).
+    AZURE.name: AZURE,
     # Anthropic's host also serves the OpenAI SDK compatibility API (/v1/chat/completions).
     ANTHROPIC.name: FormatChain(ANTHROPIC, OPENAI),
     # Gemini API and Vertex AI: native, OpenAI-compatible (/v1beta/openai/..., Vertex's
@@ -27,6 +31,8 @@ FORMATS: dict[str, WireFormat] = {
     OLLAMA.name: FormatChain(OLLAMA, OPENAI),
     COHERE.name: FormatChain(COHERE, OPENAI),
     HUGGINGFACE.name: FormatChain(HUGGINGFACE, OPENAI),
+    # Bedrock Runtime: Converse and InvokeModel (the body in the model family's format).
+    BEDROCK.name: BEDROCK,
 }
 
 

@@ -23,20 +23,22 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
     ResponseSummary,
     StreamParser,
 )
-from opentelemetry.instrumentation.llm_router._wire._errors import nested_error_type
-from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
+from opentelemetry.instrumentation.llm_router._wire._errors import read_error_object
+from opentelemetry.instrumentation.llm_router._wire._format import (
+    Endpoint,
+    JsonFormat,
+    ParameterNames,
+    merge_counts,
+    token_counts,
+)
 from opentelemetry.instrumentation.llm_router._wire._scan import has_text, text_at
 from opentelemetry.instrumentation.llm_router._wire._sse import event_data, event_name
 from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
 from opentelemetry.instrumentation.llm_router._wire._values import (
-    count,
     integer,
     loads,
     mapping,
-    number,
-    scrub,
     sequence,
-    strings,
     text,
 )
 
@@ -60,27 +62,17 @@ def _output_type(body: dict[str, Any]) -> Optional[str]:
     return None
 
 
-def _parameters(body: dict[str, Any]) -> Optional[RequestParameters]:
-    if not body:
-        return None
-    params = RequestParameters(
-        max_tokens=integer(body.get("max_tokens")),
-        temperature=number(body.get("temperature")),
-        top_p=number(body.get("top_p")),
-        top_k=number(body.get("top_k")),
-        stop_sequences=strings(body.get("stop_sequences")),
-        output_type=_output_type(body),
-    )
-    return params if params.attributes() else None
+_PARAMETERS = ParameterNames(
+    max_tokens="max_tokens",
+    temperature="temperature",
+    top_p="top_p",
+    top_k="top_k",
+    stop_sequences="stop_sequences",
+)
 
 
 def _counts(usage: Any, into: dict[str, int]) -> None:
-    """Valid counts of an Anthropic ``usage`` object, overriding those already in ``into``."""
-    if isinstance(usage, dict):
-        for key in _COUNT_KEYS:
-            value = count(usage.get(key))
-            if value is not None:
-                into[key] = value
+    merge_counts(usage, _COUNT_KEYS, into)
 
 
 def _token_counts(counts: dict[str, int]) -> Optional[TokenCounts]:
@@ -92,19 +84,16 @@ def _token_counts(counts: dict[str, int]) -> Optional[TokenCounts]:
     total_input = None
     if uncached is not None:
         total_input = uncached + (cache_read or 0) + (cache_creation or 0)
-    return TokenCounts(
-        input_tokens=total_input,
-        output_tokens=counts.get("output_tokens"),
-        cache_read_input_tokens=cache_read,
-        cache_creation_input_tokens=cache_creation,
+    return token_counts(
+        total_input,
+        counts.get("output_tokens"),
+        cache_read=cache_read,
+        cache_creation=cache_creation,
     )
 
 
 def _error_of(obj: dict[str, Any], summary: ResponseSummary) -> None:
-    error = obj.get("error")
-    if isinstance(error, dict):
-        summary.error_type = nested_error_type(error)
-        summary.error_message = scrub(error.get("message"))
+    read_error_object(obj.get("error"), summary)
 
 
 def _block_part(block: dict[str, Any]) -> Optional[dict[str, Any]]:
@@ -135,7 +124,7 @@ def _parts(content: Any) -> list[dict[str, Any]]:
     return parts
 
 
-def _summarise(obj: dict[str, Any], capture: bool, summary: ResponseSummary) -> None:
+def _summarise(kind: str, obj: dict[str, Any], capture: bool, summary: ResponseSummary) -> None:
     summary.response_id = text(obj.get("id"))
     summary.response_model = text(obj.get("model"))
     reason = text(obj.get("stop_reason"))
@@ -143,7 +132,8 @@ def _summarise(obj: dict[str, Any], capture: bool, summary: ResponseSummary) -> 
     counts: dict[str, int] = {}
     _counts(obj.get("usage"), counts)
     summary.usage = _token_counts(counts)
-    _error_of(obj, summary)
+    if "error" in obj:
+        _error_of(obj, summary)
     if capture and obj.get("type") == "message":
         summary.output_messages = [C.output_message(_parts(obj.get("content")), reason)]
 
@@ -243,7 +233,7 @@ class MessagesStream(EventStreamParser):
     def _whole(self, body: bytes) -> None:
         obj = loads(body)
         if isinstance(obj, dict):
-            _summarise(obj, self._capture, self._summary_obj)
+            _summarise(MESSAGES, obj, self._capture, self._summary_obj)
 
     def _summary(self) -> ResponseSummary:
         summary = self._summary_obj
@@ -286,40 +276,29 @@ def _vertex_model(path: str) -> Optional[str]:
     return model
 
 
-class AnthropicFormat:
+_MESSAGES = Endpoint("chat", MESSAGES)
+
+
+class AnthropicFormat(JsonFormat):
     """Anthropic Messages API."""
 
     name = "anthropic"
 
-    def request_info(
-        self, method: str, path: str, body: Optional[bytes], capture_content: bool = False
-    ) -> Optional[RequestInfo]:
-        if method != "POST":
+    def endpoint(self, path: str) -> Optional[Endpoint]:
+        if path.endswith("/messages"):
+            return _MESSAGES
+        model = _vertex_model(path)
+        if model is None:
             return None
-        path = strip_query(path)
-        path_model = None
-        if not path.endswith("/messages"):
-            path_model = _vertex_model(path)
-            if path_model is None:
-                return None
-        fields, full = read_body(body, capture_content, need_model=path_model is None)
-        return RequestInfo(
-            operation="chat",
-            request_model=text(fields.get("model")) or path_model,
-            stream=fields.get("stream") is True or path.endswith(":streamRawPredict"),
-            parameters=_parameters(fields),
-            kind=MESSAGES,
-            body=full if capture_content else None,
-        )
+        stream = True if path.endswith(":streamRawPredict") else None  # else the body says
+        return Endpoint("chat", MESSAGES, model, stream)
 
-    def parse_response(
-        self, info: RequestInfo, body: bytes, capture_content: bool
-    ) -> ResponseSummary:
-        summary = ResponseSummary()
-        obj = loads(body)
-        if isinstance(obj, dict):
-            _summarise(obj, capture_content, summary)
-        return summary
+    def parameters(
+        self, kind: str, fields: dict[str, Any], large_body: Optional[bytes]
+    ) -> Optional[RequestParameters]:
+        return _PARAMETERS.read(fields, _output_type(fields))
+
+    summarise = staticmethod(_summarise)
 
     def stream_parser(self, info: RequestInfo, capture_content: bool) -> StreamParser:
         return MessagesStream(capture_content)

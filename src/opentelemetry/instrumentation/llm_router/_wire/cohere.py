@@ -28,7 +28,12 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
     StreamParser,
 )
 from opentelemetry.instrumentation.llm_router._wire._errors import read_error
-from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
+from opentelemetry.instrumentation.llm_router._wire._format import (
+    Endpoint,
+    JsonFormat,
+    ParameterNames,
+    token_counts,
+)
 from opentelemetry.instrumentation.llm_router._wire._scan import has_text
 from opentelemetry.instrumentation.llm_router._wire._sse import event_data
 from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
@@ -37,7 +42,6 @@ from opentelemetry.instrumentation.llm_router._wire._values import (
     integer,
     loads,
     mapping,
-    number,
     scrub,
     sequence,
     strings,
@@ -46,49 +50,30 @@ from opentelemetry.instrumentation.llm_router._wire._values import (
 
 CHAT = "chat"
 EMBED = "embed"
-_ENDPOINTS = {
-    "/v2/chat": ("chat", CHAT),
-    "/v2/embed": ("embeddings", EMBED),
-    "/v1/embed": ("embeddings", EMBED),
-}
-
-
-def _endpoint(path: str) -> Optional[tuple[str, str]]:
-    for suffix, endpoint in _ENDPOINTS.items():
-        if path.endswith(suffix):
-            return endpoint
-    return None
-
-
-def _parameters(kind: str, body: dict[str, Any]) -> Optional[RequestParameters]:
-    if not body:
-        return None
-    if kind == EMBED:
-        formats = strings(body.get("embedding_types"))
-        return RequestParameters(encoding_formats=formats) if formats else None
-    params = RequestParameters(
-        max_tokens=integer(body.get("max_tokens")),
-        temperature=number(body.get("temperature")),
-        top_p=number(body.get("p")),
-        top_k=number(body.get("k")),
-        frequency_penalty=number(body.get("frequency_penalty")),
-        presence_penalty=number(body.get("presence_penalty")),
-        stop_sequences=strings(body.get("stop_sequences")),
-        seed=integer(body.get("seed")),
-    )
-    return params if params.attributes() else None
+_ENDPOINTS = (
+    ("/v2/chat", Endpoint("chat", CHAT)),
+    ("/v2/embed", Endpoint("embeddings", EMBED, stream=False)),
+    ("/v1/embed", Endpoint("embeddings", EMBED, stream=False)),
+)
+_PARAMETERS = ParameterNames(
+    max_tokens="max_tokens",
+    temperature="temperature",
+    top_p="p",
+    top_k="k",
+    frequency_penalty="frequency_penalty",
+    presence_penalty="presence_penalty",
+    stop_sequences="stop_sequences",
+    seed="seed",
+)
 
 
 def _usage(usage: Any) -> Optional[TokenCounts]:
     usage = mapping(usage)
     tokens = mapping(usage.get("tokens")) or mapping(usage.get("billed_units"))
-    input_tokens = count(tokens.get("input_tokens"))
-    output_tokens = count(tokens.get("output_tokens"))
-    cached = count(usage.get("cached_tokens"))
-    if input_tokens is None and output_tokens is None and cached is None:
-        return None
-    return TokenCounts(
-        input_tokens=input_tokens, output_tokens=output_tokens, cache_read_input_tokens=cached
+    return token_counts(
+        count(tokens.get("input_tokens")),
+        count(tokens.get("output_tokens")),
+        cache_read=count(usage.get("cached_tokens")),
     )
 
 
@@ -262,38 +247,21 @@ def _chat_input(
     return out, system or None
 
 
-class CohereFormat:
+class CohereFormat(JsonFormat):
     """Cohere's native v2 API (its ``/compatibility/v1`` API is the ``openai`` format)."""
 
     name = "cohere"
+    endpoints = _ENDPOINTS
 
-    def request_info(
-        self, method: str, path: str, body: Optional[bytes], capture_content: bool = False
-    ) -> Optional[RequestInfo]:
-        if method != "POST":
-            return None
-        endpoint = _endpoint(strip_query(path))
-        if endpoint is None:
-            return None
-        operation, kind = endpoint
-        fields, full = read_body(body, capture_content, need_model=True)
-        return RequestInfo(
-            operation=operation,
-            request_model=text(fields.get("model")),
-            stream=kind == CHAT and fields.get("stream") is True,
-            parameters=_parameters(kind, fields),
-            kind=kind,
-            body=full if capture_content else None,
-        )
+    def parameters(
+        self, kind: str, fields: dict[str, Any], large_body: Optional[bytes]
+    ) -> Optional[RequestParameters]:
+        if kind == EMBED:
+            formats = strings(fields.get("embedding_types"))
+            return RequestParameters(encoding_formats=formats) if formats else None
+        return _PARAMETERS.read(fields)
 
-    def parse_response(
-        self, info: RequestInfo, body: bytes, capture_content: bool
-    ) -> ResponseSummary:
-        summary = ResponseSummary()
-        obj = loads(body)
-        if isinstance(obj, dict):
-            _summarise(info.kind, obj, capture_content, summary)
-        return summary
+    summarise = staticmethod(_summarise)
 
     def stream_parser(self, info: RequestInfo, capture_content: bool) -> StreamParser:
         return ChatStream(capture_content)

@@ -6,7 +6,8 @@ Paths end in ``/models/<model>:<method>`` (Gemini API ``/v1beta/models/...``; Ve
 ``:embedContent`` / ``:batchEmbedContents`` are ``embeddings`` (their responses carry no usage).
 
 Response: ``responseId``, ``modelVersion``, one raw ``finishReason`` per candidate (``STOP``,
-``MAX_TOKENS``, ...), and ``usageMetadata``: input = ``promptTokenCount`` (+
+``MAX_TOKENS``, ...; Vertex AI's integer encoding, ``1``, ``2``, ..., read by the proto's
+numbering), and ``usageMetadata``: input = ``promptTokenCount`` (+
 ``toolUsePromptTokenCount``), output = ``candidatesTokenCount + thoughtsTokenCount`` (thinking is
 generated output), cache read = ``cachedContentTokenCount``, reasoning = ``thoughtsTokenCount``.
 Streams repeat ``usageMetadata`` in many chunks, often empty (``{}``) or with only
@@ -27,8 +28,15 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
     StreamParser,
 )
 from opentelemetry.instrumentation.llm_router._wire._body import SMALL_BODY, nested_object
-from opentelemetry.instrumentation.llm_router._wire._errors import nested_error_type
-from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
+from opentelemetry.instrumentation.llm_router._wire._errors import read_error_object
+from opentelemetry.instrumentation.llm_router._wire._format import (
+    Endpoint,
+    JsonFormat,
+    ParameterNames,
+    indexed_reasons,
+    merge_counts,
+    token_counts,
+)
 from opentelemetry.instrumentation.llm_router._wire._scan import (
     event_start,
     first_of,
@@ -39,14 +47,10 @@ from opentelemetry.instrumentation.llm_router._wire._scan import (
 from opentelemetry.instrumentation.llm_router._wire._sse import event_data
 from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
 from opentelemetry.instrumentation.llm_router._wire._values import (
-    count,
     integer,
     loads,
     mapping,
-    number,
-    scrub,
     sequence,
-    strings,
     text,
 )
 
@@ -58,6 +62,17 @@ _METHODS = {
     "embedContent": ("embeddings", EMBED, False),
     "batchEmbedContents": ("embeddings", EMBED, False),
 }
+_PARAMETERS = ParameterNames(  # keys of `generationConfig`, camelCase or snake_case
+    max_tokens=("maxOutputTokens", "max_output_tokens"),
+    temperature="temperature",
+    top_p=("topP", "top_p"),
+    top_k=("topK", "top_k"),
+    frequency_penalty=("frequencyPenalty", "frequency_penalty"),
+    presence_penalty=("presencePenalty", "presence_penalty"),
+    stop_sequences=("stopSequences", "stop_sequences"),
+    seed="seed",
+    choice_count=("candidateCount", "candidate_count"),
+)
 _COUNT_KEYS = (
     "promptTokenCount",
     "toolUsePromptTokenCount",
@@ -65,6 +80,37 @@ _COUNT_KEYS = (
     "thoughtsTokenCount",
     "cachedContentTokenCount",
 )
+
+
+_FINISH_REASONS = (
+    "FINISH_REASON_UNSPECIFIED",
+    "STOP",
+    "MAX_TOKENS",
+    "SAFETY",
+    "RECITATION",
+    "OTHER",
+    "BLOCKLIST",
+    "PROHIBITED_CONTENT",
+    "SPII",
+    "MALFORMED_FUNCTION_CALL",
+    "MODEL_ARMOR",
+)
+"""Vertex AI's ``Candidate.FinishReason`` by number (``google.cloud.aiplatform.v1``). The
+google-cloud-aiplatform REST transport asks for ``$alt=json;enum-encoding=int``: enums then come
+as their numbers (``"finishReason": 1``), and requests carry them so too."""
+
+_OUTPUT_MODALITIES = {2: "image", 3: "speech"}
+"""Vertex AI ``GenerationConfig.Modality`` numbers that ask for other output than text (1)."""
+
+
+def _finish_reason(value: Any) -> Optional[str]:
+    """A finish reason as the name the proto gives it, whether sent as a name or a number (a
+    number past the table, from a newer API, is reported as the number)."""
+    if type(value) is int:
+        if 0 <= value < len(_FINISH_REASONS):
+            return _FINISH_REASONS[value]
+        return str(value)
+    return text(value)
 
 
 def _split_path(path: str) -> Optional[tuple[str, str]]:
@@ -81,29 +127,12 @@ def _get(obj: dict[str, Any], camel: str, snake: str) -> Any:
     return obj.get(snake) if value is None else value
 
 
-def _parameters(config: Optional[dict[str, Any]]) -> Optional[RequestParameters]:
-    if not config:
-        return None
-    candidates = integer(_get(config, "candidateCount", "candidate_count"))
-    params = RequestParameters(
-        max_tokens=integer(_get(config, "maxOutputTokens", "max_output_tokens")),
-        temperature=number(config.get("temperature")),
-        top_p=number(_get(config, "topP", "top_p")),
-        top_k=number(_get(config, "topK", "top_k")),
-        frequency_penalty=number(_get(config, "frequencyPenalty", "frequency_penalty")),
-        presence_penalty=number(_get(config, "presencePenalty", "presence_penalty")),
-        stop_sequences=strings(_get(config, "stopSequences", "stop_sequences")),
-        seed=integer(config.get("seed")),
-        choice_count=candidates if candidates is not None and candidates != 1 else None,
-        output_type=_output_type(config),
-    )
-    return params if params.attributes() else None
-
-
 def _output_type(config: dict[str, Any]) -> Optional[str]:
     """``responseModalities`` asking for an image or audio, else a JSON ``responseMimeType`` or a
     response schema (``json``), else a ``text/*`` MIME type (``text``)."""
     for modality in sequence(_get(config, "responseModalities", "response_modalities")):
+        if type(modality) is int and modality in _OUTPUT_MODALITIES:
+            return _OUTPUT_MODALITIES[modality]
         if type(modality) is str:
             kind = modality.upper()
             if kind == "IMAGE":
@@ -138,11 +167,7 @@ def _embed_parameters(fields: dict[str, Any]) -> Optional[RequestParameters]:
 
 
 def _counts(usage: Any, into: dict[str, int]) -> None:
-    if isinstance(usage, dict):
-        for key in _COUNT_KEYS:
-            value = count(usage.get(key))
-            if value is not None:
-                into[key] = value
+    merge_counts(usage, _COUNT_KEYS, into)
 
 
 def _token_counts(counts: dict[str, int]) -> Optional[TokenCounts]:
@@ -158,11 +183,11 @@ def _token_counts(counts: dict[str, int]) -> Optional[TokenCounts]:
     output_tokens = None
     if candidates is not None or thoughts is not None:
         output_tokens = (candidates or 0) + (thoughts or 0)
-    return TokenCounts(
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        cache_read_input_tokens=counts.get("cachedContentTokenCount"),
-        reasoning_output_tokens=thoughts,
+    return token_counts(
+        input_tokens,
+        output_tokens,
+        cache_read=counts.get("cachedContentTokenCount"),
+        reasoning=thoughts,
     )
 
 
@@ -209,16 +234,13 @@ class _Accumulator:
         if summary.response_model is None:
             summary.response_model = text(obj.get("modelVersion"))
         _counts(obj.get("usageMetadata"), self.counts)
-        error = obj.get("error")
-        if isinstance(error, dict):
-            summary.error_type = nested_error_type(error)
-            summary.error_message = scrub(error.get("message"))
+        read_error_object(obj.get("error"), summary)
         for position, candidate in enumerate(sequence(obj.get("candidates"))):
             candidate = mapping(candidate)
             index = integer(candidate.get("index"))
             if index is None:
                 index = position
-            reason = text(candidate.get("finishReason"))
+            reason = _finish_reason(candidate.get("finishReason"))
             if reason:
                 self.reasons[index] = reason
             if self.capture:
@@ -244,7 +266,7 @@ class _Accumulator:
     def result(self) -> ResponseSummary:
         summary = self.summary
         if self.reasons:
-            summary.finish_reasons = [self.reasons[i] for i in sorted(self.reasons)]
+            summary.finish_reasons = indexed_reasons(self.reasons)
         summary.usage = _token_counts(self.counts)
         if self.capture and self.texts:
             summary.output_messages = [
@@ -371,17 +393,14 @@ class GenerateContentStream(EventStreamParser):
         return self._acc.summary.response_model
 
 
-class GeminiFormat:
+class GeminiFormat(JsonFormat):
     """Gemini API and Vertex AI ``generateContent`` / ``streamGenerateContent``."""
 
     name = "gemini"
+    path_names_model = True
 
-    def request_info(
-        self, method: str, path: str, body: Optional[bytes], capture_content: bool = False
-    ) -> Optional[RequestInfo]:
-        if method != "POST":
-            return None
-        parts = _split_path(strip_query(path))
+    def endpoint(self, path: str) -> Optional[Endpoint]:
+        parts = _split_path(path)
         if parts is None:
             return None
         model, rpc = parts
@@ -389,18 +408,19 @@ class GeminiFormat:
         if endpoint is None:
             return None
         operation, kind, stream = endpoint
-        fields, full = read_body(body, capture_content, need_model=False)
+        return Endpoint(operation, kind, model, stream)
+
+    def parameters(
+        self, kind: str, fields: dict[str, Any], large_body: Optional[bytes]
+    ) -> Optional[RequestParameters]:
+        if kind != GENERATE:
+            return _embed_parameters(fields)
         config = mapping(_get(fields, "generationConfig", "generation_config"))
-        if not config and full is None and body and len(body) > SMALL_BODY:
-            config = mapping(nested_object(body, b"generationConfig"))
-        return RequestInfo(
-            operation=operation,
-            request_model=text(model),
-            stream=stream,
-            parameters=_parameters(config) if kind == GENERATE else _embed_parameters(fields),
-            kind=kind,
-            body=full if capture_content else None,
-        )
+        if not config and large_body and len(large_body) > SMALL_BODY:
+            config = mapping(nested_object(large_body, b"generationConfig"))
+        if not config:
+            return None
+        return _PARAMETERS.read(config, _output_type(config))
 
     def parse_response(
         self, info: RequestInfo, body: bytes, capture_content: bool

@@ -4,6 +4,10 @@
 | --- | --- |
 | ``/`` and ``/embed`` (a Text Embeddings Inference server) | ``embeddings`` |
 | ``.../models/<model>/pipeline/feature-extraction`` (``router.huggingface.co/hf-inference``) | ``embeddings`` |
+| ``/pipeline/feature-extraction/<model>``, ``/hf-inference/pipeline/feature-extraction/<model>`` (``huggingface_hub`` < 0.30) | ``embeddings`` |
+
+Inference Endpoints (``*.endpoints.huggingface.cloud``) run TEI (``/``, ``/embed``) or TGI
+(``/v1/chat/completions``: the ``openai`` format).
 
 The request is ``{"inputs": ..., "normalize": ..., ...}`` with no model: the model is the path's
 (TEI serves one model and does not say which, so there is none). The response is a bare JSON array
@@ -22,9 +26,10 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
     StreamParser,
 )
 from opentelemetry.instrumentation.llm_router._wire._errors import read_error
+from opentelemetry.instrumentation.llm_router._wire._format import JsonFormat
 from opentelemetry.instrumentation.llm_router._wire._request import strip_query
 from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
-from opentelemetry.instrumentation.llm_router._wire._values import loads, text
+from opentelemetry.instrumentation.llm_router._wire._values import text
 
 FEATURES = "feature_extraction"
 _PIPELINE = "/pipeline/feature-extraction"
@@ -38,12 +43,17 @@ def _model(path: str) -> Optional[str]:
     return text(path[at + len(_MODELS) : len(path) - len(_PIPELINE)])
 
 
-def _summarise(body: bytes) -> ResponseSummary:
-    summary = ResponseSummary()
-    obj = loads(body)
-    if isinstance(obj, dict):
-        read_error(obj, summary)
-    return summary
+_PIPELINE_ROUTES = ("/pipeline/feature-extraction/", "/hf-inference/pipeline/feature-extraction/")
+"""The older routes, model last: ``huggingface_hub`` before 0.30 sent feature extraction there
+(``api-inference.huggingface.co`` at the root, ``router.huggingface.co`` under ``/hf-inference``)."""
+
+
+def _pipeline_model(path: str) -> Optional[str]:
+    """The model of an older route (:data:`_PIPELINE_ROUTES`), ``None`` for any other path."""
+    for prefix in _PIPELINE_ROUTES:
+        if path.startswith(prefix):
+            return text(path[len(prefix) :])
+    return None
 
 
 class _ErrorOnly(EventStreamParser):
@@ -59,14 +69,15 @@ class _ErrorOnly(EventStreamParser):
         pass
 
     def _whole(self, body: bytes) -> None:
-        self._result = _summarise(body)
+        self._result = HUGGINGFACE.parse_response(_FEATURES, body, False)
 
     def _summary(self) -> ResponseSummary:
         return self._result
 
 
-class HuggingFaceFormat:
-    """Feature extraction (embeddings) in Hugging Face's native shape."""
+class HuggingFaceFormat(JsonFormat):
+    """Feature extraction (embeddings) in Hugging Face's native shape. The request body (the
+    inputs) is never read: it names neither model nor parameters."""
 
     name = "huggingface"
 
@@ -81,21 +92,19 @@ class HuggingFaceFormat:
         elif path.endswith(_PIPELINE):
             model = _model(path)
         else:
-            return None
+            model = _pipeline_model(path)
+            if model is None:
+                return None
         return RequestInfo(operation="embeddings", request_model=model, kind=FEATURES)
 
-    def parse_response(
-        self, info: RequestInfo, body: bytes, capture_content: bool
-    ) -> ResponseSummary:
-        return _summarise(body)
+    def summarise(
+        self, kind: str, obj: dict[str, Any], capture: bool, summary: ResponseSummary
+    ) -> None:
+        read_error(obj, summary)
 
     def stream_parser(self, info: RequestInfo, capture_content: bool) -> StreamParser:
         return _ErrorOnly()
 
-    def input_messages(
-        self, info: RequestInfo
-    ) -> tuple[Optional[list[dict[str, Any]]], Optional[list[dict[str, Any]]]]:
-        return None, None
-
 
 HUGGINGFACE = HuggingFaceFormat()
+_FEATURES = RequestInfo(operation="embeddings", kind=FEATURES)

@@ -29,17 +29,20 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
     StreamParser,
 )
 from opentelemetry.instrumentation.llm_router._wire._errors import read_error
+from opentelemetry.instrumentation.llm_router._wire._format import (
+    UNLESS_FALSE,
+    Endpoint,
+    JsonFormat,
+    ParameterNames,
+    token_counts,
+)
 from opentelemetry.instrumentation.llm_router._wire._ndjson import LineSplitter
-from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
 from opentelemetry.instrumentation.llm_router._wire._scan import has_text, has_value
 from opentelemetry.instrumentation.llm_router._wire._values import (
     count,
-    integer,
     loads,
     mapping,
-    number,
     sequence,
-    strings,
     text,
 )
 
@@ -47,36 +50,25 @@ CHAT = "chat"
 GENERATE = "generate"
 EMBED = "embed"
 _ENDPOINTS = {
-    "/api/chat": ("chat", CHAT),
-    "/api/generate": ("text_completion", GENERATE),
-    "/api/embed": ("embeddings", EMBED),
-    "/api/embeddings": ("embeddings", EMBED),
+    "/api/chat": Endpoint("chat", CHAT, stream=UNLESS_FALSE),
+    "/api/generate": Endpoint("text_completion", GENERATE, stream=UNLESS_FALSE),
+    "/api/embed": Endpoint("embeddings", EMBED, stream=False),
+    "/api/embeddings": Endpoint("embeddings", EMBED, stream=False),
 }
-
-
-def _parameters(kind: str, body: dict[str, Any]) -> Optional[RequestParameters]:
-    options = mapping(body.get("options"))
-    if kind == EMBED or not options:
-        return None
-    params = RequestParameters(
-        max_tokens=integer(options.get("num_predict")),
-        temperature=number(options.get("temperature")),
-        top_p=number(options.get("top_p")),
-        top_k=number(options.get("top_k")),
-        frequency_penalty=number(options.get("frequency_penalty")),
-        presence_penalty=number(options.get("presence_penalty")),
-        stop_sequences=strings(options.get("stop")),
-        seed=integer(options.get("seed")),
-    )
-    return params if params.attributes() else None
+_PARAMETERS = ParameterNames(  # keys of the request's `options`
+    max_tokens="num_predict",
+    temperature="temperature",
+    top_p="top_p",
+    top_k="top_k",
+    frequency_penalty="frequency_penalty",
+    presence_penalty="presence_penalty",
+    stop_sequences="stop",
+    seed="seed",
+)
 
 
 def _usage(obj: dict[str, Any]) -> Optional[TokenCounts]:
-    input_tokens = count(obj.get("prompt_eval_count"))
-    output_tokens = count(obj.get("eval_count"))
-    if input_tokens is None and output_tokens is None:
-        return None
-    return TokenCounts(input_tokens=input_tokens, output_tokens=output_tokens)
+    return token_counts(count(obj.get("prompt_eval_count")), count(obj.get("eval_count")))
 
 
 class _Output:
@@ -229,29 +221,20 @@ def _chat_input(messages: Any) -> list[dict[str, Any]]:
     return out
 
 
-class OllamaFormat:
+class OllamaFormat(JsonFormat):
     """Ollama's native API (its OpenAI-compatible ``/v1/...`` is the ``openai`` format)."""
 
     name = "ollama"
 
-    def request_info(
-        self, method: str, path: str, body: Optional[bytes], capture_content: bool = False
-    ) -> Optional[RequestInfo]:
-        if method != "POST":
+    def endpoint(self, path: str) -> Optional[Endpoint]:
+        return _ENDPOINTS.get(path)  # whole paths: Ollama has no mount point
+
+    def parameters(
+        self, kind: str, fields: dict[str, Any], large_body: Optional[bytes]
+    ) -> Optional[RequestParameters]:
+        if kind == EMBED:
             return None
-        endpoint = _ENDPOINTS.get(strip_query(path))
-        if endpoint is None:
-            return None
-        operation, kind = endpoint
-        fields, full = read_body(body, capture_content, need_model=True)
-        return RequestInfo(
-            operation=operation,
-            request_model=text(fields.get("model")),
-            stream=kind != EMBED and fields.get("stream") is not False,
-            parameters=_parameters(kind, fields),
-            kind=kind,
-            body=full if capture_content else None,
-        )
+        return _PARAMETERS.read(mapping(fields.get("options")))
 
     def parse_response(
         self, info: RequestInfo, body: bytes, capture_content: bool

@@ -33,6 +33,12 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
 )
 from opentelemetry.instrumentation.llm_router._wire._body import SMALL_BODY
 from opentelemetry.instrumentation.llm_router._wire._errors import first_object, read_error
+from opentelemetry.instrumentation.llm_router._wire._format import (
+    PATH_CACHE_SIZE,
+    Endpoint,
+    JsonFormat,
+    suffix_endpoint,
+)
 from opentelemetry.instrumentation.llm_router._wire._request import read_body, strip_query
 from opentelemetry.instrumentation.llm_router._wire._scan import (
     event_start,
@@ -68,21 +74,14 @@ _API_TYPES = {CHAT: "chat_completions", RESPONSES: "responses"}
 have no value of their own, so the attribute is left out for them)."""
 
 _ENDPOINTS = (
-    ("/chat/completions", "chat", CHAT),
-    ("/completions", "text_completion", COMPLETIONS),
-    ("/embeddings", "embeddings", EMBEDDINGS),
-    ("/responses", "chat", RESPONSES),
+    ("/chat/completions", Endpoint("chat", CHAT)),
+    ("/completions", Endpoint("text_completion", COMPLETIONS)),
+    ("/embeddings", Endpoint("embeddings", EMBEDDINGS)),
+    ("/responses", Endpoint("chat", RESPONSES)),
 )
 
 
 # Request side ------------------------------------------------------------------------------
-
-
-def _endpoint(path: str) -> Optional[tuple[str, str]]:
-    for suffix, operation, kind in _ENDPOINTS:
-        if path.endswith(suffix):
-            return operation, kind
-    return None
 
 
 def _azure_deployment(path: str) -> Optional[str]:
@@ -765,27 +764,31 @@ def _responses_input(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 _Endpoint = Optional[tuple[str, str, Optional[str]]]
 _UNSEEN: Any = object()
-_PATH_CACHE_SIZE = 256
 
 
 def _path_endpoint(path: str) -> _Endpoint:
     """``(operation, kind, Azure deployment or None)`` for a request path, ``None`` for a path
     that is no endpoint we know."""
     path = strip_query(path)
-    endpoint = _endpoint(path)
+    endpoint = suffix_endpoint(path, _ENDPOINTS)
     if endpoint is None:
         return None
-    return endpoint[0], endpoint[1], _azure_deployment(path)
+    return endpoint.operation, endpoint.kind, _azure_deployment(path)
 
 
-class OpenAIFormat:
-    """OpenAI and OpenAI-compatible APIs (see the module docs for endpoints)."""
+class OpenAIFormat(JsonFormat):
+    """OpenAI and OpenAI-compatible APIs (see the module docs for endpoints).
+
+    The hot path of most traffic: :meth:`request_info` keeps what each path means (a client
+    sends to a handful) and reads a small body with one decode, and :meth:`parse_response`
+    also reads a Google-style error array (Gemini's OpenAI-compatible endpoint)."""
 
     name = "openai"
+    endpoints = _ENDPOINTS
 
     def __init__(self) -> None:
-        # A client sends to a handful of paths: what each one means is worked out once.
-        self._paths: dict[str, _Endpoint] = {}
+        JsonFormat.__init__(self)
+        self._paths: dict[str, _Endpoint] = {}  # type: ignore[assignment]  # + the deployment
 
     def request_info(
         self, method: str, path: str, body: Optional[bytes], capture_content: bool = False
@@ -795,7 +798,7 @@ class OpenAIFormat:
         endpoint = self._paths.get(path, _UNSEEN)
         if endpoint is _UNSEEN:
             endpoint = _path_endpoint(path)
-            if len(self._paths) >= _PATH_CACHE_SIZE:
+            if len(self._paths) >= PATH_CACHE_SIZE:
                 self._paths.clear()
             self._paths[path] = endpoint
         if endpoint is None:
@@ -826,6 +829,8 @@ class OpenAIFormat:
         if isinstance(obj, dict):
             _summarise_response(info.kind, obj, capture_content, summary)
         return summary
+
+    summarise = staticmethod(_summarise_response)
 
     def stream_parser(self, info: RequestInfo, capture_content: bool) -> StreamParser:
         if info.kind == RESPONSES:

@@ -1,0 +1,45 @@
+"""Frames of the binary AWS event stream, for a local server speaking Bedrock's wire format.
+
+Encoded from the format's definition (prelude, CRC32 of the prelude, string headers, payload,
+CRC32 of the message); tests check every frame with botocore's own parser, CRCs included."""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+import zlib
+from typing import Any
+
+
+def frame(headers: dict[str, str], payload: bytes) -> bytes:
+    block = b""
+    for name, value in headers.items():
+        raw = value.encode()
+        block += bytes([len(name)]) + name.encode() + b"\x07" + struct.pack(">H", len(raw)) + raw
+    total = 12 + len(block) + len(payload) + 4
+    prelude = struct.pack(">II", total, len(block))
+    prelude += struct.pack(">I", zlib.crc32(prelude))
+    message = prelude + block + payload
+    return message + struct.pack(">I", zlib.crc32(message))
+
+
+def event(kind: str, body: dict[str, Any]) -> bytes:
+    headers = {":event-type": kind, ":content-type": "application/json", ":message-type": "event"}
+    return frame(headers, json.dumps(body).encode())
+
+
+def chunk(inner: dict[str, Any]) -> bytes:
+    """An InvokeModelWithResponseStream ``chunk``: the family's event, base64 in ``bytes``."""
+    return event(
+        "chunk", {"bytes": base64.b64encode(json.dumps(inner).encode()).decode(), "p": "ab"}
+    )
+
+
+def exception(kind: str, message: str) -> bytes:
+    headers = {
+        ":exception-type": kind,
+        ":content-type": "application/json",
+        ":message-type": "exception",
+    }
+    return frame(headers, json.dumps({"message": message}).encode())

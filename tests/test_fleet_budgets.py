@@ -159,8 +159,9 @@ def test_redis_killed_and_restarted_mid_run(tmp_path: Path) -> None:
         assert result["outages"] >= 1
         assert result["warnings"] == result["outages"]  # one WARNING per outage
         assert result["fallbacks"] == result["fallbacks_counted"] > 0
-        # Connection refused is immediate: nothing waited for the 5 s timeout.
-        assert max(record["took"] for record in result["records"]) < 1.0
+        # Connection refused is immediate: nothing waited for the 5 s timeout (the bound leaves
+        # room for a loaded machine's scheduling, not for the timeout).
+        assert max(record["took"] for record in result["records"]) < 2.5
     # The restarted Redis holds exactly what was recorded to it after the kill (it came back
     # empty), and those records form one chain again; the outage's spend is not in it.
     for account in ACCOUNTS:

@@ -171,7 +171,7 @@ def test_redis_down_then_back(tmp_path: Any, caplog: pytest.LogCaptureFixture) -
             down = [recorder.record() for _ in range(50)]
             assert all(attributes[STORE] == "process" for attributes, _ in down)
             # Connection refused is immediate; nothing waits for the timeout here.
-            assert max(took for _, took in down) < 0.5
+            assert max(took for _, took in down) < 1.0  # the timeout here is 2 s
             assert recorder.tracker.fallbacks == 50 == recorder.fallbacks_counted()
             assert len(_warnings(caplog)) == 1
             assert recorder.tracker.outages == 1
@@ -204,7 +204,8 @@ def test_slow_redis_is_waited_for_at_most_the_timeout(
         sleeper.join()
     assert [attributes[STORE] for attributes, _ in slow] == ["process"] * 5
     # The first waits for the timeout (0.25 s); the next ones skip Redis until retry_after.
-    assert max(took for _, took in slow) < 0.25 + 0.5  # slack for a loaded machine
+    # Slack for a loaded machine, well under the 1.5 s the server sleeps.
+    assert max(took for _, took in slow) < 1.2
     assert len(_warnings(caplog)) == 1
     assert "TimeoutError" in _warnings(caplog)[0]
     time.sleep(0.15)
@@ -272,3 +273,44 @@ def test_the_environment_names_the_store(redis_server: RedisServer) -> None:
         is None
     )
     assert isinstance(spend_tracker_from_env({TRACK_SPEND_ENV: "true"}).store, InProcessSpendStore)  # type: ignore[union-attr]
+
+
+def test_a_killed_test_process_takes_its_redis_with_it(tmp_path: Any) -> None:
+    """The servers tests start die with the test process, even when it is killed (SIGKILL):
+    an interrupted run leaves no redis-server behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, time; from pathlib import Path; "
+        "from tests.support.redis_server import RedisServer; "
+        "server = RedisServer(Path(sys.argv[1])); server.start(); "
+        "print(server.process.pid, flush=True); time.sleep(60)"
+    )
+    from tests.support.apps import REPO
+
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path)], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    os.kill(child, 0)  # running
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(10)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        # A zombie until someone reaps it counts as gone: it serves nothing.
+        try:
+            with open(f"/proc/{child}/stat") as stat:
+                if stat.read().split()[2] == "Z":
+                    break
+        except FileNotFoundError:
+            break
+        assert time.monotonic() < deadline, "redis-server outlived the killed test process"
+        time.sleep(0.05)

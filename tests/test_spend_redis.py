@@ -273,3 +273,44 @@ def test_the_environment_names_the_store(redis_server: RedisServer) -> None:
         is None
     )
     assert isinstance(spend_tracker_from_env({TRACK_SPEND_ENV: "true"}).store, InProcessSpendStore)  # type: ignore[union-attr]
+
+
+def test_a_killed_test_process_takes_its_redis_with_it(tmp_path: Any) -> None:
+    """The servers tests start die with the test process, even when it is killed (SIGKILL):
+    an interrupted run leaves no redis-server behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, time; from pathlib import Path; "
+        "from tests.support.redis_server import RedisServer; "
+        "server = RedisServer(Path(sys.argv[1])); server.start(); "
+        "print(server.process.pid, flush=True); time.sleep(60)"
+    )
+    from tests.support.apps import REPO
+
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path)], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    os.kill(child, 0)  # running
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(10)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        # A zombie until someone reaps it counts as gone: it serves nothing.
+        try:
+            with open(f"/proc/{child}/stat") as stat:
+                if stat.read().split()[2] == "Z":
+                    break
+        except FileNotFoundError:
+            break
+        assert time.monotonic() < deadline, "redis-server outlived the killed test process"
+        time.sleep(0.05)

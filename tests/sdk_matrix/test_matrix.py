@@ -168,7 +168,10 @@ def test_sdk_cell(
         assert span.status.status_code.name != "ERROR", span.status
         assert "error.type" not in attrs
         assert attrs.get("gen_ai.response.model") == expect.response_model
-        assert attrs.get("gen_ai.response.id") == expect.response_id
+        # v1.41's span.gen_ai.embeddings.client lists no response id: the wire's id (Mistral and
+        # Cohere send one) is not exported on embeddings spans.
+        expected_id = None if call == "embeddings" else expect.response_id
+        assert attrs.get("gen_ai.response.id") == expected_id
         reasons = attrs.get("gen_ai.response.finish_reasons")
         assert (tuple(reasons) if reasons else None) == expect.finish_reasons
         for key, value in (

@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Sequence
 import httpx
 
 from tests.support.apps import free_port
-from tests.support.system import require_program
+from tests.support.system import die_with_parent, require_program
 
 
 class Prometheus:
@@ -51,6 +51,7 @@ class Prometheus:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=die_with_parent,
         )
 
     def wait_ready(self, timeout: float = 20.0) -> None:

@@ -18,7 +18,7 @@ from typing import Iterator, Optional
 import pytest
 
 from tests.support.apps import free_port
-from tests.support.system import require_program
+from tests.support.system import die_with_parent, require_program
 
 
 def require_redis_server() -> str:
@@ -54,11 +54,14 @@ class RedisServer:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=die_with_parent,
         )  # fmt: skip
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"redis-server exited with {self.process.returncode}")
+            code = self.process.poll()
+            if code is not None:
+                self.process = None
+                raise RuntimeError(f"redis-server exited with {code}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
                     sock.sendall(b"PING\r\n")
@@ -67,6 +70,7 @@ class RedisServer:
             except OSError:
                 pass
             time.sleep(0.02)
+        self.kill()
         raise RuntimeError("redis-server did not answer PING")
 
     def kill(self) -> None:

@@ -46,3 +46,16 @@ def require_program(name: str, package: str, extra_dirs: Iterable[Path] = ()) ->
         f"{package!r}), or the README's test command `bash scripts/test.sh`, which runs it",
         pytrace=False,
     )
+
+
+def die_with_parent() -> None:
+    """``preexec_fn`` for a server a test starts: the kernel kills it (SIGKILL) when the test
+    process dies, even killed, so no Redis or Prometheus outlives an interrupted run (Linux's
+    PR_SET_PDEATHSIG; elsewhere nothing)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass

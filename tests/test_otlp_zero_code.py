@@ -160,7 +160,9 @@ def test_router_example_under_opentelemetry_instrument(
 
     failed = _one(observed, **{"llm_router.route": "error-429"})
     assert failed.status_code == "ERROR" and "injected error 429" in failed.status_message
-    assert failed.attributes["error.type"] == "requests"  # the provider's own error type
+    assert (
+        failed.attributes["error.type"] == "rate_limit_exceeded"
+    )  # the provider's code (_error_type)
     assert failed.attributes["http.response.status_code"] == 429
 
     streamed = _one(
@@ -192,7 +194,7 @@ def test_router_example_under_opentelemetry_instrument(
     assert by_model == {
         ("openai", "gpt-4o-mini", None): 2,
         ("anthropic", "claude-sonnet-4-5", None): 2,
-        ("openai", "error-429", "requests"): 1,
+        ("openai", "error-429", "rate_limit_exceeded"): 1,
     }
     tokens = _histogram(latest, "gen_ai.client.token.usage", "{token}")
     router_tokens = {

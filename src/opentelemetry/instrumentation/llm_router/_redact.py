@@ -91,6 +91,7 @@ _USERINFO_PASSWORD = re.compile(
 """The password of a URL's userinfo (``scheme://user:password@host``), also when the text was
 cut before the ``@`` (``https://user:passw…``; but an all-digit value there is a port)."""
 _NON_BLANK_RUN = re.compile(r"\S{" + str(MIN_SECRET) + ",}")
+"""Where a credential piece can be: runs of non-blank characters long enough to hold one."""
 _MAX_CONTENT_SCAN = 1 << 20
 """Request text beyond this many characters (per string) is not indexed: bounded work."""
 _DECODE_DEPTH = 2

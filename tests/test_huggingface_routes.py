@@ -85,8 +85,14 @@ def test_old_route_through_the_hook(instrument: Any, span_exporter: Any) -> None
     assert "hf_canary" not in json.dumps(dict(span.attributes))
 
 
-def test_huggingface_hub_on_an_endpoint(instrument: Any, span_exporter: Any) -> None:
+def test_huggingface_hub_on_an_endpoint(
+    instrument: Any, span_exporter: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from huggingface_hub import InferenceClient
+
+    # The SDK matrix's conftest sets HF_HUB_OFFLINE for the whole session when it runs first;
+    # offline mode would refuse this call to a loopback endpoint.
+    monkeypatch.setattr("huggingface_hub.constants.is_offline_mode", lambda: False)
 
     with ScriptedServer(json_reply([[0.5, 0.25]])) as server:
         instrument(f"{server.host_port}=huggingface")

@@ -75,6 +75,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, Any]]:
                 "requests": plan,
                 "pause": 2.5,
                 "done_file": str(workdir / f"done-{n}"),
+                "go_file": str(workdir / "go"),
                 "stop_file": str(stop),
             }
             (workdir / f"spec-{n}.json").write_text(json.dumps(spec))
@@ -84,6 +85,8 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, Any]]:
                     cwd=REPO,
                 )
             )  # fmt: skip
+        prometheus.wait_for(f'count(up{{job="llm-router"}} == 1) == {REPLICAS}', timeout=60)
+        (workdir / "go").touch()
         deadline = time.monotonic() + 120
         while not all((workdir / f"done-{n}").exists() for n in range(REPLICAS)):
             assert all(r.poll() is None for r in replicas), "a replica exited"

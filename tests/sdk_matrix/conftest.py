@@ -63,3 +63,17 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
     monkeypatch.delenv("OTEL_PYTHON_LLM_ROUTER_PROVIDERS", raising=False)
     yield
+    _restore_huggingface_clients()
+
+
+def _restore_huggingface_clients() -> None:
+    """The default-host cells set huggingface_hub's process-wide client factories to a forwarding
+    client whose port dies with the cell: put the library's defaults back, or a later test's
+    huggingface_hub call goes to that dead port (seen in a full run: connection refused)."""
+    import sys
+
+    http = sys.modules.get("huggingface_hub.utils._http")
+    if http is None:
+        return
+    http.set_client_factory(http.default_client_factory)
+    http.set_async_client_factory(http.default_async_client_factory)

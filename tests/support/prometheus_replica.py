@@ -57,6 +57,11 @@ def main(spec_path: str) -> None:
     callers = [CallerContext(a["id"], budget=a["budget"]) for a in spec["accounts"]]
     requests = spec["requests"]
     half = len(requests) // 2
+    # Start only once Prometheus scrapes every replica: a first scrape that came after both halves
+    # would see each counter at its final value, so rate() would read no increase at all.
+    go = Path(spec["go_file"])
+    while not go.exists():
+        time.sleep(0.05)
     for number, (account, tokens, error) in enumerate(requests):
         if number == half:
             time.sleep(spec["pause"])

@@ -38,6 +38,7 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
     ResponseSummary,
     StreamParser,
 )
+from opentelemetry.instrumentation.llm_router._wire._errors import aws_error_type
 from opentelemetry.instrumentation.llm_router._wire._eventstream import FrameSplitter
 from opentelemetry.instrumentation.llm_router._wire._format import (
     Endpoint,
@@ -281,24 +282,18 @@ class _Blocks:
         return C.output_message(parts, reason)
 
 
-def _aws_type(value: Any) -> Optional[str]:
-    """An AWS error type as botocore reads it: ``ThrottlingException`` of the header value
-    ``ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/`` or of the body's
-    ``__type`` ``com.amazon.coral.validate#ValidationException``."""
-    if type(value) is not str or not value:
-        return None
-    value = value.split(":", 1)[0]
-    return value.rsplit("#", 1)[-1] or None
-
-
 def _error_body(obj: dict[str, Any], summary: ResponseSummary, header_type: Any) -> bool:
     """An error answer: ``{"message": ...}`` (``Message`` from some services, ``__type`` beside
-    it in the AWS JSON shape); the type is the ``x-amzn-ErrorType`` header's, else ``__type``'s,
-    through the one ``error.type`` rule (without either: the HTTP status). ``False``: no error."""
+    it in the AWS JSON shape). Its type is read where botocore reads a ``ClientError``'s code:
+    the ``x-amzn-ErrorType`` header, else the body's ``code``, else its ``__type``; through the
+    one ``error.type`` rule (with none of them: the HTTP status). ``False``: no error body."""
     message = obj.get("message")
     if not isinstance(message, str):
         message = obj.get("Message")
-    kind = _aws_type(header_type) or _aws_type(obj.get("__type"))
+    code = obj.get("code")
+    if code is None:
+        code = obj.get("Code")
+    kind = aws_error_type(header_type) or aws_error_type(code) or aws_error_type(obj.get("__type"))
     if not isinstance(message, str) and kind is None:
         return False
     summary.error_type = provider_error_type(None, kind)
@@ -739,7 +734,7 @@ class BedrockFormat(JsonFormat):
             else:
                 _invoke_object(obj, capture_content, summary, header)
         if header and summary.error_type is None:  # an error body that is no JSON, or none
-            summary.error_type = provider_error_type(None, _aws_type(header))
+            summary.error_type = provider_error_type(None, aws_error_type(header))
         return summary
 
     def stream_parser(self, info: RequestInfo, capture_content: bool) -> StreamParser:

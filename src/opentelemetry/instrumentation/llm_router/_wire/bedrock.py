@@ -156,7 +156,7 @@ def _block_part(block: dict[str, Any]) -> Optional[dict[str, Any]]:
         )
     result = block.get("toolResult")
     if isinstance(result, dict):
-        content = [_block_part(mapping(b)) or mapping(b) for b in sequence(result.get("content"))]
+        content = [_result_value(mapping(b)) for b in sequence(result.get("content"))]
         return C.tool_response_part(text(result.get("toolUseId")), content)
     reasoning = block.get("reasoningContent")
     if isinstance(reasoning, dict):
@@ -169,6 +169,15 @@ def _block_part(block: dict[str, Any]) -> Optional[dict[str, Any]]:
         value = mapping(guard.get("text")).get("text")
         return C.text_part(value) if isinstance(value, str) else C.other_part("guardContent")
     return C.other_part(next(iter(block)))
+
+
+def _result_value(block: dict[str, Any]) -> Any:
+    """One block of a ``toolResult``: its text or JSON value; media only by kind."""
+    if "text" in block:
+        return block.get("text")
+    if "json" in block:
+        return block.get("json")
+    return C.other_part(next(iter(block), None))
 
 
 def _blocks_parts(content: Any) -> list[dict[str, Any]]:

@@ -42,7 +42,6 @@ from typing import Any, Callable, Optional
 
 from benchmarks.delivery_server import WIRE_PORTS
 from benchmarks.stream_bodies import (
-    FORMATS,
     MODEL,
     PATHS,
     PROVIDER,
@@ -55,6 +54,9 @@ from benchmarks.stream_bodies import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+FORMATS = ("chat", "responses", "anthropic", "gemini")
+"""The formats this time benchmark runs (each with its SDK); :mod:`benchmarks.instructions`
+counts every format of :data:`benchmarks.stream_bodies.FORMATS`."""
 clock = time.process_time_ns
 
 DELIVERIES = ("per-event", "keepalive", "coalesced", "burst")

@@ -124,8 +124,8 @@ def test_every_target_is_in_the_table_with_ours_measured(smoke_run: tuple[Path, 
 def test_delivery_rows_for_every_stream_format(smoke_run: tuple[Path, str]) -> None:
     """The stream-delivery benchmark ran: a per-event row for every format, JSON style and
     delivery, with ours measured, and the section is in results.md."""
-    from benchmarks.delivery import REPLAY_DELIVERIES
-    from benchmarks.stream_bodies import FORMATS, STYLES
+    from benchmarks.delivery import FORMATS, REPLAY_DELIVERIES
+    from benchmarks.stream_bodies import STYLES
 
     out, _ = smoke_run
     data = json.loads((out / "results.json").read_text())

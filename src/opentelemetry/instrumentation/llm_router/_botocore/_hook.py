@@ -14,6 +14,7 @@ or fails with the error reading it raised; a failed send ends it at once.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Callable, Iterator, Optional
 from urllib.parse import urlsplit
 
@@ -111,10 +112,7 @@ class BotocoreHook:
             raise
         finally:
             context.detach(started.token)
-        try:
-            self._responded(started, response)
-        except Exception:
-            _logger.debug("llm_router: could not observe a botocore response", exc_info=True)
+        self._responded(started, response)
         return response
 
     def _start(self, request: Any) -> Optional[Started]:
@@ -144,13 +142,32 @@ class BotocoreHook:
         )
 
     def _responded(self, started: Started, response: Any) -> None:
-        headers = response.headers
-        content_type = headers.get("content-type") or headers.get("Content-Type") or ""
-        observation = self._core.observation(
-            started, response.status_code, content_type, None, True, response
-        )
-        content = getattr(response, "_content", None)
-        if isinstance(content, bytes):  # a non-streaming operation: botocore read it in send()
-            observation.complete(content)
-        else:
+        """``_send`` returned: summarise the body botocore read, or watch the one the caller
+        will read. Whatever goes wrong here ends the call (no span is left open)."""
+        call = started.call
+        try:
+            status_code = response.status_code
+            call.set_status_code(status_code)
+            headers = response.headers
+            content_type = headers.get("content-type") or headers.get("Content-Type") or ""
+            content = getattr(response, "_content", None)
+            if isinstance(content, bytes):  # a non-streaming operation: botocore read it in send()
+                if self._core.complete(started, status_code, content_type, content):
+                    return  # parsed, and the call ended
+                observation = self._core.observation(
+                    started, status_code, content_type, None, False, response
+                )
+                observation.complete(content)
+                return
+            observation = self._core.observation(
+                started,
+                status_code,
+                content_type,
+                None,
+                self._core.config.settings.record_time_per_output_chunk,
+                response,
+            )
             response.raw = ObservedRaw(response.raw, observation)
+        except Exception:
+            _logger.debug("llm_router: could not observe a botocore response", exc_info=True)
+            call.end(time.time_ns())

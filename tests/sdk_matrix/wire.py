@@ -31,9 +31,6 @@ class Expect:
     cache_creation: Optional[int] = None
     reasoning: Optional[int] = None
     error_type: Optional[str] = None
-    error_type_until_read: Optional[str] = None
-    """Also accepted as ``error.type`` while the format does not read where ``error_type`` comes
-    from (Bedrock's ``x-amzn-ErrorType`` header: the HTTP status until it does)."""
 
 
 def _json(value: Any, status: int = 200, content_type: str = "application/json") -> Reply:
@@ -828,7 +825,7 @@ BEDROCK = Wire(
             input_tokens=11,
             output_tokens=4,
         ),
-        "error": Expect(error_type="ThrottlingException", error_type_until_read="429"),
+        "error": Expect(error_type="ThrottlingException"),  # x-amzn-ErrorType's
         "stream_error": Expect(error_type="throttlingException"),
     },
 )

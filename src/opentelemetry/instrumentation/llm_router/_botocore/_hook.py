@@ -152,7 +152,7 @@ class BotocoreHook:
             content_type = headers.get("content-type") or headers.get("Content-Type") or ""
             content = getattr(response, "_content", None)
             if isinstance(content, bytes):  # a non-streaming operation: botocore read it in send()
-                if self._core.complete(started, status_code, content_type, content):
+                if self._core.complete(started, status_code, content_type, content, headers):
                     return  # parsed, and the call ended
                 observation = self._core.observation(
                     started, status_code, content_type, None, False, response

@@ -272,9 +272,10 @@ class _Blocks:
             self._entry(index, "text")[3].add(delta.get("text"))
         elif "toolUse" in delta:
             self._entry(index, "tool")[3].add(mapping(delta.get("toolUse")).get("input"))
-        elif "reasoningContent" in delta:
+        elif "reasoningContent" in delta:  # text; a signature or redacted bytes are no content
             value = mapping(delta.get("reasoningContent")).get("text")
-            self._entry(index, "reasoning")[3].add(value)
+            if isinstance(value, str):
+                self._entry(index, "reasoning")[3].add(value)
 
     def __bool__(self) -> bool:
         return bool(self._blocks)

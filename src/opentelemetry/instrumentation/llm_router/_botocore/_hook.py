@@ -9,6 +9,10 @@ a non-streaming operation (Converse) inside ``_send``: that body is summarised a
 InvokeModel ``StreamingBody`` and an event stream (ConverseStream, InvokeModelWithResponseStream)
 are read by the caller, piece by piece, through the proxy, so nothing is buffered or read ahead. The call ends when the body is exhausted, closed or released,
 or fails with the error reading it raised; a failed send ends it at once.
+
+aiobotocore needs no hook here: its ``AioEndpoint._send`` (its own, not this one) sends through
+``aiohttp.ClientSession`` or httpx2, which the aiohttp and httpx hooks already wrap, so wrapping
+it too would trace each attempt twice (tests/aiobotocore_venv/bedrock_async_cases.py).
 """
 
 from __future__ import annotations

@@ -40,6 +40,9 @@ class RequestInfo:
     wire_format: Optional[Any] = None
     """The format that read this request, when a host speaks several (set by
     :class:`~._chain.FormatChain`, which hands the response to that format)."""
+    response_error_type: Optional[str] = None
+    """The value of the response header a format names as its ``error_type_header`` (Bedrock's
+    ``x-amzn-ErrorType``), set by the hook on an error answer for the format's error reading."""
 
 
 @dataclass

@@ -40,10 +40,11 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from benchmarks.delivery_server import WIRE_PORTS
 from benchmarks.stream_bodies import (
-    FORMATS,
     MODEL,
     PATHS,
+    PROVIDER,
     STYLES,
     WIRE_FORMAT,
     keepalive,
@@ -53,6 +54,9 @@ from benchmarks.stream_bodies import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+FORMATS = ("chat", "responses", "anthropic", "gemini")
+"""The formats this time benchmark runs (each with its SDK); :mod:`benchmarks.instructions`
+counts every format of :data:`benchmarks.stream_bodies.FORMATS`."""
 clock = time.process_time_ns
 
 DELIVERIES = ("per-event", "keepalive", "coalesced", "burst")
@@ -398,10 +402,10 @@ class Server:
         )
         assert self.process.stdout is not None
         line = self.process.stdout.readline().split()
-        if len(line) != 4 or line[0] != "PORTS":
+        if len(line) != 1 + len(WIRE_PORTS) or line[0] != "PORTS":
             self.close()
             raise SystemExit(f"delivery server did not start: {line!r}")
-        self.ports = dict(zip(("openai", "anthropic", "gemini"), map(int, line[1:])))
+        self.ports = dict(zip(WIRE_PORTS, map(int, line[1:])))
 
     def close(self) -> None:
         if self.process.stdin is not None:
@@ -420,7 +424,7 @@ def _env(config: str, ports: dict[str, int], before: Optional[str]) -> dict[str,
         path = str(Path(before).resolve()) + os.pathsep + path
     env["PYTHONPATH"] = path + os.pathsep + env.get("PYTHONPATH", "")
     env["OTEL_PYTHON_LLM_ROUTER_PROVIDERS"] = ",".join(
-        f"127.0.0.1:{port}={wire}" for wire, port in ports.items()
+        f"127.0.0.1:{port}={PROVIDER[wire]}/{wire}" for wire, port in ports.items()
     )
     env.pop("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", None)
     env["OTEL_SDK_DISABLED"] = "false"

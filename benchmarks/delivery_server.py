@@ -6,12 +6,15 @@ the cost of events that arrive together. Real providers write each SSE event as 
 chunked-encoding chunk, spread over seconds, so the client does one read per event. This server
 does both, chosen per request by headers:
 
-- ``x-bench-format``: ``chat``, ``responses``, ``anthropic`` or ``gemini``;
+- ``x-bench-format``: a format of :data:`benchmarks.stream_bodies.FORMATS`;
   ``x-bench-style``: ``compact`` or ``spaced`` JSON; ``x-bench-events``: output events;
 - ``x-bench-delivery``:
 
   - ``per-event``: chunked transfer encoding, each event its own ``send`` followed by a gap
-    (``x-bench-gap-us``, default 150 µs) so that the client reads it alone;
+    (``x-bench-gap-us``, default 150 µs) so that the client reads it alone; with
+    ``x-bench-lockstep: 1`` the server also waits until the client has read each event before it
+    writes the next (what :mod:`benchmarks.instructions` asks: a client under callgrind is slower
+    than any gap);
   - ``keepalive``: ``per-event`` after two ``: OPENROUTER PROCESSING`` comments, with a
     ``: keep-alive`` comment (its own write) before every tenth event;
   - ``coalesced``: the whole stream as one body with ``Content-Length``, written at once;
@@ -22,7 +25,7 @@ A thread per connection with blocking sockets and ``TCP_NODELAY``: the gap is a 
 (an asyncio timer cannot sleep less than a millisecond). It listens on one port per wire format
 (``openai`` serves chat and responses), since the instrumentation maps host:port to a format.
 
-``python -m benchmarks.delivery_server`` prints ``PORTS <openai> <anthropic> <gemini>`` once it
+``python -m benchmarks.delivery_server`` prints ``PORTS`` and one port per :data:`WIRE_PORTS` once it
 listens and serves until stdin closes.
 """
 
@@ -32,11 +35,11 @@ import socket
 import sys
 import threading
 import time
-from typing import Optional
+from typing import Callable, Optional
 
-from benchmarks.stream_bodies import keepalive, processing, stream_events
+from benchmarks.stream_bodies import CONTENT_TYPE, keepalive, processing, stream_events
 
-WIRE_PORTS = ("openai", "anthropic", "gemini")
+WIRE_PORTS = ("openai", "anthropic", "gemini", "cohere", "ollama", "bedrock")
 
 
 class Bodies:
@@ -59,11 +62,42 @@ def _chunk(data: bytes) -> bytes:
     return b"%x\r\n%s\r\n" % (len(data), data)
 
 
-def _head(extra: str) -> bytes:
+def _head(fmt: str, extra: str) -> bytes:
+    kind = CONTENT_TYPE.get(fmt, "text/event-stream; charset=utf-8")
     return (
-        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\n"
+        f"HTTP/1.1 200 OK\r\ncontent-type: {kind}\r\n"
         f"x-request-id: req_bench\r\ncache-control: no-cache\r\n{extra}\r\n"
     ).encode()
+
+
+def _rx_queue_reader(conn: socket.socket) -> Callable[[], int]:
+    """A function returning how many bytes the client has received but not yet read from its
+    socket (``rx_queue`` of the client's end in ``/proc/net/tcp``), or ``-1`` where unknown.
+
+    The server sends the next event only once this is 0, so every event is alone in the
+    client's socket when it reads, however slowly the client runs (under callgrind it runs 30-50
+    times slower than natively; with a fixed gap it would read several events at once and the
+    instruction count would not be that of one read per event)."""
+    client_host, client_port = conn.getpeername()[:2]
+    server_host, server_port = conn.getsockname()[:2]
+
+    def hexed(host: str, port: int) -> str:
+        return f"{int.from_bytes(socket.inet_aton(host), 'little'):08X}:{port:04X}"
+
+    wanted = (hexed(client_host, client_port), hexed(server_host, server_port))
+
+    def rx_queue() -> int:
+        try:
+            with open("/proc/net/tcp") as table:
+                for line in table:
+                    fields = line.split()
+                    if (fields[1], fields[2]) == wanted:
+                        return int(fields[4].split(":")[1], 16)
+        except (OSError, IndexError, ValueError):
+            pass
+        return -1
+
+    return rx_queue
 
 
 def _read_request(conn: socket.socket, buffer: bytearray) -> Optional[dict[str, str]]:
@@ -90,10 +124,22 @@ def _read_request(conn: socket.socket, buffer: bytearray) -> Optional[dict[str, 
     return headers
 
 
+def _send(
+    conn: socket.socket, data: bytes, gap: float, unread: Optional[Callable[[], int]]
+) -> None:
+    """One event as its own chunk, then the gap, then (lockstep) until the client has read it."""
+    conn.sendall(_chunk(data))
+    time.sleep(gap)
+    if unread is not None:
+        wait = 0.00005
+        while unread() > 0:  # backing off: reading /proc/net/tcp costs CPU
+            time.sleep(wait)
+            wait = min(wait * 2, 0.002)
+
+
 def _serve_connection(conn: socket.socket, bodies: Bodies) -> None:
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     buffer = bytearray()
-    sleep = time.sleep
     try:
         while True:
             headers = _read_request(conn, buffer)
@@ -108,24 +154,24 @@ def _serve_connection(conn: socket.socket, bodies: Bodies) -> None:
             delivery = headers.get("x-bench-delivery", "per-event")
             if delivery == "coalesced":
                 body = b"".join(events)
-                conn.sendall(_head(f"content-length: {len(body)}\r\n") + body)
+                conn.sendall(_head(fmt, f"content-length: {len(body)}\r\n") + body)
                 continue
-            conn.sendall(_head("transfer-encoding: chunked\r\n"))
+            conn.sendall(_head(fmt, "transfer-encoding: chunked\r\n"))
             if delivery == "burst":
                 conn.sendall(b"".join(_chunk(e) for e in events) + b"0\r\n\r\n")
                 continue
             gap = int(headers.get("x-bench-gap-us", "150")) / 1e6
-            if delivery == "keepalive":
+            lockstep = headers.get("x-bench-lockstep") == "1"
+            unread = _rx_queue_reader(conn) if lockstep else None
+
+            if delivery == "keepalive" and keepalive(fmt):
                 for _ in range(2):
-                    conn.sendall(_chunk(processing(fmt)))
-                    sleep(gap)
-            comment = _chunk(keepalive(fmt))
+                    _send(conn, processing(fmt), gap, unread)
+            comment = keepalive(fmt)
             for number, event in enumerate(events):
-                if delivery == "keepalive" and number % 10 == 0:
-                    conn.sendall(comment)
-                    sleep(gap)
-                conn.sendall(_chunk(event))
-                sleep(gap)
+                if delivery == "keepalive" and comment and number % 10 == 0:
+                    _send(conn, comment, gap, unread)
+                _send(conn, event, gap, unread)
             conn.sendall(b"0\r\n\r\n")
     except OSError:
         return

@@ -1,43 +1,67 @@
-"""One benchmark client process, run under callgrind by :mod:`benchmarks.instructions`.
+"""One benchmark client process, run under callgrind (and natively) by :mod:`benchmarks.instructions`.
 
 It sets up the OpenTelemetry SDK and one configuration (``none``, ``ours``, ``ours_chunk`` — ours
-with the opt-in per-chunk metric —, ``openai_v2``), makes two warm-up calls, then ``N`` calls of one
-scenario (``N`` from the environment), and prints what it did. Everything but the ``N`` calls is
-the same whatever ``N`` is, so the difference of two runs with a low and a high ``N`` is the cost
-of ``N_high - N_low`` calls alone.
+with the opt-in per-chunk metric —, ``openai_v2``), warms up (two calls of every stream length),
+then measures *windows*: ``BENCH_CALLS`` calls of one stream length each, for every length of
+``BENCH_LENGTHS``, the whole sequence ``BENCH_REPEATS`` times. Each window is counted on its own:
+under callgrind (``BENCH_CGCTL`` names :mod:`benchmarks.cgctl`'s library) instrumentation is
+switched on and the counters zeroed just before the window and the counts dumped just after
+(``--instr-atstart=no``: start-up, imports and warm-up are neither counted nor slowed 50-fold).
+Before every window the garbage collector runs and, once after warm-up, everything that exists is
+frozen (``gc.freeze``), so that a window starts from the same young generation each time and an
+occasional full collection walks only what the calls themselves keep.
+
+It prints one JSON line per window (``length``, ``calls``, ``units`` per call, ``reads`` per call,
+``cpu`` seconds of the window) and a last line with the number of spans the configuration made
+and the last span's attributes (what the smoke test checks the hook read from each format).
 
 Scenarios (``BENCH_SCENARIO``):
 
-- ``stream:<format>:<style>:<delivery>``: a plain ``httpx2`` client streams ``<format>`` (``chat``,
-  ``responses``, ``anthropic``, ``gemini``) in ``<style>`` JSON (``compact``, ``spaced``) from
-  :mod:`benchmarks.delivery_server`, ``per-event`` (one chunked write per event) or ``coalesced``
-  (the whole stream in one body), reading it with ``iter_bytes()`` as the SDKs do;
+- ``stream:<format>:<style>:<delivery>``: a plain ``httpx2`` client streams ``<format>`` (every
+  format of :data:`benchmarks.stream_bodies.FORMATS`) in ``<style>`` JSON (``compact``,
+  ``spaced``) from :mod:`benchmarks.delivery_server`, ``per-event`` (one chunked write per event,
+  the next written only once the client has read the last: one read per event however slowly the
+  client runs) or ``coalesced`` (the whole stream in one body), reading it with ``iter_bytes()``
+  as the SDKs do; a length is the number of output events;
 - ``sdk:nonstream``: a non-streamed chat completion through the ``openai`` SDK, from
-  :mod:`benchmarks.fake_provider`;
-- ``sdk:stream``: a streamed chat completion through the ``openai`` SDK (50 content chunks), read
-  to the end.
+  :mod:`benchmarks.fake_provider` (one length: the call);
+- ``sdk:stream``: a streamed chat completion through the ``openai`` SDK, read to the end; a length
+  is the number of content chunks (a usage chunk and ``[DONE]`` follow).
 
 The servers run outside callgrind (it follows no child process); their ports come in
-``BENCH_DELIVERY_PORTS`` (``openai,anthropic,gemini``) and ``BENCH_PROVIDER_PORT``.
+``BENCH_DELIVERY_PORTS`` (one per :data:`benchmarks.delivery_server.WIRE_PORTS`) and
+``BENCH_PROVIDER_PORT``.
 """
 
 from __future__ import annotations
 
+import ctypes
+import gc
+import json
 import os
 import sys
 import time
+from typing import Any, Callable
 
-from benchmarks.stream_bodies import MODEL, PATHS, WIRE_FORMAT, request_body, stream_events
+from benchmarks.delivery_server import WIRE_PORTS
+from benchmarks.stream_bodies import (
+    MODEL,
+    PATHS,
+    PROVIDER,
+    WIRE_FORMAT,
+    request_body,
+    stream_events,
+)
 
-SDK_CHUNKS = 50
-EVENTS = int(os.environ.get("BENCH_EVENTS", "200"))
 GAP_US = os.environ.get("BENCH_GAP_US", "150")
+Call = Callable[[int], int]
+"""One call of a given length; returns the reads (chunks handed over) it took."""
 
 
-def configure(config: str, providers: str) -> None:
+def configure(config: str, providers: str) -> Any:
     from benchmarks.otel_setup import install_sdk
 
-    install_sdk()
+    sdk = install_sdk()
     os.environ["OTEL_PYTHON_LLM_ROUTER_PROVIDERS"] = providers
     os.environ["OTEL_PYTHON_LLM_ROUTER_PRICING"] = "off"  # the hook alone, as benchmarks.run's (b)
     if config in ("ours", "ours_chunk"):
@@ -52,92 +76,137 @@ def configure(config: str, providers: str) -> None:
         OpenAIInstrumentor().instrument()
     elif config != "none":
         raise SystemExit(f"unknown configuration {config}")
+    return sdk
 
 
-def stream_calls(fmt: str, style: str, delivery: str) -> tuple[int, object]:
-    """``(events per call, call)``: one call streams the whole body; returns its reads."""
+def stream_calls(fmt: str, style: str, delivery: str) -> tuple[Callable[[int], int], Call]:
+    """``(SSE events per call of a length, call)``: one call streams the whole body."""
     import httpx2
 
-    ports = dict(
-        zip(("openai", "anthropic", "gemini"), os.environ["BENCH_DELIVERY_PORTS"].split(","))
-    )
+    ports = dict(zip(WIRE_PORTS, os.environ["BENCH_DELIVERY_PORTS"].split(",")))
     url = f"http://127.0.0.1:{ports[WIRE_FORMAT[fmt]]}{PATHS[fmt]}"
-    headers = {
-        "content-type": "application/json",
-        "x-bench-format": fmt,
-        "x-bench-style": style,
-        "x-bench-events": str(EVENTS),
-        "x-bench-delivery": delivery,
-        "x-bench-gap-us": GAP_US,
-    }
     body = request_body(fmt)
     client = httpx2.Client(timeout=600)
+    headers = {
+        length: {
+            "content-type": "application/json",
+            "x-bench-format": fmt,
+            "x-bench-style": style,
+            "x-bench-events": str(length),
+            "x-bench-delivery": delivery,
+            "x-bench-gap-us": GAP_US,
+            "x-bench-lockstep": os.environ.get("BENCH_LOCKSTEP", "1"),
+        }
+        for length in lengths()
+    }
 
-    def call() -> int:
+    def call(length: int) -> int:
         reads = 0
-        with client.stream("POST", url, content=body, headers=headers) as response:
+        with client.stream("POST", url, content=body, headers=headers[length]) as response:
             for _ in response.iter_bytes():
                 reads += 1
         return reads
 
-    return len(stream_events(fmt, style, EVENTS)), call
+    return lambda length: len(stream_events(fmt, style, length)), call
 
 
-def sdk_calls(stream: bool) -> tuple[int, object]:
+def sdk_calls(stream: bool) -> tuple[Callable[[int], int], Call]:
     import openai
 
     port = os.environ["BENCH_PROVIDER_PORT"]
     client = openai.OpenAI(
         api_key="sk-bench", base_url=f"http://127.0.0.1:{port}/v1", max_retries=0
     )
-    messages = [{"role": "user", "content": "Say hi"}]
+    messages: Any = [{"role": "user", "content": "Say hi"}]
     if not stream:
 
-        def call() -> int:
+        def call(length: int) -> int:
             client.chat.completions.create(model=MODEL["chat"], messages=messages)
             return 1
 
-        return 1, call
+        return lambda length: 1, call
 
-    def call_stream() -> int:
+    def call_stream(length: int) -> int:
         chunks = 0
         for _ in client.chat.completions.create(
             model=MODEL["chat"],
             messages=messages,
             stream=True,
             stream_options={"include_usage": True},
-            extra_headers={"x-bench-chunks": str(SDK_CHUNKS)},
+            extra_headers={"x-bench-chunks": str(length)},
         ):
             chunks += 1
         return chunks
 
-    return 1, call_stream
+    return lambda length: length + 2, call_stream  # + the usage chunk and [DONE]
+
+
+def lengths() -> list[int]:
+    return [int(x) for x in os.environ.get("BENCH_LENGTHS", "50,400").split(",")]
+
+
+class Counter:
+    """Callgrind's client requests (:mod:`benchmarks.cgctl`), or nothing when run natively."""
+
+    def __init__(self) -> None:
+        path = os.environ.get("BENCH_CGCTL")
+        self._lib = ctypes.CDLL(path) if path else None
+
+    def start(self) -> None:
+        if self._lib is not None:
+            self._lib.bench_start()
+
+    def stop(self, label: str) -> None:
+        if self._lib is not None:
+            self._lib.bench_stop(label.encode())
 
 
 def main() -> None:
     scenario = os.environ["BENCH_SCENARIO"]
     config = os.environ["BENCH_CONFIG"]
-    n = int(os.environ.get("N", "1"))
+    calls = int(os.environ.get("BENCH_CALLS", "3"))
+    repeats = int(os.environ.get("BENCH_REPEATS", "2"))
     kind, *rest = scenario.split(":")
     if kind == "stream":
-        delivery_ports = os.environ["BENCH_DELIVERY_PORTS"].split(",")
+        ports = os.environ["BENCH_DELIVERY_PORTS"].split(",")
         providers = ",".join(
-            f"127.0.0.1:{port}={wire}"
-            for wire, port in zip(("openai", "anthropic", "gemini"), delivery_ports)
+            f"127.0.0.1:{port}={PROVIDER[wire]}/{wire}" for wire, port in zip(WIRE_PORTS, ports)
         )
-        configure(config, providers)
+        sdk = configure(config, providers)
         units, call = stream_calls(*rest)
+        window_lengths = lengths()
     else:
-        configure(config, f"127.0.0.1:{os.environ['BENCH_PROVIDER_PORT']}=openai")
+        sdk = configure(config, f"127.0.0.1:{os.environ['BENCH_PROVIDER_PORT']}=openai")
         units, call = sdk_calls(rest[0] == "stream")
-    for _ in range(2):  # warm-up: imports, connection, caches
-        call()  # type: ignore[operator]
-    reads = 0
-    started = time.process_time()
-    for _ in range(n):
-        reads = call()  # type: ignore[operator]
-    cpu = time.process_time() - started
-    print(f"units {units} reads {reads} n {n} cpu {cpu:.6f}", flush=True)
+        window_lengths = lengths() if rest[0] == "stream" else [1]
+    for length in window_lengths:  # warm-up: imports, connection, caches, the specialising VM
+        for _ in range(2):
+            call(length)
+    gc.collect()
+    gc.freeze()
+    counter = Counter()
+    for repeat in range(repeats):
+        for length in window_lengths:
+            reads = 0
+            gc.collect()
+            counter.start()
+            started = time.process_time()
+            for _ in range(calls):
+                reads += call(length)
+            cpu = time.process_time() - started
+            counter.stop(f"{repeat}:{length}")
+            window = {
+                "repeat": repeat,
+                "length": length,
+                "calls": calls,
+                "units": units(length),
+                "reads": reads / calls,
+                "cpu": cpu,
+            }
+            print(json.dumps(window), flush=True)
+    sdk.tracer_provider.force_flush()
+    last = {k: v for k, v in sdk.exporter.last_attributes.items() if isinstance(v, (int, str))}
+    print(json.dumps({"spans": sdk.exporter.count, "last_span": last}), flush=True)
 
 
 if __name__ == "__main__":

@@ -2,27 +2,41 @@
 
 Time per event is not a usable figure on a shared machine (the same stream benchmark gave the
 hook's own work anywhere from 1.0 to 4.2 µs per event over four runs of one day); instructions
-counted by valgrind's callgrind do not move with load (two runs of the same code agree to about
-0.02 %). The method: run the client (:mod:`benchmarks.instr_client`) twice under callgrind, with
-its repetition count ``N`` low and high; start-up, imports and warm-up are the same in both runs
-and cancel out::
+counted by valgrind's callgrind do not move with load. The method:
 
-    instructions per unit = (Ir(N high) - Ir(N low)) / ((N high - N low) * units per call)
+- the client (:mod:`benchmarks.instr_client`) runs under callgrind with instrumentation off; after
+  warm-up it counts *windows* of ``--calls`` calls each, switching instrumentation on for the window
+  alone (:mod:`benchmarks.cgctl`): start-up, imports, ``.pyc`` compiling and warm-up are never in a
+  count. Each window is repeated (``--repeats``); a row whose repeats disagree by more than
+  ``--tolerance`` is refused;
+- streams are measured at two lengths (``--events``, default 50 and 300 output events), so the
+  per-call work (request, span, the records at the end) cancels out of the difference::
 
-where a unit is one SSE event of the stream (every event the server sends, output or not) or one
-call (non-stream). ``PYTHONHASHSEED`` is fixed, as string hashing would otherwise vary the count.
+      marginal per event = (instructions per call at 300 - at 50) / (events at 300 - at 50)
+      per call (fixed)   = instructions per call at 50 - 50-length events * marginal per event
+      total per event    = instructions per call at 300 / events at 300
+
+  where an event is every event the server sends (output or not) and a call of the non-stream
+  scenario is its unit;
+- a configuration that costs less than the bare client (``none``) of the same scenario, or that
+  made no span where it should, is refused too: such a row is printed as ``INVALID`` with the
+  reason and written with ``"valid": false``, never as a figure.
+
 The servers (:mod:`benchmarks.delivery_server`, :mod:`benchmarks.fake_provider`) run outside
-callgrind, on 127.0.0.1; the client reads through a real socket. The same client also runs
-natively with ``N`` low and high, and the CPU time of its calls per unit is reported beside.
+callgrind, on 127.0.0.1; the client reads through a real socket, one read per event where the
+delivery is ``per-event`` (the server writes the next event only once the client has read the
+last). The same client also runs natively (``--native-factor`` times the calls) and the CPU time
+per unit of its windows is reported beside. Every run of the client has ``PYTHONHASHSEED=0`` and
+``PYTHONDONTWRITEBYTECODE=1``; everything it imports is compiled first (``compileall``).
 
-    python -m benchmarks.instructions                          # the default matrix, this Python
+    python -m benchmarks.instructions                          # the whole matrix, this Python
     python -m benchmarks.instructions --only stream:chat:compact:per-event --configs none,ours
     python -m benchmarks.instructions --python benchmarks/.venvs/instr-3.11/bin/python ...
+    python -m benchmarks.instructions --table benchmarks/results/instructions.jsonl
 
 Writes a JSON line per measurement to ``--out`` (default
-``benchmarks/results/instructions.jsonl``, appended) and prints a table. Needs valgrind (Debian
-package ``valgrind``). Under callgrind code runs 30-50 times slower, more on a loaded machine: the
-default matrix takes a while; ``--only`` and ``--configs`` pick parts of it.
+``benchmarks/results/instructions.jsonl``, appended) and prints a table. Needs valgrind and a C
+compiler (Debian packages ``valgrind``, ``gcc``).
 """
 
 from __future__ import annotations
@@ -31,148 +45,336 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Optional
 
+from benchmarks import cgctl
 from benchmarks.stream_bodies import FORMATS, STYLES
 
 ROOT = Path(__file__).resolve().parents[1]
 STREAM_SCENARIOS = [
     f"stream:{fmt}:{style}:{delivery}"
-    for fmt in FORMATS
-    for style in STYLES
     for delivery in ("per-event", "coalesced")
+    for style in STYLES
+    for fmt in FORMATS
 ]
 SDK_SCENARIOS = ["sdk:nonstream", "sdk:stream"]
-CONFIGS = {"stream": ("none", "ours", "ours_chunk"), "sdk": ("none", "ours", "openai_v2")}
+CONFIGS = {"stream": ("none", "ours"), "sdk": ("none", "ours", "openai_v2")}
+"""Measured by default; ``ours_chunk`` (ours with the opt-in per-chunk metric) on request."""
+ALLOWED = {
+    "stream": ("none", "ours", "ours_chunk"),
+    "sdk": ("none", "ours", "ours_chunk", "openai_v2"),
+}
+"""openai-v2 patches the ``openai`` SDK: it sees nothing of a plain ``httpx2`` stream."""
+MAKES_SPANS = {"none": False, "ours": True, "ours_chunk": True, "openai_v2": True}
 
 
-def _collected(cmd: list[str], env: dict[str, str]) -> tuple[int, str]:
+def _windows(out: str) -> tuple[list[dict[str, Any]], int]:
+    windows, spans = [], -1
+    for line in out.splitlines():
+        if line.startswith("{"):
+            value = json.loads(line)
+            if "spans" in value:
+                spans = value["spans"]
+            else:
+                windows.append(value)
+    return windows, spans
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:3])} failed: {proc.stderr[-2000:]}{proc.stdout[-500:]}")
+    return proc
+
+
+def counted(python: str, env: dict[str, str], library: Path) -> tuple[list[dict[str, Any]], int]:
+    """The client under callgrind: its windows, each with ``ir`` (instructions of the window)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "callgrind.out")
-        proc = subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *cmd],
-            env=env,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
+        proc = _run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--instr-atstart=no",
+                f"--callgrind-out-file={out}",
+                python,
+                "-m",
+                "benchmarks.instr_client",
+            ],
+            dict(env, BENCH_CGCTL=str(library)),
         )
-    found = re.findall(r"Collected : (\d+)", proc.stderr)
-    if proc.returncode != 0 or not found:
-        raise RuntimeError(f"failed under callgrind: {proc.stderr[-1500:]}{proc.stdout[-500:]}")
-    return int(found[-1]), proc.stdout
+        counts = {}
+        for dump in Path(tmp).glob("callgrind.out.*"):
+            text = dump.read_text(errors="replace")
+            label = re.search(r"^desc: Trigger: Client Request: (\S+)$", text, re.M)
+            total = re.search(r"^totals: (\d+)", text, re.M)
+            if label and total:
+                counts[label.group(1)] = int(total.group(1))
+    windows, spans = _windows(proc.stdout)
+    for window in windows:
+        window["ir"] = counts[f"{window['repeat']}:{window['length']}"]
+    return windows, spans
 
 
-def _native(cmd: list[str], env: dict[str, str]) -> dict[str, float]:
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT, check=True)
-    words = proc.stdout.split()
-    return {words[i]: float(words[i + 1]) for i in range(0, len(words) - 1, 2)}
+def _spread(values: list[float]) -> float:
+    """How far apart repeats are: (max - min) / mean, in %."""
+    mean = statistics.fmean(values)
+    return (max(values) - min(values)) / mean * 100 if mean else 0.0
+
+
+def summarise(windows: list[dict[str, Any]], key: str) -> dict[str, Any]:
+    """Per call at each length (mean of repeats), their spread, and for two lengths the marginal
+    cost per event, the fixed cost per call and the total per event at the longer one."""
+    by_length: dict[int, list[float]] = {}
+    units: dict[int, float] = {}
+    for window in windows:
+        by_length.setdefault(window["length"], []).append(window[key] / window["calls"])
+        units[window["length"]] = window["units"]
+    per_call = {length: statistics.fmean(values) for length, values in by_length.items()}
+    out: dict[str, Any] = {
+        "per_call": {str(k): v for k, v in per_call.items()},
+        "spread_pct": round(max(_spread(v) for v in by_length.values()), 4),
+    }
+    if len(per_call) >= 2:
+        lo, hi = min(per_call), max(per_call)
+        marginal = (per_call[hi] - per_call[lo]) / (units[hi] - units[lo])
+        out["marginal_per_event"] = marginal
+        out["fixed_per_call"] = per_call[lo] - marginal * units[lo]
+        out["total_per_event"] = per_call[hi] / units[hi]
+    return out
 
 
 def measure(
-    python: str, scenario: str, config: str, lo: int, hi: int, env: dict[str, str]
+    python: str, scenario: str, config: str, args: argparse.Namespace, env: dict[str, str]
 ) -> dict[str, Any]:
-    cmd = [python, "-m", "benchmarks.instr_client"]
-    base = dict(env, PYTHONHASHSEED="0", BENCH_SCENARIO=scenario, BENCH_CONFIG=config)
-    # A native run first: it writes whatever .pyc is stale, so that neither counted run pays
-    # for compiling (the low run would otherwise, and the difference would be short by it).
-    _native(cmd, dict(base, N="0"))
-    ir_lo, _ = _collected(cmd, dict(base, N=str(lo)))
-    ir_hi, out = _collected(cmd, dict(base, N=str(hi)))
-    words = out.split()
-    info = {words[i]: float(words[i + 1]) for i in range(0, len(words) - 1, 2)}
-    units = info["units"]
-    per_unit = (ir_hi - ir_lo) / ((hi - lo) * units)
-    t_lo = _native(cmd, dict(base, N=str(lo * 10)))
-    t_hi = _native(cmd, dict(base, N=str(hi * 10)))
-    cpu_us = (t_hi["cpu"] - t_lo["cpu"]) / ((hi - lo) * 10 * units) * 1e6
-    version = subprocess.run(
-        [python, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    return {
-        "python": version,
+    base = dict(
+        env,
+        BENCH_SCENARIO=scenario,
+        BENCH_CONFIG=config,
+        BENCH_CALLS=str(args.calls),
+        BENCH_REPEATS=str(args.repeats),
+    )
+    windows, spans = counted(python, base, args.library)
+    native = dict(base, BENCH_CALLS=str(args.calls * args.native_factor))
+    cpu_windows, _ = _windows(_run([python, "-m", "benchmarks.instr_client"], native).stdout)
+    ir = summarise(windows, "ir")
+    cpu = summarise(cpu_windows, "cpu")
+    stream = len({w["length"] for w in windows}) > 1
+    row: dict[str, Any] = {
+        "python": args.version,
         "scenario": scenario,
         "config": config,
-        "unit": "event" if scenario.startswith("stream") else "call",
-        "units_per_call": units,
-        "reads_per_call": info.get("reads"),
-        "instructions_per_unit": round(per_unit),
-        "ir_lo": ir_lo,
-        "ir_hi": ir_hi,
-        "n_lo": lo,
-        "n_hi": hi,
-        "cpu_us_per_unit": round(cpu_us, 2),
+        "lengths": sorted({w["length"] for w in windows}),
+        "units_per_call": {str(w["length"]): w["units"] for w in windows},
+        "reads_per_call": {str(w["length"]): w["reads"] for w in windows},
+        "calls_per_window": args.calls,
+        "repeats": args.repeats,
+        "instructions_per_call": {k: round(v) for k, v in ir["per_call"].items()},
+        "spread_pct": ir["spread_pct"],
+        "cpu_us_per_call": {k: round(v * 1e6, 1) for k, v in cpu["per_call"].items()},
+        "spans": spans,
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    if stream:
+        row["unit"] = "event"
+        for name in ("marginal_per_event", "fixed_per_call", "total_per_event"):
+            row[name] = round(ir[name])
+            row[f"cpu_us_{name}"] = round(cpu[name] * 1e6, 3)
+    else:
+        row["unit"] = "call"
+        only = next(iter(ir["per_call"].values()))
+        row["per_call"] = round(only)
+        row["cpu_us_per_call_only"] = round(next(iter(cpu["per_call"].values())) * 1e6, 1)
+    return row
 
 
-def _start(python: str, module: str) -> tuple[subprocess.Popen[str], str]:
+def validate(rows: list[dict[str, Any]], tolerance: float) -> None:
+    """Mark each row of one scenario valid or not (with the reasons), in place."""
+    bare = next((r for r in rows if r["config"] == "none"), None)
+    for row in rows:
+        problems = []
+        if row["spread_pct"] > tolerance:
+            problems.append(f"repeats disagree by {row['spread_pct']:.3f} % (> {tolerance} %)")
+        if row["spans"] < 0 or (row["spans"] > 0) != MAKES_SPANS[row["config"]]:
+            problems.append(f"{row['spans']} spans from {row['config']}")
+        if bare is not None and row is not bare:
+            for length, value in row["instructions_per_call"].items():
+                if value < bare["instructions_per_call"].get(length, 0):
+                    problems.append(f"costs less than the bare client per call at {length}")
+            if row.get("marginal_per_event", 0) < bare.get("marginal_per_event", 0) * (
+                1 - tolerance / 100
+            ):
+                problems.append("costs less than the bare client per event")
+        row["valid"] = not problems
+        row["problems"] = problems
+
+
+def describe(row: dict[str, Any]) -> str:
+    head = f"{row['python']} {row['scenario']:38} {row['config']:10}"
+    if not row.get("valid", True):
+        return f"{head} INVALID: {'; '.join(row['problems'])}"
+    if row["unit"] == "event":
+        return (
+            f"{head} {row['marginal_per_event']:>9,} instr/event marginal, "
+            f"{row['fixed_per_call']:>11,} per call, {row['total_per_event']:>9,} total/event  "
+            f"| {row['cpu_us_marginal_per_event']:7.2f} µs/event, "
+            f"{row['cpu_us_fixed_per_call']:8.1f} µs/call CPU  (spread {row['spread_pct']:.3f} %)"
+        )
+    return (
+        f"{head} {row['per_call']:>11,} instr/call  | {row['cpu_us_per_call_only']:8.1f} µs/call"
+        f" CPU  (spread {row['spread_pct']:.3f} %)"
+    )
+
+
+def precompile(python: str) -> None:
+    """Compile every source the client may import, so that no run compiles (the client runs
+    with ``PYTHONDONTWRITEBYTECODE=1``: nothing it does changes what the next run finds)."""
+    paths = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    subprocess.run(
+        [
+            python,
+            "-m",
+            "compileall",
+            "-q",
+            "-j",
+            "0",
+            *paths,
+            str(ROOT / "src"),
+            str(ROOT / "benchmarks"),
+        ],
+        capture_output=True,
+        check=False,
+    )
+
+
+def _start(python: str, module: str) -> tuple[subprocess.Popen[str], list[str]]:
     proc = subprocess.Popen(
         [python, "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT
     )
     assert proc.stdout is not None
-    return proc, proc.stdout.readline().split(maxsplit=1)[1].strip()
+    return proc, proc.stdout.readline().split()[1:]
+
+
+def table(path: Path) -> str:
+    """The latest valid row of each (Python, scenario, configuration) in ``path``, as Markdown."""
+    latest: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for line in path.read_text().splitlines():
+        row = json.loads(line)
+        if "marginal_per_event" in row or "per_call" in row:
+            latest[(row["python"], row["scenario"], row["config"])] = row
+    lines = [
+        "| Python | scenario | config | instr/event marginal | instr/call fixed | instr/event total"
+        " | instr/call | µs/event | µs/call | valid |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (python, scenario, config), row in sorted(latest.items()):
+        valid = "yes" if row.get("valid") else "NO: " + "; ".join(row.get("problems", []))
+        if row["unit"] == "event":
+            lines.append(
+                f"| {python} | {scenario} | {config} | {row['marginal_per_event']:,} | "
+                f"{row['fixed_per_call']:,} | {row['total_per_event']:,} | | "
+                f"{row['cpu_us_marginal_per_event']:.2f} | {row['cpu_us_fixed_per_call']:.1f} |"
+                f" {valid} |"
+            )
+        else:
+            lines.append(
+                f"| {python} | {scenario} | {config} | | | | {row['per_call']:,} | | "
+                f"{row['cpu_us_per_call_only']:.1f} | {valid} |"
+            )
+    return "\n".join(lines)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--python", default=sys.executable, help="the client's interpreter")
     parser.add_argument("--only", default="", help="comma-separated scenarios (default: all)")
     parser.add_argument("--configs", default="", help="comma-separated configurations")
-    parser.add_argument("--lo", type=int, default=1)
-    parser.add_argument("--hi", type=int, default=3)
-    parser.add_argument("--events", type=int, default=200, help="output events per stream")
+    parser.add_argument("--events", default="50,300", help="the two stream lengths")
+    parser.add_argument("--calls", type=int, default=2, help="calls per counted window")
+    parser.add_argument("--repeats", type=int, default=2, help="windows per length")
+    parser.add_argument("--tolerance", type=float, default=1.0, help="repeats' spread, %%")
+    parser.add_argument("--native-factor", type=int, default=5, help="native calls = calls x this")
     parser.add_argument("--gap-us", type=int, default=150, help="per-event delivery: gap")
     parser.add_argument("--jobs", type=int, default=2, help="measurements run at once")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/instructions.jsonl")
+    parser.add_argument("--table", type=Path, help="print the Markdown table of a results file")
     args = parser.parse_args(argv)
-    scenarios = args.only.split(",") if args.only else STREAM_SCENARIOS + SDK_SCENARIOS
-    wanted = set(args.configs.split(",")) if args.configs else None
+    if args.table:
+        print(table(args.table))
+        return 0
+    scenarios = args.only.split(",") if args.only else SDK_SCENARIOS + STREAM_SCENARIOS
+    wanted = None
+    if args.configs:  # the bare client always: every row is checked against it
+        wanted = ["none"] + [c for c in args.configs.split(",") if c != "none"]
+    args.version = subprocess.run(
+        [args.python, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    args.library = cgctl.build(ROOT / "build" / "bench-cgctl")
+    precompile(args.python)
     delivery, ports = _start(args.python, "benchmarks.delivery_server")
     provider, port = _start(args.python, "benchmarks.fake_provider")
     env = dict(
         os.environ,
-        BENCH_DELIVERY_PORTS=",".join(ports.split()),
-        BENCH_PROVIDER_PORT=port,
-        BENCH_EVENTS=str(args.events),
+        PYTHONHASHSEED="0",
+        PYTHONDONTWRITEBYTECODE="1",
+        BENCH_DELIVERY_PORTS=",".join(ports),
+        BENCH_PROVIDER_PORT=port[0],
+        BENCH_LENGTHS=args.events,
         BENCH_GAP_US=str(args.gap_us),
     )
-    jobs = [
-        (scenario, config)
-        for scenario in scenarios
-        for config in CONFIGS[scenario.split(":")[0]]
-        if wanted is None or config in wanted
-    ]
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    lock = threading.Lock()
+    failed = 0
     try:
         with ThreadPoolExecutor(args.jobs) as pool:
-            futures = [
-                pool.submit(measure, args.python, s, c, args.lo, args.hi, env) for s, c in jobs
-            ]
-            for future in futures:
-                row = future.result()
-                with args.out.open("a") as out:
-                    out.write(json.dumps(row) + "\n")
-                print(
-                    f"{row['python']} {row['scenario']:36} {row['config']:10} "
-                    f"{row['instructions_per_unit']:>10,} instr/{row['unit']}  "
-                    f"{row['cpu_us_per_unit']:8.2f} µs/{row['unit']} CPU  "
-                    f"(reads/call {row['reads_per_call']:.0f})",
-                    flush=True,
-                )
+            plan: list[tuple[str, list[Future[dict[str, Any]]]]] = []
+            for scenario in scenarios:
+                configs = [
+                    c
+                    for c in (wanted or CONFIGS[scenario.split(":")[0]])
+                    if c in ALLOWED[scenario.split(":")[0]]
+                ]
+                futures = [
+                    pool.submit(measure, args.python, scenario, c, args, env) for c in configs
+                ]
+                plan.append((scenario, futures))
+            for scenario, futures in plan:
+                rows = []
+                for future in futures:
+                    try:
+                        rows.append(future.result())
+                    except Exception as error:  # one broken measurement must not lose the rest
+                        failed += 1
+                        print(f"{args.version} {scenario} FAILED: {error}", flush=True)
+                validate(rows, args.tolerance)
+                with lock, args.out.open("a") as out:
+                    for row in rows:
+                        out.write(json.dumps(row) + "\n")
+                for row in rows:
+                    print(describe(row), flush=True)
     finally:
         for proc in (delivery, provider):
             assert proc.stdin is not None
             proc.stdin.close()
             proc.wait(timeout=10)
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ and the count proves that a configuration produced spans at all. Metrics go to a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -29,6 +29,7 @@ class CountingExporter(SpanExporter):
         self.count = 0
         self.last_attribute_count = 0
         self.last_span_name = ""
+        self.last_attributes: Any = {}
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         self.count += len(spans)
@@ -36,6 +37,7 @@ class CountingExporter(SpanExporter):
             last = spans[-1]
             self.last_attribute_count = len(last.attributes or {})
             self.last_span_name = last.name
+            self.last_attributes = last.attributes or {}  # a reference: no copy per export
         return SpanExportResult.SUCCESS
 
     def shutdown(self) -> None:

@@ -1,7 +1,9 @@
 """The streams the delivery benchmark sends: every stream format we parse, in two JSON styles.
 
-Each builder returns the stream as a list of SSE events (bytes, each with its blank line), shaped
-like what the provider sends today (field sets as in recorded streams: OpenAI's ``usage: null``
+Each builder returns the stream as a list of events, each the bytes the provider writes at once:
+an SSE event with its blank line, an NDJSON line (Ollama), an element of a JSON array with its
+separator (Gemini without ``alt=sse``) or a binary AWS event-stream frame (Bedrock ConverseStream),
+shaped like what the provider sends today (field sets as in recorded streams: OpenAI's ``usage: null``
 and ``obfuscation`` on every chunk, Responses' bookkeeping events, Anthropic's ``ping``, Gemini's
 ``usageMetadata`` on every chunk and CRLF line ends). ``events`` is the number of events that carry
 output (one token each); the rest (role-only first chunk, finish, usage, bookkeeping) come on top.
@@ -14,27 +16,69 @@ gateways and proxies that re-serialise events send.
 from __future__ import annotations
 
 import json
+import struct
+import zlib
 from typing import Any, Callable
 
-FORMATS = ("chat", "responses", "anthropic", "gemini")
+FORMATS = (
+    "chat",
+    "responses",
+    "anthropic",
+    "gemini",
+    "gemini-array",
+    "cohere",
+    "ollama",
+    "bedrock",
+)
 STYLES = ("compact", "spaced")
 WIRE_FORMAT = {
     "chat": "openai",
     "responses": "openai",
     "anthropic": "anthropic",
     "gemini": "gemini",
+    "gemini-array": "gemini",
+    "cohere": "cohere",
+    "ollama": "ollama",
+    "bedrock": "bedrock",
 }
+"""The wire format (the hook's parser) of each stream format; the delivery server listens on one
+port per wire format, since the instrumentation maps host:port to a format."""
+PROVIDER = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "gemini": "gcp.gemini",
+    "cohere": "cohere",
+    "ollama": "ollama",
+    "bedrock": "aws.bedrock",
+}
+"""The ``OTEL_PYTHON_LLM_ROUTER_PROVIDERS`` provider name of each wire format's port."""
+BEDROCK_MODEL = "us.anthropic.claude-sonnet-4-20250514-v1:0"
 PATHS = {
     "chat": "/v1/chat/completions",
     "responses": "/v1/responses",
     "anthropic": "/v1/messages",
     "gemini": "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+    "gemini-array": "/v1beta/models/gemini-2.5-flash:streamGenerateContent",
+    "cohere": "/v2/chat",
+    "ollama": "/api/chat",
+    # botocore percent-encodes the model id's ':' in the path
+    "bedrock": "/model/" + BEDROCK_MODEL.replace(":", "%3A") + "/converse-stream",
 }
+CONTENT_TYPE = {
+    "gemini-array": "application/json; charset=UTF-8",
+    "ollama": "application/x-ndjson",
+    "bedrock": "application/vnd.amazon.eventstream",
+}
+"""The response's content type where it is not SSE (``text/event-stream``)."""
 MODEL = {
     "chat": "gpt-4o-mini",
     "responses": "gpt-4o-mini",
     "anthropic": "claude-sonnet-4-5",
     "gemini": "gemini-2.5-flash",
+    "gemini-array": "gemini-2.5-flash",
+    "cohere": "command-a-03-2025",
+    "ollama": "llama3.2",
+    "bedrock": BEDROCK_MODEL,
 }
 TOKEN = "tok "
 
@@ -58,6 +102,14 @@ def request_body(fmt: str) -> bytes:
             "max_tokens": 1024,
             "messages": [{"role": "user", "content": "Say hi"}],
             "stream": True,
+        }
+    elif fmt in ("cohere", "ollama"):
+        body = {"model": model, "messages": [{"role": "user", "content": "Say hi"}]}
+        body["stream"] = True
+    elif fmt == "bedrock":
+        body = {
+            "messages": [{"role": "user", "content": [{"text": "Say hi"}]}],
+            "inferenceConfig": {"maxTokens": 1024},
         }
     else:
         body = {"contents": [{"role": "user", "parts": [{"text": "Say hi"}]}]}
@@ -219,8 +271,8 @@ def _anthropic(events: int, dump: Callable[[Any], str]) -> list[bytes]:
     return out
 
 
-def _gemini(events: int, dump: Callable[[Any], str]) -> list[bytes]:
-    def chunk(index: int, last: bool) -> bytes:
+def _gemini_objects(events: int) -> list[dict[str, Any]]:
+    def chunk(index: int, last: bool) -> dict[str, Any]:
         candidate: dict[str, Any] = {
             "content": {"parts": [{"text": TOKEN}], "role": "model"},
             "index": 0,
@@ -234,18 +286,141 @@ def _gemini(events: int, dump: Callable[[Any], str]) -> list[bytes]:
             candidate["finishReason"] = "STOP"
             usage["candidatesTokenCount"] = events
             usage["totalTokenCount"] = 12 + events
-        value = {
+        return {
             "candidates": [candidate],
             "usageMetadata": usage,
             "modelVersion": "gemini-2.5-flash",
             "responseId": "bench0001",
         }
-        return f"data: {dump(value)}\r\n\r\n".encode()
 
     return [chunk(i, i == events - 1) for i in range(events)]
 
 
-_BUILDERS = {"chat": _chat, "responses": _responses, "anthropic": _anthropic, "gemini": _gemini}
+def _gemini(events: int, dump: Callable[[Any], str]) -> list[bytes]:
+    return [f"data: {dump(value)}\r\n\r\n".encode() for value in _gemini_objects(events)]
+
+
+def _gemini_array(events: int, dump: Callable[[Any], str]) -> list[bytes]:
+    """``streamGenerateContent`` without ``alt=sse``: one JSON array, written an element at a time
+    (``[`` before the first, ``,`` and a CRLF between, ``]`` after the last, as Google does)."""
+    values = [dump(value) for value in _gemini_objects(events)]
+    out = [f"[{values[0]}".encode()]
+    out += [f",\r\n{value}".encode() for value in values[1:]]
+    out[-1] += b"]"
+    return out
+
+
+def _cohere(events: int, dump: Callable[[Any], str]) -> list[bytes]:
+    """Cohere's v2 chat stream: SSE events named by their ``type``, the same in the data."""
+
+    def event(value: dict[str, Any]) -> bytes:
+        return f"event: {value['type']}\ndata: {dump(value)}\n\n".encode()
+
+    start = {
+        "id": "c0ffee00-bench-0001",
+        "type": "message-start",
+        "delta": {
+            "message": {
+                "role": "assistant",
+                "content": [],
+                "tool_plan": "",
+                "tool_calls": [],
+                "citations": [],
+            }
+        },
+    }
+    content = {"message": {"content": {"type": "text", "text": ""}}}
+    out = [event(start), event({"type": "content-start", "index": 0, "delta": content})]
+    delta = {
+        "type": "content-delta",
+        "index": 0,
+        "delta": {"message": {"content": {"text": TOKEN}}},
+    }
+    out += [event(delta)] * events
+    usage = {
+        "billed_units": {"input_tokens": 12, "output_tokens": events},
+        "tokens": {"input_tokens": 12, "output_tokens": events},
+        "cached_tokens": 0,
+    }
+    out.append(event({"type": "content-end", "index": 0}))
+    out.append(
+        event({"type": "message-end", "delta": {"finish_reason": "COMPLETE", "usage": usage}})
+    )
+    return out
+
+
+def _ollama(events: int, dump: Callable[[Any], str]) -> list[bytes]:
+    """Ollama's ``/api/chat`` stream: newline-delimited JSON, the last line with the counts."""
+
+    def line(content: str, done: bool) -> bytes:
+        value: dict[str, Any] = {
+            "model": "llama3.2",
+            "created_at": "2026-01-01T00:00:00.000000Z",
+            "message": {"role": "assistant", "content": content},
+            "done": done,
+        }
+        if done:
+            value.update(
+                done_reason="stop",
+                total_duration=5191566416,
+                load_duration=2154458,
+                prompt_eval_count=12,
+                prompt_eval_duration=383809000,
+                eval_count=events,
+                eval_duration=4799921000,
+            )
+        return f"{dump(value)}\n".encode()
+
+    body = line(TOKEN, False)
+    return [body] * events + [line("", True)]
+
+
+def _bedrock(events: int, dump: Callable[[Any], str]) -> list[bytes]:
+    """Bedrock's ConverseStream: binary AWS event-stream frames (:func:`eventstream_frame`), one
+    typed event each; ``p`` pads the payload as Bedrock does."""
+
+    def event(kind: str, body: dict[str, Any]) -> bytes:
+        headers = {
+            ":event-type": kind,
+            ":content-type": "application/json",
+            ":message-type": "event",
+        }
+        return eventstream_frame(headers, dump(body).encode())
+
+    delta = event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": TOKEN}, "p": "a"})
+    usage = {"inputTokens": 12, "outputTokens": events, "totalTokens": 12 + events}
+    return [
+        event("messageStart", {"role": "assistant", "p": "abcd"}),
+        *[delta] * events,
+        event("contentBlockStop", {"contentBlockIndex": 0, "p": "abc"}),
+        event("messageStop", {"stopReason": "end_turn", "p": "ab"}),
+        event("metadata", {"usage": usage, "metrics": {"latencyMs": 120}, "p": "a"}),
+    ]
+
+
+def eventstream_frame(headers: dict[str, str], payload: bytes) -> bytes:
+    """One frame of the binary AWS event stream: total and header lengths, the prelude's CRC32,
+    string-typed headers (type 7), the payload, the whole message's CRC32 (all big-endian)."""
+    block = b""
+    for name, value in headers.items():
+        raw = value.encode()
+        block += bytes([len(name)]) + name.encode() + b"\x07" + struct.pack(">H", len(raw)) + raw
+    prelude = struct.pack(">II", 12 + len(block) + len(payload) + 4, len(block))
+    prelude += struct.pack(">I", zlib.crc32(prelude))
+    message = prelude + block + payload
+    return message + struct.pack(">I", zlib.crc32(message))
+
+
+_BUILDERS = {
+    "chat": _chat,
+    "responses": _responses,
+    "anthropic": _anthropic,
+    "gemini": _gemini,
+    "gemini-array": _gemini_array,
+    "cohere": _cohere,
+    "ollama": _ollama,
+    "bedrock": _bedrock,
+}
 
 
 def stream_events(fmt: str, style: str, events: int) -> list[bytes]:
@@ -253,11 +428,20 @@ def stream_events(fmt: str, style: str, events: int) -> list[bytes]:
     return _BUILDERS[fmt](events, _dumper(style))
 
 
+def is_sse(fmt: str) -> bool:
+    return fmt not in CONTENT_TYPE
+
+
 def keepalive(fmt: str) -> bytes:
-    """An SSE comment as gateways send while waiting (with the format's line ends)."""
+    """An SSE comment as gateways send while waiting (with the format's line ends); nothing for a
+    format that is not SSE (it has no comments)."""
+    if not is_sse(fmt):
+        return b""
     return b": keep-alive\r\n\r\n" if fmt == "gemini" else b": keep-alive\n\n"
 
 
 def processing(fmt: str) -> bytes:
-    """The comment OpenRouter sends first, before any event."""
+    """The comment OpenRouter sends first, before any event (nothing where not SSE)."""
+    if not is_sse(fmt):
+        return b""
     return b": OPENROUTER PROCESSING\r\n\r\n" if fmt == "gemini" else b": OPENROUTER PROCESSING\n\n"

@@ -64,6 +64,21 @@ litellm_venv() {  # litellm_venv VENV REQUIREMENTS
 litellm_venv .venv-litellm tests/litellm_proxy/requirements.txt
 litellm_venv .venv-litellm-next tests/litellm_proxy/requirements-next.txt
 
+# aiobotocore pins an exact botocore, older than the main venv's boto3: the async Bedrock tests
+# (tests/test_aiobotocore.py runs them) live in a venv of their own.
+if [ ! -x .venv-aiobotocore/bin/python ]; then
+  "$python" -m venv .venv-aiobotocore
+fi
+aiobotocore_stamp=.venv-aiobotocore/.installed-$(cat tests/aiobotocore_venv/requirements.txt pyproject.toml | sha1sum | cut -c1-12)
+if [ ! -f "$aiobotocore_stamp" ]; then
+  .venv-aiobotocore/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+  .venv-aiobotocore/bin/python -m pip install -q -r tests/aiobotocore_venv/requirements.txt -e . 2>&1 \
+    | grep -v '^WARNING: Location' || true
+  .venv-aiobotocore/bin/python -c 'import aiobotocore, boto3, opentelemetry.instrumentation.llm_router'
+  rm -f .venv-aiobotocore/.installed-*
+  touch "$aiobotocore_stamp"
+fi
+
 # Other GenAI instrumentations (openai-v2, OpenLLMetry) that tests/test_coexist.py runs beside ours,
 # in a venv of their own: in the main venv `opentelemetry-instrument` would load them everywhere.
 if [ ! -x .venv-coexist/bin/python ]; then

@@ -62,6 +62,9 @@ def render(records: list[dict[str, Any]], today: str, commit: str) -> str:
     proxy = [r.get("litellm_proxy") for r in records]
     if any(proxy):
         row("`litellm` (the proxy's own venv)", [p or "not used" for p in proxy])
+    aiobotocore = [r.get("aiobotocore_venv") for r in records]
+    if any(aiobotocore):
+        row("`aiobotocore` (its own venv)", [v or "not used" for v in aiobotocore])
     return "\n".join(
         [
             "## Tested versions",
@@ -73,7 +76,10 @@ def render(records: list[dict[str, Any]], today: str, commit: str) -> str:
             'A column says "not installed" for a package that run did not have (the SDK matrix and',
             "the LiteLLM proxy run on the newest Python only). The versions are those pip resolved",
             "from the ranges in `pyproject.toml` that day; `scripts/test.sh` prints this table at",
-            "the end of every run, so a CI log shows what that run used.",
+            "the end of every run, so a CI log shows what that run used. aiobotocore pins an exact",
+            "botocore, so it runs in a venv of its own (`.venv-aiobotocore`, pinned in",
+            "`tests/aiobotocore_venv/requirements.txt`), with the boto3 tests and the SDK matrix's boto3",
+            "cells run there again on its older botocore.",
             "",
             *rows,
             "",

@@ -504,4 +504,41 @@ def test_boto3_error_and_stream_exception(instrument: Any, span_exporter: Any) -
         stream.close()  # what the caller does with a stream it stops reading
     first, second = _spans(span_exporter)
     assert first.attributes["error.type"] == "400"
+    assert first.attributes["http.response.status_code"] == 400
     assert second.attributes["error.type"] == "throttlingException"
+    assert second.attributes["http.response.status_code"] == 200
+
+
+def test_boto3_status_code_on_every_operation(instrument: Any, span_exporter: Any) -> None:
+    """``http.response.status_code`` on the span of each operation, read whole or streamed."""
+    with ScriptedServer(json_reply(CONVERSE_REPLY)) as server:
+        instrument(f"{server.host_port}=aws.bedrock")
+        client = _boto3(server)
+        client.converse(modelId="amazon.nova-lite-v1:0", messages=[])
+        server.responder = json_reply({"generation": "x", "stop_reason": "stop"})
+        client.invoke_model(modelId="meta.llama3-8b-instruct-v1:0", body=b"{}")["body"].read()
+        server.responder = _stream_reply(CONVERSE_STREAM)
+        list(client.converse_stream(modelId="amazon.nova-lite-v1:0", messages=[])["stream"])
+    assert [s.attributes.get("http.response.status_code") for s in _spans(span_exporter)] == [
+        200,
+        200,
+        200,
+    ]
+
+
+def test_boto3_failed_stream_abandoned(instrument: Any, span_exporter: Any) -> None:
+    """A stream whose reader stops at the error and drops it unclosed ends once collected."""
+    import gc
+
+    import botocore.exceptions
+
+    frames = [*CONVERSE_STREAM[:2], exception("throttlingException", "slow")]
+    with ScriptedServer(_stream_reply(frames)) as server:
+        instrument(f"{server.host_port}=aws.bedrock")
+        client = _boto3(server)
+        with pytest.raises(botocore.exceptions.EventStreamError):
+            for _ in client.converse_stream(modelId="amazon.nova-lite-v1:0", messages=[])["stream"]:
+                pass
+        gc.collect()
+        (span,) = _spans(span_exporter)
+    assert span.attributes["error.type"] == "throttlingException"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -123,8 +124,8 @@ def test_every_target_is_in_the_table_with_ours_measured(smoke_run: tuple[Path, 
 def test_delivery_rows_for_every_stream_format(smoke_run: tuple[Path, str]) -> None:
     """The stream-delivery benchmark ran: a per-event row for every format, JSON style and
     delivery, with ours measured, and the section is in results.md."""
-    from benchmarks.delivery import REPLAY_DELIVERIES
-    from benchmarks.stream_bodies import FORMATS, STYLES
+    from benchmarks.delivery import FORMATS, REPLAY_DELIVERIES
+    from benchmarks.stream_bodies import STYLES
 
     out, _ = smoke_run
     data = json.loads((out / "results.json").read_text())
@@ -169,39 +170,162 @@ def _servers() -> Any:
     return stack, found
 
 
-@pytest.mark.parametrize(
-    ("scenario", "config"),
-    [("stream:anthropic:spaced:per-event", "ours"), ("stream:gemini:compact:coalesced", "none")],
-)
-def test_instruction_client_runs_each_scenario(scenario: str, config: str) -> None:
-    """One event per read when the server writes one chunked write per event (what the per-event
-    figures claim to measure), fewer reads than events when it coalesces, one call per unit."""
+def _client(scenario: str, config: str, found: dict[str, list[str]], **extra: str) -> Any:
+    env = dict(
+        os.environ,
+        BENCH_DELIVERY_PORTS=",".join(found["PORTS"]),
+        BENCH_PROVIDER_PORT=found["PORT"][0],
+        BENCH_SCENARIO=scenario,
+        BENCH_CONFIG=config,
+        PYTHONPATH=str(ROOT),
+        **extra,
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.instr_client"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    return lines[:-1], lines[-1]
+
+
+def test_instruction_client_reads_every_format_one_event_per_read() -> None:
+    """Every stream format the hook reads, both JSON styles: one read per event when the server
+    writes one chunked write per event (what the per-event figures claim to measure), fewer
+    reads than events when it coalesces; the hook read each stream to its end (its span has the
+    output token count the stream's last event gives)."""
+    from benchmarks.stream_bodies import FORMATS, STYLES
+
     stack, found = _servers()
     with stack:
-        env = dict(
-            os.environ,
-            BENCH_DELIVERY_PORTS=",".join(found["PORTS"]),
-            BENCH_PROVIDER_PORT=found["PORT"][0],
-            BENCH_EVENTS="20",
-            BENCH_SCENARIO=scenario,
-            BENCH_CONFIG=config,
-            N="2",
-            PYTHONPATH=str(ROOT),
-        )
-        out = subprocess.run(
-            [sys.executable, "-m", "benchmarks.instr_client"],
-            env=env,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            timeout=120,
-        )
-    assert out.returncode == 0, out.stderr[-2000:]
-    words = out.stdout.split()
-    info = {words[i]: float(words[i + 1]) for i in range(0, len(words) - 1, 2)}
-    if scenario.endswith("per-event"):
-        assert info["reads"] == info["units"] > 20
-    elif scenario.endswith("coalesced"):
-        assert info["reads"] < info["units"]
-    else:
-        assert info["units"] == 1 and info["reads"] >= 1
+        plan = [(fmt, STYLES[n % 2], "per-event") for n, fmt in enumerate(FORMATS)]
+        plan += [("bedrock", "compact", "coalesced"), ("gemini-array", "spaced", "coalesced")]
+        for fmt, style, delivery in plan:
+            scenario = f"stream:{fmt}:{style}:{delivery}"
+            windows, last = _client(scenario, "ours", found, BENCH_LENGTHS="3,7", BENCH_CALLS="1")
+            assert [w["length"] for w in windows] == [3, 7, 3, 7], scenario
+            for window in windows:
+                if delivery == "per-event":
+                    assert window["reads"] == window["units"] >= window["length"], scenario
+                else:
+                    assert window["reads"] < window["units"], scenario
+            assert last["spans"] == 2 * 2 + 4, scenario  # warm-up and the windows
+            usage = last["last_span"].get("gen_ai.usage.output_tokens")
+            assert usage == 7, (scenario, last["last_span"])
+
+
+def test_instruction_client_sdk_scenarios() -> None:
+    stack, found = _servers()
+    with stack:
+        windows, last = _client("sdk:nonstream", "ours", found, BENCH_CALLS="2")
+        assert [(w["length"], w["units"], w["calls"]) for w in windows] == [(1, 1, 2)] * 2
+        assert last["spans"] == 2 + 4
+        windows, last = _client("sdk:stream", "none", found, BENCH_LENGTHS="4,9", BENCH_CALLS="1")
+        assert [(w["length"], w["units"], w["reads"]) for w in windows[:2]] == [
+            (4, 6, 5),
+            (9, 11, 10),
+        ]
+        assert last["spans"] == 0
+
+
+def test_bedrock_frames_parse_with_botocore() -> None:
+    """The benchmark writes its own AWS event-stream frames: botocore's parser (CRCs checked)
+    reads every one, with the event type and the JSON payload the stream means."""
+    from botocore.eventstream import EventStreamBuffer
+
+    from benchmarks.stream_bodies import stream_events
+
+    for style in ("compact", "spaced"):
+        frames = stream_events("bedrock", style, 5)
+        buffer = EventStreamBuffer()
+        buffer.add_data(b"".join(frames))
+        messages = list(buffer)
+        kinds = [m.headers[":event-type"] for m in messages]
+        assert kinds == [
+            "messageStart",
+            *(["contentBlockDelta"] * 5),
+            "contentBlockStop",
+            "messageStop",
+            "metadata",
+        ]
+        assert json.loads(messages[-1].payload)["usage"]["outputTokens"] == 5
+
+
+def test_other_stream_bodies_are_their_wire_format() -> None:
+    from benchmarks.stream_bodies import stream_events
+
+    array = json.loads(b"".join(stream_events("gemini-array", "spaced", 4)))
+    assert len(array) == 4 and array[-1]["candidates"][0]["finishReason"] == "STOP"
+    lines = b"".join(stream_events("ollama", "compact", 4)).split(b"\n")
+    assert lines[-1] == b"" and [json.loads(x)["done"] for x in lines[:-1]] == [False] * 4 + [True]
+    cohere = stream_events("cohere", "compact", 2)
+    assert cohere[0].startswith(b"event: message-start\ndata: {")
+
+
+def _window(repeat: int, length: int, ir: float, units: int) -> dict[str, Any]:
+    return {"repeat": repeat, "length": length, "calls": 2, "units": units, "ir": ir, "cpu": 1.0}
+
+
+def test_harness_computes_marginal_and_fixed_costs() -> None:
+    from benchmarks.instructions import summarise
+
+    # 1,000 per call + 100 per event, at 54 and 304 events per call, two calls per window
+    windows = [_window(r, n, 2 * (1000 + 100 * (n + 4)), n + 4) for r in (0, 1) for n in (50, 300)]
+    found = summarise(windows, "ir")
+    assert found["marginal_per_event"] == pytest.approx(100)
+    assert found["fixed_per_call"] == pytest.approx(1000)
+    assert found["total_per_event"] == pytest.approx((1000 + 100 * 304) / 304)
+    assert found["spread_pct"] == 0
+
+
+def test_harness_refuses_rows_it_cannot_trust() -> None:
+    """A row cheaper than the bare client, one whose repeats disagree, and one without the spans
+    its configuration makes are printed as INVALID with the reason, never as a figure."""
+    from benchmarks.instructions import describe, validate
+
+    def row(config: str, per_call: int, spread: float, spans: int) -> dict[str, Any]:
+        return {
+            "python": "3.x",
+            "scenario": "sdk:nonstream",
+            "config": config,
+            "unit": "call",
+            "instructions_per_call": {"1": per_call},
+            "per_call": per_call,
+            "cpu_us_per_call_only": 1.0,
+            "spread_pct": spread,
+            "spans": spans,
+        }
+
+    rows = [
+        row("none", 6_000_000, 0.1, 0),
+        row("ours", 6_800_000, 0.1, 4),
+        row("openai_v2", 5_200_000, 0.1, 4),
+        row("ours_chunk", 6_900_000, 2.5, 4),
+    ]
+    rows.append(row("ours", 6_800_000, 0.1, 0))
+    validate(rows, tolerance=1.0)
+    assert [r["valid"] for r in rows] == [True, True, False, False, False]
+    assert "less than the bare client" in describe(rows[2])
+    assert "repeats disagree" in describe(rows[3])
+    assert "0 spans" in describe(rows[4])
+    assert "INVALID" not in describe(rows[1])
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+def test_instruction_harness_counts_under_callgrind(tmp_path: Path) -> None:
+    """The documented command, small: callgrind counts the windows; the rows are valid (repeats
+    agree, ours above the bare client) and the hook's marginal cost per event is positive."""
+    from benchmarks.instructions import main
+
+    out = tmp_path / "rows.jsonl"
+    args = ["--only", "stream:chat:compact:per-event", "--configs", "none,ours", "--events"]
+    args += ["3,13", "--calls", "1", "--native-factor", "1", "--out", str(out), "--tolerance", "5"]
+    assert main(["--python", sys.executable, *args]) == 0
+    rows = {r["config"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert rows["none"]["valid"] and rows["ours"]["valid"], rows
+    assert rows["ours"]["marginal_per_event"] > rows["none"]["marginal_per_event"] > 10_000
+    assert rows["ours"]["reads_per_call"] == {"3": 7, "13": 17}

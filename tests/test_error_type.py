@@ -425,3 +425,207 @@ async def test_the_litellm_adapter(
     finally:
         manager._reset_all_callbacks()
     assert _error_type(span_exporter.get_finished_spans()) == failure.expected
+
+
+# -- Amazon Bedrock: the header, the body and the stream's exception frames ---------------------
+
+_CORAL = ":http://internal.amazon.com/coral/com.amazon.bedrock/"
+
+
+@dataclass(frozen=True)
+class BedrockFailure:
+    """A Bedrock error answer as the service sends it: the type in ``x-amzn-ErrorType`` (with
+    its coral URL), ``{"message": ...}`` in the body; or a body of the AWS JSON shape."""
+
+    name: str
+    status: int
+    header: Optional[str]  # the x-amzn-ErrorType value; None: not sent
+    body: dict[str, Any]
+    expected: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+BEDROCK_FAILURES = [
+    BedrockFailure(
+        "throttling",
+        429,
+        "ThrottlingException" + _CORAL,
+        {"message": "Too many requests, please wait before trying again."},
+        "ThrottlingException",
+    ),
+    BedrockFailure(
+        "validation",
+        400,
+        "ValidationException" + _CORAL,
+        {"message": "The provided model identifier is invalid."},
+        "ValidationException",
+    ),
+    BedrockFailure(
+        "access-denied",
+        403,
+        "AccessDeniedException" + _CORAL,
+        {"message": "You don't have access to the model with the specified model ID."},
+        "AccessDeniedException",
+    ),
+    BedrockFailure(
+        "model-not-ready",
+        429,
+        "ModelNotReadyException" + _CORAL,
+        {"message": "Model is not ready for inference. Wait and try your request again."},
+        "ModelNotReadyException",
+    ),
+    BedrockFailure(
+        "service-unavailable",
+        503,
+        "ServiceUnavailableException" + _CORAL,
+        {"message": "Bedrock is unable to process your request."},
+        "ServiceUnavailableException",
+    ),
+    BedrockFailure(
+        "header-without-url",
+        424,
+        "ModelErrorException",
+        {"message": "Received error from the model."},
+        "ModelErrorException",
+    ),
+    # No header: the body's __type (AWS JSON shape), as botocore reads it
+    BedrockFailure(
+        "body-type",
+        429,
+        None,
+        {"__type": "com.amazon.coral.availability#ThrottlingException", "message": "Rate exceeded"},
+        "ThrottlingException",
+    ),
+    # Neither: the status, as botocore's ClientError code says too
+    BedrockFailure("message-only", 400, None, {"message": "Malformed input request"}, "400"),
+]
+
+
+def _bedrock_reply(failure: BedrockFailure) -> Reply:
+    reply = json_reply(failure.body, failure.status)
+    if failure.header is not None:
+        reply.headers = {"x-amzn-ErrorType": failure.header}
+    return reply
+
+
+def _boto3_bedrock(server: ScriptedServer) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "bedrock-runtime",
+        region_name="us-east-1",
+        endpoint_url=server.url,
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret",
+        config=Config(retries={"total_max_attempts": 1}),  # one attempt, one span
+    )
+
+
+@pytest.mark.parametrize("failure", BEDROCK_FAILURES, ids=str)
+@pytest.mark.parametrize("stream", [False, True], ids=["converse", "converse-stream"])
+def test_bedrock_through_httpx(
+    failure: BedrockFailure, stream: bool, instrument: Any, span_exporter: InMemorySpanExporter
+) -> None:
+    action = "converse-stream" if stream else "converse"
+    with ScriptedServer(_bedrock_reply(failure)) as server:
+        instrument(f"{server.host_port}=aws.bedrock")
+        with httpx.Client() as client:
+            url = f"{server.url}/model/amazon.nova-micro-v1%3A0/{action}"
+            with client.stream("POST", url, json={"messages": []}) as response:
+                response.read()
+            assert response.status_code == failure.status
+    assert _error_type(span_exporter.get_finished_spans()) == failure.expected
+
+
+@pytest.mark.parametrize("failure", BEDROCK_FAILURES, ids=str)
+async def test_bedrock_through_aiohttp(
+    failure: BedrockFailure, instrument: Any, span_exporter: InMemorySpanExporter
+) -> None:
+    import aiohttp
+
+    with ScriptedServer(_bedrock_reply(failure)) as server:
+        instrument(f"{server.host_port}=aws.bedrock")
+        url = f"{server.url}/model/amazon.nova-micro-v1%3A0/converse"
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(url, json={"messages": []}) as response,
+        ):
+            await response.read()
+            assert response.status == failure.status
+    assert _error_type(span_exporter.get_finished_spans()) == failure.expected
+
+
+@pytest.mark.parametrize("failure", BEDROCK_FAILURES, ids=str)
+def test_bedrock_through_boto3(
+    failure: BedrockFailure, instrument: Any, span_exporter: InMemorySpanExporter
+) -> None:
+    """The span's error.type is the code botocore itself gives the ClientError."""
+    import botocore.exceptions
+
+    with ScriptedServer(_bedrock_reply(failure)) as server:
+        instrument(f"{server.host_port}=aws.bedrock")
+        with pytest.raises(botocore.exceptions.ClientError) as raised:
+            _boto3_bedrock(server).converse(modelId="amazon.nova-micro-v1:0", messages=[])
+    assert raised.value.response["Error"]["Code"] == failure.expected
+    assert _error_type(span_exporter.get_finished_spans()) == failure.expected
+
+
+@pytest.mark.parametrize("failure", [f for f in BEDROCK_FAILURES if f.header is None], ids=str)
+def test_bedrock_body_in_a_forward_event(
+    failure: BedrockFailure,
+    tracer_provider: TracerProvider,
+    meter_provider: MeterProvider,
+    span_exporter: InMemorySpanExporter,
+) -> None:
+    """A forward event holds the body, never the header: what the body says, by the same rule."""
+    recorder = ForwardEventRecorder(tracer_provider, meter_provider)
+    recorder.record(RequestStarted(_meta(), "req-b", "bedrock.converse", "m", False))
+    text = f"upstream returned {failure.status}: {json.dumps(failure.body)}"
+    recorder.record(RequestCompleted(_meta(), "req-b", failure.status, "error", None, 5, text))
+    assert _error_type(span_exporter.get_finished_spans()) == failure.expected
+
+
+STREAM_EXCEPTIONS = [
+    "throttlingException",
+    "modelStreamErrorException",
+    "validationException",
+    "internalServerException",
+    "serviceUnavailableException",
+]
+
+
+@pytest.mark.parametrize("kind", STREAM_EXCEPTIONS)
+@pytest.mark.parametrize("client", ["httpx", "boto3"])
+def test_bedrock_exception_frame_mid_stream(
+    kind: str, client: str, instrument: Any, span_exporter: InMemorySpanExporter
+) -> None:
+    """A stream that started well and then sent an exception frame: the frame's type, the code
+    botocore's EventStreamError carries."""
+    import botocore.exceptions
+
+    from tests.support.aws_eventstream import event, exception
+
+    frames = [
+        event("messageStart", {"role": "assistant"}),
+        event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "Hi"}}),
+        exception(kind, "The stream failed."),
+    ]
+    reply = Reply(content_type="application/vnd.amazon.eventstream", pieces=frames, chunked=True)
+    with ScriptedServer(reply) as server:
+        instrument(f"{server.host_port}=aws.bedrock")
+        if client == "httpx":
+            url = f"{server.url}/model/amazon.nova-micro-v1%3A0/converse-stream"
+            with httpx.Client() as http, http.stream("POST", url, json={}) as response:
+                response.read()
+        else:
+            stream = _boto3_bedrock(server).converse_stream(
+                modelId="amazon.nova-micro-v1:0", messages=[]
+            )["stream"]
+            with pytest.raises(botocore.exceptions.EventStreamError) as raised:
+                list(stream)
+            stream.close()
+            assert raised.value.response["Error"]["Code"] == kind
+    assert _error_type(span_exporter.get_finished_spans()) == kind

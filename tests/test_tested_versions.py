@@ -21,6 +21,9 @@ def _record(directory: Path, python: str, scope: str, distributions: dict[str, s
         "outcomes": {"passed": 10, "failed": 0, "skipped": 1},
         "distributions": distributions,
         "litellm_proxy": "1.106.12" if scope == "whole suite" else None,
+        "aiobotocore_venv": "aiobotocore 3.10.0, botocore 1.43.117"
+        if scope == "whole suite"
+        else None,
     }
     (directory / f"python-{python[:4]}.json").write_text(json.dumps(record))
 
@@ -40,6 +43,10 @@ def test_one_column_per_run_newest_first(tmp_path: Path) -> None:
     assert "| `openai` | 3.63.0 | not installed |" in page
     assert "| tests | 10 passed, 0 failed, 1 skipped | 10 passed, 0 failed, 1 skipped |" in page
     assert "| `litellm` (the proxy's own venv) | 1.106.12 | not used |" in page
+    assert (
+        "| `aiobotocore` (its own venv) | aiobotocore 3.10.0, botocore 1.43.117 | not used |"
+        in page
+    )
 
 
 def test_no_records_is_an_error(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ every socket connection that is not to this machine fails the test that made it.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 from typing import Any, Iterator
@@ -58,7 +59,8 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # huggingface_hub's offline mode (set above, so that nothing is fetched on import) also
     # refuses the InferenceClient's calls to our loopback provider: lift it for the calls, with
     # the guard above still refusing any other machine.
-    monkeypatch.setattr("huggingface_hub.constants.is_offline_mode", lambda: False)
+    if importlib.util.find_spec("huggingface_hub") is not None:  # not in .venv-aiobotocore
+        monkeypatch.setattr("huggingface_hub.constants.is_offline_mode", lambda: False)
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
     monkeypatch.delenv("OTEL_PYTHON_LLM_ROUTER_PROVIDERS", raising=False)

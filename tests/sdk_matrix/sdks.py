@@ -668,6 +668,165 @@ def _langchain_openai() -> SDK:
     )
 
 
+# Amazon Bedrock Runtime: botocore signs every request (SigV4) and sends it on urllib3 (boto3, the
+# botocore hook) or on aiohttp (aiobotocore, the aiohttp hook). botocore builds its URL from the
+# endpoint alone, with no transport to swap: its cells name the host through ``endpoint_url``.
+
+AWS_ACCESS, AWS_SECRET, AWS_SESSION = "AKIDSDKMATRIXCANARY1", "sdk/matrix+secret+77", "sdk-token-9"
+BEDROCK_CALLS = ("chat", "stream", "invoke", "invoke_stream", "error", "stream_error")
+_CLAUDE_BODY = (
+    '{"anthropic_version":"bedrock-2023-05-31","max_tokens":64,'
+    '"messages":[{"role":"user","content":"Say hello."}]}'
+)
+
+
+def _converse_messages(text: str) -> list[dict[str, Any]]:
+    return [{"role": "user", "content": [{"text": text}]}]
+
+
+def _aws_config(config_class: Any) -> Any:
+    return config_class(retries={"total_max_attempts": 1, "mode": "standard"})
+
+
+def _bedrock_models() -> dict[str, Optional[str]]:
+    return {
+        "chat": "us.amazon.nova-lite-v1:0",
+        "stream": "amazon.nova-lite-v1:0",
+        "invoke": "anthropic.claude-3-5-haiku-20241022-v1:0",
+        "invoke_stream": "us.anthropic.claude-3-5-haiku-20241022-v1:0",
+        "stream_error": "amazon.nova-lite-v1:0",
+    }
+
+
+def _boto3() -> SDK:
+    import boto3
+    import botocore.exceptions
+    from botocore.config import Config
+
+    def make(base_url: Optional[str], port: int, is_async: bool) -> Any:
+        assert base_url is not None and not is_async
+        return boto3.client(
+            "bedrock-runtime",
+            region_name="us-east-1",
+            endpoint_url=base_url,
+            aws_access_key_id=AWS_ACCESS,
+            aws_secret_access_key=AWS_SECRET,
+            aws_session_token=AWS_SESSION,
+            config=_aws_config(Config),
+        )
+
+    def chat(c: Any, model: str) -> Any:
+        return c.converse(modelId=model, messages=_converse_messages("Say hello."))
+
+    def stream(c: Any, model: str, text: str = "Say hello.") -> Any:
+        events = c.converse_stream(modelId=model, messages=_converse_messages(text))["stream"]
+        try:
+            return list(events)
+        finally:
+            events.close()  # a stream that failed is closed by its reader (else at collection)
+
+    def invoke(c: Any, model: str) -> Any:
+        reply = c.invoke_model(modelId=model, body=_CLAUDE_BODY)
+        return {**reply, "body": reply["body"].read()}
+
+    def invoke_stream(c: Any, model: str) -> Any:
+        return list(c.invoke_model_with_response_stream(modelId=model, body=_CLAUDE_BODY)["body"])
+
+    calls = {
+        "chat": chat,
+        "stream": stream,
+        "invoke": invoke,
+        "invoke_stream": invoke_stream,
+        "error": chat,
+        "stream_error": lambda c, m: stream(c, m, W.STREAM_FAILS),
+    }
+    return SDK(
+        "boto3",
+        "boto3",
+        W.BEDROCK,
+        "aws.bedrock",
+        "aws.bedrock",
+        make,
+        calls,
+        calls,
+        _bedrock_models(),
+        (botocore.exceptions.ClientError,),
+        drop=frozenset({"ResponseMetadata"}),
+        async_transport="",
+    )
+
+
+def _aiobotocore() -> SDK:
+    import aiobotocore.session
+    import botocore.exceptions
+    from aiobotocore.config import AioConfig
+
+    def make(base_url: Optional[str], port: int, is_async: bool) -> Any:
+        assert base_url is not None and is_async
+        return {
+            "service_name": "bedrock-runtime",
+            "region_name": "us-east-1",
+            "endpoint_url": base_url,
+            "aws_access_key_id": AWS_ACCESS,
+            "aws_secret_access_key": AWS_SECRET,
+            "aws_session_token": AWS_SESSION,
+            "config": _aws_config(AioConfig),
+        }
+
+    def client(kw: dict[str, Any]) -> Any:
+        return aiobotocore.session.get_session().create_client(**kw)
+
+    async def chat(kw: dict[str, Any], model: str) -> Any:
+        async with client(kw) as c:
+            return await c.converse(modelId=model, messages=_converse_messages("Say hello."))
+
+    async def stream(kw: dict[str, Any], model: str, text: str = "Say hello.") -> Any:
+        async with client(kw) as c:
+            events = (await c.converse_stream(modelId=model, messages=_converse_messages(text)))[
+                "stream"
+            ]
+            try:
+                return await _aiter(events)
+            finally:
+                events.close()
+
+    async def invoke(kw: dict[str, Any], model: str) -> Any:
+        async with client(kw) as c:
+            reply = await c.invoke_model(modelId=model, body=_CLAUDE_BODY)
+            return {**reply, "body": await reply["body"].read()}
+
+    async def invoke_stream(kw: dict[str, Any], model: str) -> Any:
+        async with client(kw) as c:
+            reply = await c.invoke_model_with_response_stream(modelId=model, body=_CLAUDE_BODY)
+            return await _aiter(reply["body"])
+
+    async def stream_error(kw: dict[str, Any], model: str) -> Any:
+        return await stream(kw, model, W.STREAM_FAILS)
+
+    calls = {
+        "chat": chat,
+        "stream": stream,
+        "invoke": invoke,
+        "invoke_stream": invoke_stream,
+        "error": chat,
+        "stream_error": stream_error,
+    }
+    return SDK(
+        "aiobotocore",
+        "aiobotocore",
+        W.BEDROCK,
+        "aws.bedrock",
+        "aws.bedrock",
+        make,
+        calls,
+        calls,
+        _bedrock_models(),
+        (botocore.exceptions.ClientError,),
+        drop=frozenset({"ResponseMetadata"}),
+        async_transport="aiohttp",
+    )
+
+
 SDK_FACTORIES: dict[str, Callable[[], SDK]] = {
     "openai": _openai,
     "anthropic": _anthropic,
@@ -681,6 +840,8 @@ SDK_FACTORIES: dict[str, Callable[[], SDK]] = {
     "litellm": _litellm,
     "huggingface_hub": _huggingface,
     "langchain-openai": _langchain_openai,
+    "boto3": _boto3,
+    "aiobotocore": _aiobotocore,
 }
 ALL_CALLS = ("chat", "stream", "error", "embeddings")
 CALLS: dict[str, tuple[str, ...]] = {
@@ -688,4 +849,17 @@ CALLS: dict[str, tuple[str, ...]] = {
 }
 CALLS["anthropic"] = ("chat", "stream", "error")  # Anthropic has no embeddings API
 CALLS["fireworks-ai"] = ("chat", "stream", "error")  # the fireworks-ai SDK has no embeddings call
+CALLS["boto3"] = CALLS["aiobotocore"] = BEDROCK_CALLS
 """The call types each SDK has (known without importing it: collection stays fast)."""
+MODES: dict[str, tuple[bool, ...]] = {name: (False, True) for name in SDK_FACTORIES}
+MODES["boto3"] = (False,)  # boto3 is synchronous
+MODES["aiobotocore"] = (True,)  # aiobotocore is boto3's asynchronous twin
+"""Whether each SDK's cells run synchronously (``False``), asynchronously (``True``) or both."""
+BASE_URL_ONLY = frozenset({"boto3", "aiobotocore"})
+"""SDKs without default-host cells: botocore has no transport to forward through (the host table's
+Bedrock rows are tested in tests/test_bedrock.py)."""
+ERROR_CALLS = frozenset({"error", "stream_error"})
+"""Call types that end in the SDK's error: a provider error reply, an error frame mid-stream."""
+STREAMED_CALLS = frozenset({"stream", "invoke_stream", "stream_error"})
+OPTIONAL_SDKS = {"aiobotocore": "tests/aiobotocore_venv/requirements.txt"}
+"""SDKs installed only in a venv of their own (their cells run there: tests/test_aiobotocore.py)."""

@@ -678,3 +678,154 @@ FIREWORKS = openai_wire(
     usage=_PLAIN_USAGE,
     embedding_model="nomic-ai/nomic-embed-text-v1.5",
 )
+
+
+# Amazon Bedrock Runtime (boto3, aiobotocore) ----------------------------------------------------
+
+BEDROCK_CLAUDE_MODEL = "claude-3-5-haiku-20241022"
+BEDROCK_CLAUDE_ID = "msg_bdrk_01SdkMatrix0001"
+STREAM_FAILS = "Fail mid-stream."
+"""A ConverseStream request with this text is answered with an ``exception`` frame mid-stream."""
+_EVENTSTREAM = "application/vnd.amazon.eventstream"
+
+
+def _bedrock_stream(frames: list[bytes]) -> Reply:
+    return Reply(content_type=_EVENTSTREAM, pieces=frames, chunked=True)
+
+
+def _bedrock_respond(received: Received) -> Reply:
+    """Bedrock's four operations by path (``/model/<id>/<action>``), the model id URL-encoded."""
+    from urllib.parse import unquote
+
+    from tests.support.aws_eventstream import chunk, event, exception
+
+    _, _, model, action = received.path.split("?")[0].split("/", 3)
+    if unquote(model) == ERROR_MODEL:
+        return Reply(
+            status=429,
+            headers={"x-amzn-ErrorType": "ThrottlingException:http://internal.amazon.com/coral/"},
+            pieces=[_dumps({"message": "Too many requests, please wait before trying again."})],
+        )
+    if action == "converse":
+        return _json(
+            {
+                "output": {"message": {"role": "assistant", "content": [{"text": "Hello!"}]}},
+                "stopReason": "end_turn",
+                "usage": {
+                    "inputTokens": 10,
+                    "outputTokens": 3,
+                    "totalTokens": 25,
+                    "cacheReadInputTokens": 8,
+                    "cacheWriteInputTokens": 4,
+                },
+                "metrics": {"latencyMs": 120},
+            }
+        )
+    if action == "converse-stream":
+        frames = [
+            event("messageStart", {"role": "assistant", "p": "abcd"}),
+            event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "Hel"}}),
+            event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "lo!"}}),
+            event("contentBlockStop", {"contentBlockIndex": 0}),
+            event("messageStop", {"stopReason": "max_tokens"}),
+            event(
+                "metadata",
+                {
+                    "usage": {"inputTokens": 7, "outputTokens": 2, "totalTokens": 9},
+                    "metrics": {"latencyMs": 80},
+                },
+            ),
+        ]
+        if STREAM_FAILS.encode() in received.body:
+            frames = [*frames[:2], exception("throttlingException", "Too many tokens, slow down.")]
+        return _bedrock_stream(frames)
+    message = {
+        "id": BEDROCK_CLAUDE_ID,
+        "type": "message",
+        "role": "assistant",
+        "model": BEDROCK_CLAUDE_MODEL,
+        "content": [{"type": "text", "text": "Hello!"}],
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {
+            "input_tokens": 5,
+            "output_tokens": 3,
+            "cache_read_input_tokens": 2,
+            "cache_creation_input_tokens": 1,
+        },
+    }
+    if action == "invoke":
+        return _json(message)
+    start = {**message, "content": [], "stop_reason": None, "usage": {"input_tokens": 11}}
+    return _bedrock_stream(
+        [
+            chunk({"type": "message_start", "message": start}),
+            chunk(
+                {
+                    "type": "content_block_start",
+                    "index": 0,
+                    "content_block": {"type": "text", "text": ""},
+                }
+            ),
+            chunk(
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "text_delta", "text": "Hello!"},
+                }
+            ),
+            chunk({"type": "content_block_stop", "index": 0}),
+            chunk(
+                {
+                    "type": "message_delta",
+                    "delta": {"stop_reason": "end_turn"},
+                    "usage": {"output_tokens": 4},
+                }
+            ),
+            chunk(
+                {
+                    "type": "message_stop",
+                    "amazon-bedrock-invocationMetrics": {
+                        "inputTokenCount": 11,
+                        "outputTokenCount": 4,
+                        "invocationLatency": 500,
+                        "firstByteLatency": 200,
+                    },
+                }
+            ),
+        ]
+    )
+
+
+BEDROCK = Wire(
+    "bedrock",
+    _bedrock_respond,
+    {
+        "chat": Expect(
+            finish_reasons=("end_turn",),
+            input_tokens=22,  # 10 uncached + 8 read + 4 written
+            output_tokens=3,
+            cache_read=8,
+            cache_creation=4,
+        ),
+        "stream": Expect(finish_reasons=("max_tokens",), input_tokens=7, output_tokens=2),
+        "invoke": Expect(
+            response_model=BEDROCK_CLAUDE_MODEL,
+            response_id=BEDROCK_CLAUDE_ID,
+            finish_reasons=("end_turn",),
+            input_tokens=8,  # 5 uncached + 2 read + 1 written
+            output_tokens=3,
+            cache_read=2,
+            cache_creation=1,
+        ),
+        "invoke_stream": Expect(
+            response_model=BEDROCK_CLAUDE_MODEL,
+            response_id=BEDROCK_CLAUDE_ID,
+            finish_reasons=("end_turn",),
+            input_tokens=11,
+            output_tokens=4,
+        ),
+        "error": Expect(error_type="ThrottlingException"),  # x-amzn-ErrorType's
+        "stream_error": Expect(error_type="throttlingException"),
+    },
+)

@@ -2,8 +2,8 @@
 
 A pytest plugin (``tests/conftest.py``): at the end of a session it writes
 ``build/tested-versions/python-X.Y.json`` with the interpreter, the installed version of each
-distribution in :data:`DISTRIBUTIONS` (those present), the LiteLLM release of the proxy's own venv
-and the run's outcome counts. ``scripts/tested_versions.py`` turns the records of the newest- and
+distribution in :data:`DISTRIBUTIONS` (those present), the LiteLLM release of the proxy's own venv,
+the aiobotocore, botocore and boto3 releases of ``.venv-aiobotocore`` and the run's outcome counts. ``scripts/tested_versions.py`` turns the records of the newest- and
 oldest-Python runs into the table in docs/tested-versions.md, so that table states what CI ran,
 not what we meant to run.
 """
@@ -78,6 +78,19 @@ def _litellm_proxy_version() -> Optional[str]:
     return ", ".join(found) or None
 
 
+def _venv_versions(venv: str, distributions: tuple[str, ...]) -> Optional[str]:
+    """The releases of ``distributions`` installed in ``venv`` (a venv of the tests' own), as
+    ``aiobotocore 3.10.0, botocore 1.43.117``."""
+    found = []
+    for distribution in distributions:
+        for info in sorted(ROOT.glob(f"{venv}/lib/python*/site-packages/*.dist-info")):
+            name, _, release = info.name[: -len(".dist-info")].partition("-")
+            if name.lower().replace("_", "-") == distribution:
+                found.append(f"{distribution} {release}")
+                break
+    return ", ".join(found) or None
+
+
 def _commit() -> str:
     """The commit under test (a clean checkout's HEAD), or ``unknown``."""
     try:
@@ -92,6 +105,11 @@ def _commit() -> str:
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return done.stdout.strip() or "unknown"
+
+
+def _ran_aiobotocore(session: pytest.Session) -> bool:
+    """Whether this run had the tests that use ``.venv-aiobotocore``."""
+    return any("test_aiobotocore" in item.nodeid for item in session.items)
 
 
 def _ran_the_proxy(session: pytest.Session) -> bool:
@@ -132,6 +150,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "outcomes": dict(_OUTCOMES.counts),
         "distributions": {d: v for d in DISTRIBUTIONS if (v := _version(d)) is not None},
         "litellm_proxy": _litellm_proxy_version() if _ran_the_proxy(session) else None,
+        "aiobotocore_venv": (
+            _venv_versions(".venv-aiobotocore", ("aiobotocore", "botocore", "boto3"))
+            if _ran_aiobotocore(session)
+            else None
+        ),
     }
     try:
         RECORDS.mkdir(parents=True, exist_ok=True)

@@ -9,11 +9,16 @@ a non-streaming operation (Converse) inside ``_send``: that body is summarised a
 InvokeModel ``StreamingBody`` and an event stream (ConverseStream, InvokeModelWithResponseStream)
 are read by the caller, piece by piece, through the proxy, so nothing is buffered or read ahead. The call ends when the body is exhausted, closed or released,
 or fails with the error reading it raised; a failed send ends it at once.
+
+aiobotocore needs no hook here: its ``AioEndpoint._send`` (its own, not this one) sends through
+``aiohttp.ClientSession`` or httpx2, which the aiohttp and httpx hooks already wrap, so wrapping
+it too would trace each attempt twice (tests/aiobotocore_venv/bedrock_async_cases.py).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Callable, Iterator, Optional
 from urllib.parse import urlsplit
 
@@ -111,10 +116,7 @@ class BotocoreHook:
             raise
         finally:
             context.detach(started.token)
-        try:
-            self._responded(started, response)
-        except Exception:
-            _logger.debug("llm_router: could not observe a botocore response", exc_info=True)
+        self._responded(started, response)
         return response
 
     def _start(self, request: Any) -> Optional[Started]:
@@ -144,13 +146,32 @@ class BotocoreHook:
         )
 
     def _responded(self, started: Started, response: Any) -> None:
-        headers = response.headers
-        content_type = headers.get("content-type") or headers.get("Content-Type") or ""
-        observation = self._core.observation(
-            started, response.status_code, content_type, None, True, response
-        )
-        content = getattr(response, "_content", None)
-        if isinstance(content, bytes):  # a non-streaming operation: botocore read it in send()
-            observation.complete(content)
-        else:
+        """``_send`` returned: summarise the body botocore read, or watch the one the caller
+        will read. Whatever goes wrong here ends the call (no span is left open)."""
+        call = started.call
+        try:
+            status_code = response.status_code
+            call.set_status_code(status_code)
+            headers = response.headers
+            content_type = headers.get("content-type") or headers.get("Content-Type") or ""
+            content = getattr(response, "_content", None)
+            if isinstance(content, bytes):  # a non-streaming operation: botocore read it in send()
+                if self._core.complete(started, status_code, content_type, content, headers):
+                    return  # parsed, and the call ended
+                observation = self._core.observation(
+                    started, status_code, content_type, None, False, response
+                )
+                observation.complete(content)
+                return
+            observation = self._core.observation(
+                started,
+                status_code,
+                content_type,
+                None,
+                self._core.config.settings.record_time_per_output_chunk,
+                response,
+            )
             response.raw = ObservedRaw(response.raw, observation)
+        except Exception:
+            _logger.debug("llm_router: could not observe a botocore response", exc_info=True)
+            call.end(time.time_ns())

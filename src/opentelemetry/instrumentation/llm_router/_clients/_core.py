@@ -173,7 +173,14 @@ class CallCore:
             error.__suppress_context__ = True
             _logger.debug("llm_router: could not record a failed request", exc_info=True)
 
-    def complete(self, started: Started, status_code: int, content_type: str, body: bytes) -> bool:
+    def complete(
+        self,
+        started: Started,
+        status_code: int,
+        content_type: str,
+        body: bytes,
+        headers: Any = None,
+    ) -> bool:
         """A whole JSON body the client library already read: parse it, put what it says on the
         call and end the call, here and now; ``False`` (nothing done) when the body needs an
         :meth:`observation` instead: an event stream, or a user's response hook to call.
@@ -187,6 +194,8 @@ class CallCore:
             or (self.hooks is not None and self.hooks.has_response_hook)
         ):
             return False
+        if headers is not None and getattr(started.format, "response_headers", None):
+            _response_headers(started, headers)
         config = self.config
         summarise_body(
             started.call,
@@ -211,6 +220,8 @@ class CallCore:
     ) -> ResponseObservation:
         """The observation of the response to ``started``, to be fed its body; it calls the
         user's response hook (given ``response``) when the body ends."""
+        if response is not None and getattr(started.format, "response_headers", None):
+            _response_headers(started, getattr(response, "headers", None))
         config = self.config
         observation = ResponseObservation.for_response(
             started.call,
@@ -250,6 +261,20 @@ class CallCore:
                 await self.hooks.acall_request(started.call.span, started.request)
             finally:
                 context.detach(token)
+
+
+def _response_headers(started: Started, headers: Any) -> None:
+    """The values of the response headers the format reads beside the body (Bedrock's
+    ``x-amzn-ErrorType`` and token counts), handed to it with the request info."""
+    if headers is None:
+        return
+    found = {}
+    for name in started.format.response_headers:
+        value = headers.get(name)
+        if isinstance(value, str) and value:
+            found[name] = value
+    if found:
+        started.info.response_headers = found
 
 
 def _enclosing_sdk_span(span: Any) -> Optional[str]:

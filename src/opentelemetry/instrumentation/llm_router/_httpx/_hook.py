@@ -150,7 +150,7 @@ class HttpxModuleHook:
                 body = None
             if body is not None:  # already read and decoded by httpx (``stream=False``)
                 content_type = headers.get("content-type", "")
-                if self._core.complete(started, status_code, content_type, body):
+                if self._core.complete(started, status_code, content_type, body, headers):
                     return None  # parsed, and the call ended
                 observation = self._core.observation(
                     started, status_code, content_type, None, False, response

@@ -254,12 +254,36 @@ def usage_of(usage: Any) -> LanguageModelUsage:
     )
 
 
+_BEDROCK_ROUTES = frozenset(
+    (
+        "converse",
+        "converse_like",
+        "invoke",
+        "async_invoke",
+        "chat_completions",
+        "openai",
+        "mantle",
+        "claude_platform",
+        "nova",
+        "nova-2",
+    )
+)
+"""LiteLLM's Bedrock route segments (``bedrock/converse/<id>``, ``bedrock/invoke/<id>``, ...):
+they choose the API LiteLLM calls and are not part of the model id it sends."""
+
+
 def split_model(model: Any, provider: Optional[str]) -> Optional[str]:
-    """``openai/gpt-4o-mini`` -> ``gpt-4o-mini`` when the prefix is the provider."""
+    """``openai/gpt-4o-mini`` -> ``gpt-4o-mini`` when the prefix is the provider; for Bedrock
+    also LiteLLM's route segment (``converse/amazon.nova-lite-v1:0`` -> ``amazon.nova-lite-v1:0``),
+    so the model is the one in the request's path."""
     if not isinstance(model, str) or not model:
         return None
     if provider and model.startswith(provider + "/"):
-        return model[len(provider) + 1 :]
+        model = model[len(provider) + 1 :]
+    if provider == "bedrock":
+        route, slash, rest = model.partition("/")
+        if slash and rest and route in _BEDROCK_ROUTES:
+            return rest
     return model
 
 

@@ -10,7 +10,10 @@ same format there are also:
 - Mistral's flat object: ``{"object": "error", "type": "rate_limited", "message": ..., "code": ...}``;
 - Google's shape inside a JSON array (Gemini's OpenAI-compatible endpoint):
   ``[{"error": {"code": 429, "message": ..., "status": "RESOURCE_EXHAUSTED"}}]``;
-- a Responses API stream ``error`` event, fields at the top level (``{"type": "error", "code"}``).
+- a Responses API stream ``error`` event, fields at the top level (``{"type": "error", "code"}``);
+- the AWS JSON shape (Bedrock): ``{"__type": "com.amazon.coral.validate#ValidationException",
+  "message": ...}``, the type read as botocore reads it (:func:`aws_error_type`). Bedrock usually
+  names the type only in the ``x-amzn-ErrorType`` header, which the Bedrock format reads.
 
 Which of the fields becomes ``error.type`` is decided by the one rule of
 ``_genai._error_type`` (code, then type or status string, then a numeric code), as for every
@@ -57,6 +60,20 @@ def read_error(obj: dict[str, Any], summary: ResponseSummary) -> None:
     elif obj.get("object") == "error":  # Mistral
         summary.error_type = provider_error_type(obj.get("code"), obj.get("type"))
         summary.error_message = scrub(obj.get("message"))
+    elif "__type" in obj:  # AWS JSON (Bedrock)
+        summary.error_type = provider_error_type(None, aws_error_type(obj.get("__type")))
+        summary.error_message = scrub(obj.get("message") or obj.get("Message"))
+
+
+def aws_error_type(value: Any) -> Optional[str]:
+    """An AWS error type as botocore reads it: ``ThrottlingException`` of the
+    ``x-amzn-ErrorType`` header value ``ThrottlingException:http://internal.amazon.com/coral/
+    com.amazon.bedrock/``, or of a body's ``__type`` ``com.amazon.coral.validate#
+    ValidationException``; ``None`` for anything but a non-empty string."""
+    if type(value) is not str or not value:
+        return None
+    value = value.split(":", 1)[0]
+    return value.rsplit("#", 1)[-1] or None
 
 
 def nested_error_type(error: dict[str, Any]) -> Optional[str]:

@@ -14,21 +14,30 @@ count adds ``cacheReadInputTokens`` and ``cacheWriteInputTokens``, which are als
 their own). InvokeModel bodies are the model family's: Anthropic Messages (read by the anthropic
 format), OpenAI chat (gpt-oss), Amazon Nova (Converse-like), Titan (``inputTextTokenCount``,
 ``results[].completionReason``), Meta Llama (``prompt_token_count``, ``stop_reason``), Mistral
-(``outputs[].stop_reason``), Cohere (``finish_reason``). Streams are the binary AWS event stream
-(:mod:`._eventstream`): ConverseStream sends typed events (``messageStop``, ``metadata``);
-InvokeModelWithResponseStream sends ``chunk`` events whose ``bytes`` are the base64 of the family's
-own stream events, the last with ``amazon-bedrock-invocationMetrics`` (token counts). Errors are
-``{"message": "..."}`` (``error.type`` is the HTTP status), or an ``exception`` frame in a stream
-(``error.type`` is its ``:exception-type``). Responses carry no id and (Converse) no model.
+(``outputs[].stop_reason``), Cohere (``finish_reason``); where the body has no usage (Mistral,
+Cohere), the ``X-Amzn-Bedrock-Input-Token-Count`` / ``-Output-Token-Count`` headers AWS adds to
+every InvokeModel answer. Streams are the binary AWS event stream (:mod:`._eventstream`):
+ConverseStream sends typed events (``contentBlockDelta`` carries the output, ``messageStop`` the
+stop reason, ``metadata`` the usage); InvokeModelWithResponseStream sends ``chunk`` events whose
+``bytes`` are the base64 of the family's own stream events, the last with
+``amazon-bedrock-invocationMetrics`` (token counts). Stream timing counts output events (see
+:class:`EventStream`); only frames that carry a finish reason, usage or an error are decoded.
+Content capture: Converse blocks, and InvokeModel bodies by family. Errors are ``{"message":
+"..."}`` with the type in the ``x-amzn-ErrorType`` header (``ThrottlingException:http://...``), or
+``code`` / ``__type`` in the body: read as botocore reads a ``ClientError``'s code, else the HTTP
+status; or an ``exception`` frame in a stream (``error.type`` is its ``:exception-type``).
+Responses carry no id and (Converse) no model.
 """
 
 from __future__ import annotations
 
 import base64
-from typing import Any, Optional
+from typing import Any, Callable, NamedTuple, Optional
 from urllib.parse import unquote
 
 from opentelemetry.instrumentation.llm_router._genai import RequestParameters, TokenCounts
+from opentelemetry.instrumentation.llm_router._genai._error_type import provider_error_type
+from opentelemetry.instrumentation.llm_router._wire import _content as C
 from opentelemetry.instrumentation.llm_router._wire import anthropic as _anthropic
 from opentelemetry.instrumentation.llm_router._wire import openai as _openai
 from opentelemetry.instrumentation.llm_router._wire._base import (
@@ -36,6 +45,7 @@ from opentelemetry.instrumentation.llm_router._wire._base import (
     ResponseSummary,
     StreamParser,
 )
+from opentelemetry.instrumentation.llm_router._wire._errors import aws_error_type
 from opentelemetry.instrumentation.llm_router._wire._eventstream import FrameSplitter
 from opentelemetry.instrumentation.llm_router._wire._format import (
     Endpoint,
@@ -43,8 +53,10 @@ from opentelemetry.instrumentation.llm_router._wire._format import (
     ParameterNames,
     token_counts,
 )
+from opentelemetry.instrumentation.llm_router._wire._scan import has_live, has_text, text_at
 from opentelemetry.instrumentation.llm_router._wire._values import (
     count,
+    integer,
     loads,
     mapping,
     scrub,
@@ -134,54 +146,391 @@ def _reason(summary: ResponseSummary, value: Any) -> None:
         summary.finish_reasons = [reason]
 
 
-def _invoke_object(obj: dict[str, Any], capture: bool, summary: ResponseSummary) -> None:
-    """One InvokeModel response body (or a stream chunk's event) of any model family."""
+# Content (only with capture) -----------------------------------------------------------------
+
+
+def _block_part(block: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """One Converse / Nova content block in the GenAI schema (``None``: nothing to report, such
+    as a ``cachePoint``). Media (``image``, ``document``, ``video``, ``audio``) keep their kind
+    only: their bytes are never copied."""
+    value = block.get("text")
+    if isinstance(value, str):
+        return C.text_part(value)
+    tool = block.get("toolUse")
+    if isinstance(tool, dict):
+        return C.tool_call_part(
+            text(tool.get("toolUseId")), text(tool.get("name")), tool.get("input")
+        )
+    result = block.get("toolResult")
+    if isinstance(result, dict):
+        content = [_result_value(mapping(b)) for b in sequence(result.get("content"))]
+        return C.tool_response_part(text(result.get("toolUseId")), content)
+    reasoning = block.get("reasoningContent")
+    if isinstance(reasoning, dict):
+        value = mapping(reasoning.get("reasoningText")).get("text")
+        return C.reasoning_part(value) if isinstance(value, str) else None
+    if "cachePoint" in block or not block:
+        return None
+    guard = block.get("guardContent")
+    if isinstance(guard, dict):
+        value = mapping(guard.get("text")).get("text")
+        return C.text_part(value) if isinstance(value, str) else C.other_part("guardContent")
+    return C.other_part(next(iter(block)))
+
+
+def _result_value(block: dict[str, Any]) -> Any:
+    """One block of a ``toolResult``: its text or JSON value; media only by kind."""
+    if "text" in block:
+        return block.get("text")
+    if "json" in block:
+        return block.get("json")
+    return C.other_part(next(iter(block), None))
+
+
+def _blocks_parts(content: Any) -> list[dict[str, Any]]:
+    if isinstance(content, str):  # not Converse's shape, but said plainly
+        return [C.text_part(content)]
+    parts = []
+    for block in sequence(content):
+        part = _block_part(mapping(block))
+        if part is not None:
+            parts.append(part)
+    return parts
+
+
+def _converse_messages(
+    body: dict[str, Any],
+) -> tuple[Optional[list[dict[str, Any]]], Optional[list[dict[str, Any]]]]:
+    """Converse (and Nova InvokeModel) ``messages`` and ``system`` blocks."""
+    messages = [
+        {"role": text(m.get("role")) or "user", "parts": _blocks_parts(m.get("content"))}
+        for m in map(mapping, sequence(body.get("messages")))
+    ]
+    system = _blocks_parts(body.get("system")) if body.get("system") is not None else None
+    return messages or None, system or None
+
+
+def _prompt_messages(prompt: Any) -> Optional[list[dict[str, Any]]]:
+    """A family's prompt text (Llama, Mistral, Titan, Cohere) as one user message."""
+    if isinstance(prompt, str):
+        return [{"role": "user", "parts": [C.text_part(prompt)]}]
+    return None
+
+
+def _invoke_input(
+    body: dict[str, Any],
+) -> tuple[Optional[list[dict[str, Any]]], Optional[list[dict[str, Any]]]]:
+    """Input messages of an InvokeModel body by family: Anthropic Messages
+    (``anthropic_version``), Nova (Converse-shaped blocks), OpenAI chat (gpt-oss, Mistral's chat
+    bodies), else the prompt text (Llama and Mistral ``prompt``, Titan ``inputText``, Cohere
+    ``message`` / ``prompt``)."""
+    messages = body.get("messages")
+    if isinstance(messages, list):
+        if "anthropic_version" in body:
+            return _anthropic.ANTHROPIC.input_messages(RequestInfo("chat", body=body))
+        if "schemaVersion" in body or "inferenceConfig" in body or _block_shaped(messages):
+            return _converse_messages(body)
+        return _openai._chat_input(messages) or None, None
+    for key in ("prompt", "inputText", "message"):
+        found = _prompt_messages(body.get(key))
+        if found is not None:
+            return found, None
+    return None, None
+
+
+def _block_shaped(messages: list[Any]) -> bool:
+    """Whether chat messages hold Converse blocks (``[{"text": ...}]``, no ``type`` key)."""
+    for message in messages:
+        content = mapping(message).get("content")
+        if isinstance(content, list) and content:
+            first = mapping(content[0])
+            return "type" not in first
+    return False
+
+
+class _Blocks:
+    """A streamed Converse / Nova message reassembled from its block events (capture only)."""
+
+    __slots__ = ("_blocks",)
+
+    def __init__(self) -> None:
+        self._blocks: dict[int, list[Any]] = {}  # index -> [kind, id, name, TextBuffer]
+
+    def _entry(self, index: int, kind: str) -> list[Any]:
+        entry = self._blocks.get(index)
+        if entry is None:
+            entry = self._blocks[index] = [kind, None, None, C.TextBuffer()]
+        return entry
+
+    def start(self, obj: dict[str, Any]) -> None:
+        tool = mapping(mapping(obj.get("start")).get("toolUse"))
+        if tool:
+            entry = self._entry(integer(obj.get("contentBlockIndex")) or 0, "tool")
+            entry[0], entry[1], entry[2] = (
+                "tool",
+                text(tool.get("toolUseId")),
+                text(tool.get("name")),
+            )
+
+    def delta(self, obj: dict[str, Any]) -> None:
+        index = integer(obj.get("contentBlockIndex")) or 0
+        delta = mapping(obj.get("delta"))
+        if "text" in delta:
+            self._entry(index, "text")[3].add(delta.get("text"))
+        elif "toolUse" in delta:
+            self._entry(index, "tool")[3].add(mapping(delta.get("toolUse")).get("input"))
+        elif "reasoningContent" in delta:  # text; a signature or redacted bytes are no content
+            value = mapping(delta.get("reasoningContent")).get("text")
+            if isinstance(value, str):
+                self._entry(index, "reasoning")[3].add(value)
+
+    def __bool__(self) -> bool:
+        return bool(self._blocks)
+
+    def message(self, reason: Optional[str]) -> dict[str, Any]:
+        parts = []
+        for _, (kind, call_id, name, buffer) in sorted(self._blocks.items()):
+            if kind == "text":
+                parts.append(C.text_part(buffer.value()))
+            elif kind == "reasoning":
+                parts.append(C.reasoning_part(buffer.value()))
+            else:
+                parts.append(C.tool_call_part(call_id, name, buffer.value() or None))
+        return C.output_message(parts, reason)
+
+
+def _error_body(obj: dict[str, Any], summary: ResponseSummary, header_type: Any) -> bool:
+    """An error answer: ``{"message": ...}`` (``Message`` from some services, ``__type`` beside
+    it in the AWS JSON shape). Its type is read where botocore reads a ``ClientError``'s code:
+    the ``x-amzn-ErrorType`` header, else the body's ``code``, else its ``__type``; through the
+    one ``error.type`` rule (with none of them: the HTTP status). ``False``: no error body."""
+    message = obj.get("message")
+    if not isinstance(message, str):
+        message = obj.get("Message")
+    code = obj.get("code")
+    if code is None:
+        code = obj.get("Code")
+    kind = aws_error_type(header_type) or aws_error_type(code) or aws_error_type(obj.get("__type"))
+    if not isinstance(message, str) and kind is None:
+        return False
+    summary.error_type = provider_error_type(None, kind)
+    summary.error_message = scrub(message)
+    return True
+
+
+def _invoke_object(
+    obj: dict[str, Any], capture: bool, summary: ResponseSummary, header_type: Any = None
+) -> None:
+    """One InvokeModel response body of any model family."""
     if obj.get("type") in ("message", "error") or ("stop_reason" in obj and "usage" in obj):
         _anthropic._summarise(_anthropic.MESSAGES, obj, capture, summary)  # Claude on Bedrock
     elif "choices" in obj:  # gpt-oss: OpenAI chat completions
         _openai._summarise_response(_openai.CHAT, obj, capture, summary)
     elif "output" in obj or "stopReason" in obj:  # Nova
-        _reason(summary, obj.get("stopReason"))
+        reason = text(obj.get("stopReason"))
+        _reason(summary, reason)
         summary.usage = _usage(obj.get("usage"), _NOVA_CACHE) or summary.usage
+        if capture:
+            content = mapping(mapping(obj.get("output")).get("message")).get("content")
+            summary.output_messages = [C.output_message(_blocks_parts(content), reason)]
     elif "results" in obj or "inputTextTokenCount" in obj:  # Titan text / embeddings
-        results = sequence(obj.get("results"))
-        out = sum(count(mapping(r).get("tokenCount")) or 0 for r in results) if results else None
+        results = [mapping(r) for r in sequence(obj.get("results"))]
+        out = sum(count(r.get("tokenCount")) or 0 for r in results) if results else None
         summary.usage = token_counts(count(obj.get("inputTextTokenCount")), out)
         if results:
-            _reason(summary, mapping(results[0]).get("completionReason"))
+            _reason(summary, results[0].get("completionReason"))
+        if capture and results:
+            summary.output_messages = _text_outputs(
+                (r.get("outputText"), r.get("completionReason")) for r in results
+            )
     elif "generation" in obj or "prompt_token_count" in obj:  # Llama
         summary.usage = token_counts(
             count(obj.get("prompt_token_count")), count(obj.get("generation_token_count"))
         )
         _reason(summary, obj.get("stop_reason"))
+        if capture:
+            summary.output_messages = _text_outputs(
+                [(obj.get("generation"), obj.get("stop_reason"))]
+            )
     elif "outputs" in obj:  # Mistral
-        reasons = [text(mapping(o).get("stop_reason")) for o in sequence(obj.get("outputs"))]
+        outputs = [mapping(o) for o in sequence(obj.get("outputs"))]
+        reasons = [text(o.get("stop_reason")) for o in outputs]
         summary.finish_reasons = [r for r in reasons if r]
-    elif "finish_reason" in obj:  # Cohere
+        if capture:
+            summary.output_messages = _text_outputs(
+                (o.get("text"), o.get("stop_reason")) for o in outputs
+            )
+    elif "finish_reason" in obj or "generations" in obj:  # Cohere
+        generations = [mapping(g) for g in sequence(obj.get("generations"))]
         _reason(summary, obj.get("finish_reason"))
-    elif isinstance(obj.get("message"), str) or isinstance(obj.get("Message"), str):
-        summary.error_message = scrub(obj.get("message") or obj.get("Message"))
+        if generations and not summary.finish_reasons:
+            _reason(summary, generations[0].get("finish_reason"))
+        if capture:
+            pairs = [(g.get("text"), g.get("finish_reason")) for g in generations]
+            summary.output_messages = _text_outputs(
+                pairs or [(obj.get("text"), obj.get("finish_reason"))]
+            )
+    else:
+        _error_body(obj, summary, header_type)
 
 
-def _converse_object(obj: dict[str, Any], summary: ResponseSummary) -> None:
-    if isinstance(obj.get("message"), str) or isinstance(obj.get("Message"), str):
-        summary.error_message = scrub(obj.get("message") or obj.get("Message"))
+def _text_outputs(pairs: Any) -> Optional[list[dict[str, Any]]]:
+    """Output messages of ``(text, finish reason)`` pairs (families that answer with text)."""
+    out = [
+        C.output_message([C.text_part(value)], text(reason))
+        for value, reason in pairs
+        if isinstance(value, str)
+    ]
+    return out or None
+
+
+def _converse_object(
+    obj: dict[str, Any], capture: bool, summary: ResponseSummary, header_type: Any = None
+) -> None:
+    if _error_body(obj, summary, header_type):
         return
-    _reason(summary, obj.get("stopReason"))
+    reason = text(obj.get("stopReason"))
+    _reason(summary, reason)
     summary.usage = _usage(obj.get("usage"))
+    if capture:
+        message = mapping(mapping(obj.get("output")).get("message"))
+        if message:
+            summary.output_messages = [
+                C.output_message(_blocks_parts(message.get("content")), reason)
+            ]
+
+
+# Streams -------------------------------------------------------------------------------------
+
+_TEXT = b'"text"'
+_INPUT = b'"input"'
+_BYTES = b'"bytes"'
+_METRICS = b'invocationMetrics"'
+
+
+def _converse_output(payload: bytes) -> bool:
+    """Whether a ConverseStream ``contentBlockDelta`` (or a Nova chunk) carries output: a delta
+    with non-empty ``text`` (reasoning text included) or tool ``input``; a reasoning
+    ``signature`` or an empty delta is not output."""
+    return (
+        text_at(payload, payload.find(_TEXT), 6)
+        or has_text(payload, _TEXT)
+        or has_text(payload, _INPUT)
+    )
+
+
+def _keys_output(keys: tuple[bytes, ...]) -> Callable[[bytes], bool]:
+    def output(raw: bytes) -> bool:
+        for key in keys:
+            at = raw.find(key)
+            if at >= 0 and (text_at(raw, at, len(key)) or has_text(raw, key)):
+                return True
+        return False
+
+    return output
+
+
+class _Family(NamedTuple):
+    """How one model family's InvokeModel stream chunks are read without decoding them all.
+
+    ``output``: whether a chunk carries output. ``wanted``: markers of a chunk worth decoding
+    (``None``: decode every chunk); ``live``: keys whose non-null value makes a chunk worth
+    decoding (a finish reason)."""
+
+    name: str
+    output: Callable[[bytes], bool]
+    wanted: Optional[tuple[bytes, ...]]
+    live: tuple[bytes, ...] = ()
+
+
+_FAMILIES = (  # (marker of the first chunk, family), tried in order
+    (
+        b'"message_start"',
+        _Family(
+            "anthropic",
+            _anthropic._delta_output,
+            (b'"message_start"', b'"message_delta"', b'"error"', _METRICS),
+        ),
+    ),
+    (
+        b'"choices"',
+        _Family(
+            "openai", _openai._chat_output, (_METRICS, b'"error"'), (b'"finish_reason"', b'"usage"')
+        ),
+    ),
+    (
+        b'"messageStart"',
+        _Family("nova", _converse_output, (b'"messageStop"', b'"metadata"', _METRICS)),
+    ),
+    (
+        b'"contentBlockDelta"',
+        _Family("nova", _converse_output, (b'"messageStop"', b'"metadata"', _METRICS)),
+    ),
+    (
+        b'"generation"',
+        _Family("llama", _keys_output((b'"generation"',)), (_METRICS,), (b'"stop_reason"',)),
+    ),
+    (b'"outputs"', _Family("mistral", _keys_output((_TEXT,)), (_METRICS,), (b'"stop_reason"',))),
+    (
+        b'"outputText"',
+        _Family("titan", _keys_output((b'"outputText"',)), (_METRICS,), (b'"completionReason"',)),
+    ),
+)
+_ANY = _Family("other", _keys_output((_TEXT, b'"generation"', b'"outputText"')), None)
+
+
+def _family_of(raw: bytes) -> _Family:
+    for marker, family in _FAMILIES:
+        if raw.find(marker) >= 0:
+            return family
+    return _ANY
+
+
+def _chunk_bytes(payload: bytes) -> Optional[bytes]:
+    """The decoded ``bytes`` of a ``chunk`` event's payload ``{"bytes":"<base64>"}``, found
+    without decoding the JSON (base64 holds no quote; an escaped ``\\/`` falls back to it)."""
+    at = payload.find(_BYTES)
+    if at < 0:
+        return None
+    start = payload.find(b'"', at + 7)
+    end = payload.find(b'"', start + 1) if start >= 0 else -1
+    if end < 0:
+        return None
+    data: Any = payload[start + 1 : end]
+    if b"\\" in data:
+        data = mapping(loads(payload)).get("bytes")
+        if type(data) is not str:
+            return None
+    try:
+        return base64.b64decode(data)
+    except ValueError:
+        return None
 
 
 class EventStream:
-    """A ConverseStream or InvokeModelWithResponseStream body, frame by frame."""
+    """A ConverseStream or InvokeModelWithResponseStream body, frame by frame.
 
-    counts_output_events = False  # timed per read
+    Output events (stream timing): a ConverseStream ``contentBlockDelta`` with text, reasoning
+    text or tool input; an InvokeModel ``chunk`` whose family event carries output (Claude's
+    ``content_block_delta``, Nova's ``contentBlockDelta``, a gpt-oss choice delta, Llama's
+    ``generation``, Mistral's ``outputs[].text``, Titan's ``outputText``). ``messageStart``,
+    block starts and stops, ``messageStop``, ``metadata``, Claude's ``message_start`` and the
+    closing metrics chunk are not output. Without capture only the frames that carry a finish
+    reason, usage or an error are JSON-decoded."""
+
+    counts_output_events = True
 
     __slots__ = (
         "_anthropic",
+        "_blocks",
         "_capture",
+        "_family",
         "_kind",
+        "_openai",
+        "_reason",
         "_splitter",
         "_summary",
+        "_text",
         "counting",
         "output_events",
     )
@@ -191,6 +540,11 @@ class EventStream:
         self._capture = capture
         self._summary = ResponseSummary()
         self._anthropic: Optional[Any] = None
+        self._openai: Optional[Any] = None
+        self._family: Optional[_Family] = None
+        self._blocks: Optional[_Blocks] = _Blocks() if capture else None
+        self._text: Optional[C.TextBuffer] = C.TextBuffer() if capture else None
+        self._reason: Optional[str] = None
         self._splitter = FrameSplitter(self._frame)
         self.counting = True
         self.output_events = 0
@@ -199,57 +553,116 @@ class EventStream:
         self._splitter.feed(chunk)
 
     def _frame(self, headers: dict[str, str], payload: bytes) -> None:
-        summary = self._summary
-        if headers.get(":message-type") == "exception":
-            summary.error_type = text(headers.get(":exception-type")) or "exception"
-            obj = loads(payload)
-            summary.error_message = scrub(mapping(obj).get("message"))
-            return
         event = headers.get(":event-type")
-        if event == "chunk":
-            data = mapping(loads(payload)).get("bytes")
-            if type(data) is str:
-                try:
-                    inner = loads(base64.b64decode(data))
-                except ValueError:
-                    return
-                if isinstance(inner, dict):
-                    self._chunk(inner)
-        elif event in ("messageStop", "metadata"):
-            obj = mapping(loads(payload))
-            if event == "messageStop":
-                _reason(summary, obj.get("stopReason"))
-            else:
-                summary.usage = _usage(obj.get("usage")) or summary.usage
+        if event == "contentBlockDelta":  # the bulk of a ConverseStream
+            if self.counting and _converse_output(payload):
+                self.output_events += 1
+            if self._blocks is not None:
+                self._blocks.delta(mapping(loads(payload)))
+        elif event == "chunk":
+            inner = _chunk_bytes(payload)
+            if inner:
+                self._inner(inner)
+        elif event == "messageStop":
+            self._stop(mapping(loads(payload)).get("stopReason"))
+        elif event == "metadata":
+            summary = self._summary
+            summary.usage = _usage(mapping(loads(payload)).get("usage")) or summary.usage
+        elif event == "contentBlockStart":
+            if self._blocks is not None:
+                self._blocks.start(mapping(loads(payload)))
+        else:
+            message_type = headers.get(":message-type")
+            if message_type == "exception":  # a modelled error: its type, a JSON message
+                summary = self._summary
+                summary.error_type = provider_error_type(
+                    None, text(headers.get(":exception-type")) or "exception"
+                )
+                summary.error_message = scrub(mapping(loads(payload)).get("message"))
+            elif message_type == "error":  # the event stream's own error: all in headers
+                summary = self._summary
+                summary.error_type = provider_error_type(
+                    None, text(headers.get(":error-code")) or "error"
+                )
+                summary.error_message = scrub(headers.get(":error-message"))
+
+    def _stop(self, reason: Any) -> None:
+        reason = text(reason)
+        if reason:
+            self._reason = reason
+            self._summary.finish_reasons = [reason]
+
+    def _inner(self, raw: bytes) -> None:
+        """One family event of an InvokeModel stream (the decoded ``bytes`` of a chunk)."""
+        family = self._family
+        if family is None:
+            family = self._family = _family_of(raw)
+            decode = True
+        else:
+            wanted = family.wanted
+            decode = self._capture or wanted is None
+            if not decode:
+                for marker in wanted:  # type: ignore[union-attr]
+                    if raw.find(marker) >= 0:
+                        decode = True
+                        break
+                else:
+                    for key in family.live:
+                        if raw.find(key) >= 0 and has_live(raw, key):
+                            decode = True
+                            break
+        if self.counting and family.output(raw):
+            self.output_events += 1
+        if decode:
+            inner = loads(raw)
+            if isinstance(inner, dict):
+                self._chunk(inner)
 
     def _chunk(self, inner: dict[str, Any]) -> None:
         summary = self._summary
         metrics = inner.get("amazon-bedrock-invocationMetrics")
         kind = inner.get("type")
-        if kind in ("message_start", "message_delta"):  # Claude's own stream events
+        if type(kind) is str:  # Claude's own stream events
             if self._anthropic is None:
                 self._anthropic = _anthropic.MessagesStream(self._capture)
             self._anthropic._take(inner)
-        elif "messageStop" in inner:  # Nova
-            _reason(summary, mapping(inner.get("messageStop")).get("stopReason"))
         elif "choices" in inner:  # gpt-oss
-            for choice in sequence(inner.get("choices")):
-                _reason(summary, mapping(choice).get("finish_reason"))
-        elif "stop_reason" in inner:  # Llama
-            _reason(summary, inner.get("stop_reason"))
-        elif "completionReason" in inner:  # Titan
-            _reason(summary, inner.get("completionReason"))
+            if self._openai is None:
+                self._openai = _openai.ChoicesStream(_openai.CHAT, self._capture)
+            self._openai._take(inner)
+        elif "contentBlockDelta" in inner:  # Nova
+            if self._blocks is not None:
+                self._blocks.delta(mapping(inner.get("contentBlockDelta")))
+        elif "contentBlockStart" in inner:
+            if self._blocks is not None:
+                self._blocks.start(mapping(inner.get("contentBlockStart")))
+        elif "messageStop" in inner:
+            self._stop(mapping(inner.get("messageStop")).get("stopReason"))
+        elif "metadata" in inner:
+            usage = mapping(inner.get("metadata")).get("usage")
+            summary.usage = _usage(usage, _NOVA_CACHE) or _usage(usage) or summary.usage
+        elif "generation" in inner or "stop_reason" in inner:  # Llama
+            self._add_text(inner.get("generation"), inner.get("stop_reason"))
+        elif "outputText" in inner or "completionReason" in inner:  # Titan
+            self._add_text(inner.get("outputText"), inner.get("completionReason"))
         elif "outputs" in inner:  # Mistral
-            for output in sequence(inner.get("outputs")):
-                _reason(summary, mapping(output).get("stop_reason"))
-        elif "finish_reason" in inner:  # Cohere
-            _reason(summary, inner.get("finish_reason"))
+            for output in map(mapping, sequence(inner.get("outputs"))):
+                self._add_text(output.get("text"), output.get("stop_reason"))
+        elif "text" in inner or "finish_reason" in inner:  # Cohere
+            self._add_text(inner.get("text"), inner.get("finish_reason"))
         if isinstance(metrics, dict):
             summary.usage = _metrics_usage(metrics) or summary.usage
+
+    def _add_text(self, piece: Any, reason: Any) -> None:
+        if self._text is not None:
+            self._text.add(piece)
+        self._stop(reason)
 
     def response_model(self) -> Optional[str]:
         if self._anthropic is not None:
             return self._anthropic.response_model()
+        if self._openai is not None:
+            return self._openai.response_model()
         return None
 
     def summary(self) -> ResponseSummary:
@@ -258,16 +671,40 @@ class EventStream:
         if pending is not None and pending[:1] == b"{":  # a JSON error where a stream was asked
             obj = loads(pending)
             if isinstance(obj, dict):
-                _converse_object(obj, summary)
-        if self._anthropic is not None:
-            claude = self._anthropic.summary()
-            summary.response_id = claude.response_id
-            summary.response_model = claude.response_model
-            if claude.finish_reasons:
-                summary.finish_reasons = claude.finish_reasons
+                _converse_object(obj, self._capture, summary)
+        inner = self._anthropic or self._openai
+        if inner is not None:
+            own = inner._summary()
+            summary.response_id = own.response_id
+            summary.response_model = own.response_model
+            if own.finish_reasons:
+                summary.finish_reasons = own.finish_reasons
             if summary.usage is None:
-                summary.usage = claude.usage
+                summary.usage = own.usage
+            if own.error_type is not None and summary.error_type is None:
+                summary.error_type, summary.error_message = own.error_type, own.error_message
+            if self._capture:
+                summary.output_messages = own.output_messages
+        elif self._capture:
+            if self._blocks:
+                summary.output_messages = [self._blocks.message(self._reason)]
+            elif self._text:
+                summary.output_messages = [
+                    C.output_message([C.text_part(self._text.value())], self._reason)
+                ]
         return summary
+
+
+_ERROR_TYPE = "x-amzn-errortype"
+_INPUT_COUNT = "x-amzn-bedrock-input-token-count"
+_OUTPUT_COUNT = "x-amzn-bedrock-output-token-count"
+
+
+def _header_count(value: Optional[str]) -> Optional[int]:
+    """A token count sent as a header value (digits only), else ``None``."""
+    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 12:
+        return None
+    return count(int(value))
 
 
 class BedrockFormat(JsonFormat):
@@ -302,16 +739,51 @@ class BedrockFormat(JsonFormat):
     ) -> Optional[RequestParameters]:
         return _parameters(fields)
 
+    response_headers = (_ERROR_TYPE, _INPUT_COUNT, _OUTPUT_COUNT)
+    """Read beside the body: the error type (``ThrottlingException:http://...``) and, on an
+    InvokeModel answer, AWS's own token counts."""
+
     def summarise(
         self, kind: str, obj: dict[str, Any], capture: bool, summary: ResponseSummary
     ) -> None:
         if kind == CONVERSE:
-            _converse_object(obj, summary)
+            _converse_object(obj, capture, summary)
         else:
             _invoke_object(obj, capture, summary)
 
+    def parse_response(
+        self, info: RequestInfo, body: bytes, capture_content: bool
+    ) -> ResponseSummary:
+        summary = ResponseSummary()
+        headers = info.response_headers or {}
+        error_header = headers.get(_ERROR_TYPE)
+        obj = loads(body) if body else None
+        if isinstance(obj, dict):
+            if info.kind == CONVERSE:
+                _converse_object(obj, capture_content, summary, error_header)
+            else:
+                _invoke_object(obj, capture_content, summary, error_header)
+        if error_header and summary.error_type is None:  # an error body that is no JSON, or none
+            summary.error_type = provider_error_type(None, aws_error_type(error_header))
+        if summary.usage is None and summary.error_type is None and _INPUT_COUNT in headers:
+            # A family whose body has no usage (Mistral, Cohere): the counts AWS bills by.
+            summary.usage = token_counts(
+                _header_count(headers.get(_INPUT_COUNT)), _header_count(headers.get(_OUTPUT_COUNT))
+            )
+        return summary
+
     def stream_parser(self, info: RequestInfo, capture_content: bool) -> StreamParser:
         return EventStream(info.kind, capture_content)  # type: ignore[return-value]
+
+    def input_messages(
+        self, info: RequestInfo
+    ) -> tuple[Optional[list[dict[str, Any]]], Optional[list[dict[str, Any]]]]:
+        body = info.body
+        if not isinstance(body, dict):
+            return None, None
+        if info.kind == CONVERSE:
+            return _converse_messages(body)
+        return _invoke_input(body)
 
 
 BEDROCK = BedrockFormat()

@@ -82,13 +82,33 @@ TRAPS: dict[str, Callable[[Callable[[Any], str], dict[str, Any]], bytes]] = {
 }
 
 
+def _cuts(size: int) -> Callable[[list[bytes]], list[bytes]]:
+    def cut(pieces: list[bytes]) -> list[bytes]:
+        body = b"".join(pieces)
+        return [body[at : at + size] for at in range(0, len(body), size)]
+
+    return cut
+
+
+DELIVERIES: dict[str, Callable[[list[bytes]], list[bytes]]] = {
+    "per-event": lambda pieces: pieces,
+    "coalesced": lambda pieces: [b"".join(pieces)],
+    "cuts-of-700": _cuts(700),
+    "cuts-of-2000": _cuts(2000),
+}
+
+
+@pytest.mark.parametrize("delivery", sorted(DELIVERIES))
 @pytest.mark.parametrize("trap", sorted(TRAPS))
 @pytest.mark.parametrize("obfuscation", [None, "varying"])
 @pytest.mark.parametrize("with_usage", [True, False], ids=["usage-null", "no-usage-key"])
 @pytest.mark.parametrize("style", sorted(STYLES))
 def test_chat_fast_path_never_changes_the_summary(
-    style: str, with_usage: bool, obfuscation: str | None, trap: str
+    style: str, with_usage: bool, obfuscation: str | None, trap: str, delivery: str
 ) -> None:
+    """Per event: the hook turns the count off after the read with the first output event.
+    Several events per read: the parser does, at that event (``count_first``, as the hook sets
+    it when only the first output event is timed), and skims the rest of the read."""
     dump = STYLES[style]
     fmt = get_format("openai")
     info = fmt.request_info("POST", "/v1/chat/completions", b'{"model":"m","stream":true}')
@@ -102,13 +122,14 @@ def test_chat_fast_path_never_changes_the_summary(
     pieces = [_event(dump, _chunk({"role": "assistant", "content": ""}, **kw(0)))]
     pieces += [_event(dump, _chunk({"content": f"w{i}"}, **kw(i))) for i in range(8)]
     pieces.append(TRAPS[trap](dump, kw(3)))
-    pieces += [_event(dump, _chunk({"content": f"v{i}"}, **kw(i))) for i in range(4)]
+    pieces += [_event(dump, _chunk({"content": f"v{i}"}, **kw(i))) for i in range(12)]
     pieces.append(_event(dump, _chunk({}, "stop", **kw(5))))
     pieces.append(b"data: [DONE]\n\n")
 
     parser = fmt.stream_parser(info, False)
+    parser.count_first = True
     fast_before_trap = False
-    for number, piece in enumerate(pieces):
+    for number, piece in enumerate(DELIVERIES[delivery](pieces)):
         if number == 9:
             fast_before_trap = parser._fast
         parser.feed(piece)
@@ -121,10 +142,27 @@ def test_chat_fast_path_never_changes_the_summary(
             reference.counting = False
     expected = reference.summary()
     assert parser.summary() == expected
-    assert fast_before_trap  # the trap met the fast path
+    assert parser._tail  # a tail was learnt: the reads after it met the fast path or the skim
+    if delivery == "per-event":
+        assert fast_before_trap  # the trap met the fast path
     if trap.startswith("error"):
         assert expected.error_type == "overloaded"
     if trap.startswith("live-usage"):
         assert expected.usage is not None and expected.usage.output_tokens == 9
     if trap == "finish-reason":
         assert expected.finish_reasons == ["stop"]  # the last one of the choice wins
+
+
+def test_count_first_stops_counting_at_the_first_output_event() -> None:
+    """``count_first``: a read of many events counts its first output event and no more."""
+    dump = STYLES["compact"]
+    fmt = get_format("openai")
+    info = fmt.request_info("POST", "/v1/chat/completions", b'{"model":"m","stream":true}')
+    kw: dict[str, Any] = {"with_usage": True, "obfuscation": None}
+    pieces = [_event(dump, _chunk({"role": "assistant", "content": ""}, **kw))]
+    pieces += [_event(dump, _chunk({"content": f"w{i}"}, **kw)) for i in range(30)]
+    for count_first, expected in ((False, 30), (True, 1)):
+        parser = fmt.stream_parser(info, False)
+        parser.count_first = count_first
+        parser.feed(b"".join(pieces))
+        assert parser.output_events == expected

@@ -166,3 +166,107 @@ def test_count_first_stops_counting_at_the_first_output_event() -> None:
         parser.count_first = count_first
         parser.feed(b"".join(pieces))
         assert parser.output_events == expected
+
+
+# Named events (Anthropic Messages, OpenAI Responses): a read that is one text delta ----------
+
+
+def _sse(name: str, value: Any, end: bytes = b"\n\n") -> bytes:
+    return b"event: " + name.encode() + b"\n" + b"data: " + json.dumps(value).encode() + end
+
+
+_ANTHROPIC_DELTA = (
+    "content_block_delta",
+    {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "x"}},
+)
+_ANTHROPIC_ERROR = ("error", {"type": "error", "error": {"type": "overloaded_error"}})
+_ANTHROPIC_FINAL = (
+    "message_delta",
+    {
+        "type": "message_delta",
+        "delta": {"stop_reason": "max_tokens"},
+        "usage": {"output_tokens": 7},
+    },
+)
+_RESPONSES_DELTA = (
+    "response.output_text.delta",
+    {"type": "response.output_text.delta", "delta": "x"},
+)
+_RESPONSES_ERROR = ("error", {"type": "error", "code": "server_error", "message": "boom"})
+_RESPONSES_FINAL = (
+    "response.completed",
+    {
+        "type": "response.completed",
+        "response": {
+            "id": "r1",
+            "model": "m",
+            "status": "completed",
+            "usage": {"input_tokens": 2, "output_tokens": 7},
+        },
+    },
+)
+NAMED = {
+    "anthropic": (
+        "anthropic",
+        "/v1/messages",
+        [("message_start", {"type": "message_start", "message": {"id": "m1", "model": "m"}})],
+        _ANTHROPIC_DELTA,
+        _ANTHROPIC_ERROR,
+        _ANTHROPIC_FINAL,
+    ),
+    "responses": (
+        "openai",
+        "/v1/responses",
+        [
+            (
+                "response.created",
+                {"type": "response.created", "response": {"id": "r1", "model": "m"}},
+            )
+        ],
+        _RESPONSES_DELTA,
+        _RESPONSES_ERROR,
+        _RESPONSES_FINAL,
+    ),
+}
+
+
+@pytest.mark.parametrize("trap", ["error-in-the-read", "final-in-the-read", "cr-line-ends"])
+@pytest.mark.parametrize("delivery", sorted(DELIVERIES))
+@pytest.mark.parametrize("name", sorted(NAMED))
+def test_named_event_fast_path_never_changes_the_summary(
+    name: str, delivery: str, trap: str
+) -> None:
+    wire, path, start, delta, error, final = NAMED[name]
+    fmt = get_format(wire)
+    info = fmt.request_info("POST", path, b'{"model":"m","stream":true}')
+    if trap == "error-in-the-read":
+        odd = _sse(*delta) + _sse(*error)
+    elif trap == "final-in-the-read":
+        odd = _sse(*delta) + _sse(*final)
+    else:
+        # one LF-ended line, then CR line ends: two events, the second an error
+        odd = _sse(*delta, end=b"\r\r") + _sse(*error, end=b"\n\n").replace(b"\n", b"\r", 1)
+    pieces = [_sse(*event) for event in start] + [_sse(*delta)] * 8 + [odd]
+    pieces += [_sse(*delta)] * 4 + ([] if trap == "final-in-the-read" else [_sse(*final)])
+    parser = fmt.stream_parser(info, False)
+    parser.count_first = True
+    fast_before_trap = False
+    for number, piece in enumerate(DELIVERIES[delivery](pieces)):
+        if number == 9:
+            fast_before_trap = parser._fast
+        parser.feed(piece)
+        if parser.output_events:
+            parser.counting = False
+    reference = fmt.stream_parser(info, False)  # byte by byte: never the fast path
+    for byte in b"".join(pieces):
+        reference.feed(bytes([byte]))
+        if reference.output_events:
+            reference.counting = False
+    expected = reference.summary()
+    assert parser.summary() == expected
+    if delivery == "per-event":
+        assert fast_before_trap
+    if trap == "final-in-the-read":
+        assert expected.usage is not None and expected.usage.output_tokens == 7
+    else:
+        assert expected.error_type

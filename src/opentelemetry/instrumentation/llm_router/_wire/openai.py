@@ -816,6 +816,8 @@ _RESPONSES_FINAL = ("response.completed", "response.incomplete", "response.faile
 
 
 _TEXT_DELTA = b"event: response.output_text.delta"
+_TEXT_DELTA_EVENT = _TEXT_DELTA + b"\n"
+_TEXT_DATA_FROM = len(_TEXT_DELTA_EVENT)
 _DELTA = b'"delta"'
 _TYPE = re.compile(rb'"type"[ \t\r\n]*:[ \t\r\n]*"([^"\\]*)"')
 
@@ -829,12 +831,30 @@ class ResponsesStream(EventStreamParser):
 
     counts_output_events = True
 
-    __slots__ = ("_capture", "_summary_obj")
+    __slots__ = ("_capture", "_fast", "_summary_obj")
 
     def __init__(self, capture: bool) -> None:
         EventStreamParser.__init__(self)
         self._capture = capture
         self._summary_obj = ResponseSummary()
+        self._fast = False  # the per-event fast path of :meth:`feed` is on
+
+    def feed(self, chunk: bytes) -> None:
+        """A read of the stream. Once output is no longer counted, a
+        ``response.output_text.delta`` (the bulk of a stream) is never decoded (the final
+        ``response.completed`` has the whole output): a read that is exactly one such event (its
+        ``event:`` line, one more line, a blank line, no ``\\r``) is answered here with four byte
+        tests, without splitting it or calling :meth:`_event`."""
+        if (
+            self._fast
+            and chunk.startswith(_TEXT_DELTA_EVENT)
+            and chunk.find(10, _TEXT_DATA_FROM) == len(chunk) - 2
+            and chunk.endswith(_SEP)
+            and 13 not in chunk
+        ):
+            return
+        EventStreamParser.feed(self, chunk)
+        self._fast = self._clean and not self.counting
 
     def _event(self, raw: bytes) -> None:
         if raw.startswith(_TEXT_DELTA):  # by far the most frequent event, one we never decode

@@ -639,6 +639,7 @@ def test_bedrock_exception_frame_mid_stream(
 # the same error.type, for every failure above that LiteLLM can route, Bedrock included.
 
 _BEDROCK_MODEL = "amazon.nova-lite-v1:0"
+_PATIENT_S = 30.0  # the calls that are not the timeout case: no timeout on a loaded machine
 _AWS = {
     "aws_access_key_id": "AKIDEXAMPLE",
     "aws_secret_access_key": "secret",
@@ -671,7 +672,6 @@ async def _adapter_and_hook(
                 stream=stream,
                 num_retries=0,
                 max_retries=0,
-                timeout=TIMEOUT_S,
                 **call,
             )
             if stream:
@@ -699,7 +699,13 @@ async def test_litellm_adapter_says_what_the_hook_says(
     model, suffix = LITELLM_MODELS[failure.shape]
     base = _base_url(failure, servers, refused) + suffix
     adapter, hook = await _adapter_and_hook(
-        tracer_provider, meter_provider, span_exporter, model=model, api_base=base, api_key="sk-t"
+        tracer_provider,
+        meter_provider,
+        span_exporter,
+        model=model,
+        api_base=base,
+        api_key="sk-t",
+        timeout=TIMEOUT_S if failure.name == "timeout" else _PATIENT_S,
     )
     assert (adapter, hook) == (failure.expected, failure.expected)
 
@@ -725,6 +731,7 @@ async def test_litellm_adapter_says_what_the_hook_says_bedrock(
             stream=stream,
             model=f"bedrock/converse/{_BEDROCK_MODEL}",
             aws_bedrock_runtime_endpoint=server.url,
+            timeout=_PATIENT_S,
             **_AWS,
         )
     assert (adapter, hook) == (failure.expected, failure.expected)
@@ -757,6 +764,7 @@ async def test_litellm_adapter_says_what_the_hook_says_bedrock_mid_stream(
             stream=True,
             model=f"bedrock/converse/{_BEDROCK_MODEL}",
             aws_bedrock_runtime_endpoint=server.url,
+            timeout=_PATIENT_S,
             **_AWS,
         )
     assert (adapter, hook) == (kind, kind)

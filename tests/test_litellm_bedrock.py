@@ -163,7 +163,8 @@ SCRIPT = ROOT / "tests" / "litellm_proxy" / "bedrock_calls.py"
 @pytest.mark.parametrize("venv", [".venv-litellm", ".venv-litellm-next"])
 def test_the_proxys_litellm_releases(venv: str, tmp_path: Path) -> None:
     """The same routes and the error through the LiteLLM releases the proxy tests run (their own
-    venvs: the pinned one and the newest), in a subprocess there."""
+    venvs: the pinned one and the newest), in a subprocess there; and the error once more with
+    the adapter registered, whose router span must say what the hook's span says."""
     python = ROOT / venv / "bin" / "python"
     if not python.exists():
         pytest.fail(f"{python} is missing: run `bash scripts/setup.sh` (it makes {venv})")
@@ -209,6 +210,11 @@ def test_the_proxys_litellm_releases(venv: str, tmp_path: Path) -> None:
     assert error["error"] == "RateLimitError" and error["signed"] == [True]
     (span,) = error["spans"]
     assert span["attributes"]["error.type"] == "ThrottlingException"
+    # The adapter's router span and the hook's span of one throttled call say the same.
+    assert json.loads(out.read_text())["adapter"] == {
+        "router": "ThrottlingException",
+        "hook": "ThrottlingException",
+    }
     for outcome in calls:
         for exported in outcome["spans"]:
             for secret in SECRETS:

@@ -91,6 +91,7 @@ class ResponseObservation:
         "_decode_error",
         "_decoder",
         "_done",
+        "_parse",
         "_parser",
         "_per_chunk",
         "_redactor",
@@ -116,6 +117,9 @@ class ResponseObservation:
         self._call = call
         self._redactor = redactor  # the one redaction step for this request's error text
         self._parser = parser
+        # While output is counted, the parser's general feed (a parser's own ``feed`` may add a
+        # fast path that pays only once nothing is counted any more: see :meth:`_shortcut`).
+        self._parse: Callable[[bytes], None] = getattr(parser, "counting_feed", parser.feed)
         self._status_code = status_code
         self._capture = capture
         self._content_max = content_max_length
@@ -200,9 +204,10 @@ class ResponseObservation:
                     self._decode_error = exc
                     self._decoder = None
                     self._parser = _NullParser()
+                    self._parse = self._parser.feed
                     return
             parser = self._parser
-            parser.feed(chunk)
+            self._parse(chunk)
             if not self._timed:
                 return
             seen = parser.output_events if self._counts else self._seen + 1  # type: ignore[union-attr]
@@ -252,6 +257,7 @@ class ResponseObservation:
             self._parser.counting = False  # type: ignore[union-attr]
         except AttributeError:  # a body buffer, or a parser that always counts
             pass
+        self._parse = self._parser.feed
         if self._decoder is None:
             self.feed_chunk = self._parser.feed
 
@@ -259,6 +265,7 @@ class ResponseObservation:
         """``feed_chunk`` raised: stop reading this body (the stream itself goes on)."""
         _logger.debug("could not parse a response chunk", exc_info=True)
         self._parser = _NullParser()
+        self._parse = self._parser.feed
         self.feed_chunk = _ignore
 
     def complete(self, body: bytes) -> None:

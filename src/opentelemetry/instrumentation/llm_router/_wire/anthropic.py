@@ -176,6 +176,10 @@ class MessagesStream(EventStreamParser):
         self._summary_obj = ResponseSummary()
         self._fast = False  # the per-event fast path of :meth:`feed` is on
 
+    counting_feed = EventStreamParser.feed
+    """What the hook calls while output is counted: the general path, without the fast
+    path's test (which cannot pass then) and its extra call."""
+
     def feed(self, chunk: bytes) -> None:
         """A read of the stream. Once output is no longer counted and content not captured, a
         ``content_block_delta`` (the bulk of a stream) is never decoded: a read that is exactly

@@ -526,6 +526,10 @@ class ChoicesStream(EventStreamParser):
         self._usages = False
         self._misses = 0
 
+    counting_feed = EventStreamParser.feed
+    """What the hook calls while output is counted: the general path, without the fast
+    path's test (which cannot pass then) and its extra call."""
+
     def feed(self, chunk: bytes) -> None:
         """A read of the stream.
 
@@ -838,6 +842,10 @@ class ResponsesStream(EventStreamParser):
         self._capture = capture
         self._summary_obj = ResponseSummary()
         self._fast = False  # the per-event fast path of :meth:`feed` is on
+
+    counting_feed = EventStreamParser.feed
+    """What the hook calls while output is counted: the general path, without the fast
+    path's test (which cannot pass then) and its extra call."""
 
     def feed(self, chunk: bytes) -> None:
         """A read of the stream. Once output is no longer counted, a

@@ -155,15 +155,18 @@ def summarise(windows: list[dict[str, Any]], key: str) -> dict[str, Any]:
 def measure(
     python: str, scenario: str, config: str, args: argparse.Namespace, env: dict[str, str]
 ) -> dict[str, Any]:
+    # A non-stream call is short: a young collection more in one window than in the other
+    # would be a few % of it (3.11, two calls per window: repeats 2-3 % apart); more calls.
+    calls = args.calls * (args.nonstream_factor if scenario == "sdk:nonstream" else 1)
     base = dict(
         env,
         BENCH_SCENARIO=scenario,
         BENCH_CONFIG=config,
-        BENCH_CALLS=str(args.calls),
+        BENCH_CALLS=str(calls),
         BENCH_REPEATS=str(args.repeats),
     )
     windows, spans = counted(python, base, args.library)
-    native = dict(base, BENCH_CALLS=str(args.calls * args.native_factor))
+    native = dict(base, BENCH_CALLS=str(calls * args.native_factor))
     cpu_windows, _ = _windows(_run([python, "-m", "benchmarks.instr_client"], native).stdout)
     ir = summarise(windows, "ir")
     cpu = summarise(cpu_windows, "cpu")
@@ -175,7 +178,7 @@ def measure(
         "lengths": sorted({w["length"] for w in windows}),
         "units_per_call": {str(w["length"]): w["units"] for w in windows},
         "reads_per_call": {str(w["length"]): w["reads"] for w in windows},
-        "calls_per_window": args.calls,
+        "calls_per_window": calls,
         "repeats": args.repeats,
         "instructions_per_call": {k: round(v) for k, v in ir["per_call"].items()},
         "spread_pct": ir["spread_pct"],
@@ -297,6 +300,84 @@ def table(path: Path) -> str:
     return "\n".join(lines)
 
 
+def _pct(part: float, whole: float) -> str:
+    return f"{part / whole * 100:+.1f} %" if whole else "-"
+
+
+def summary(path: Path) -> str:
+    """The hook's (and openai-v2's) added instructions against the bare client of the same
+    scenario and Python, from the latest valid rows of ``path``, with the targets of issue 25."""
+    latest: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for line in path.read_text().splitlines():
+        row = json.loads(line)
+        if row.get("valid") and ("marginal_per_event" in row or "per_call" in row):
+            latest[(row["python"], row["scenario"], row["config"])] = row
+    streams = [
+        "| Python | format | JSON | delivery | bare: instr/event (marginal) | ours: + per event"
+        " | bare: instr/call (fixed) | ours: + per call | bare: total/event at the longer"
+        " | ours: + total/event | ≤ 10 % per event | CPU µs/event bare, ours |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    sdk = [
+        "| Python | scenario | bare | ours: + | openai-v2: + | ours / openai-v2 | CPU µs bare,"
+        " ours, openai-v2 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for (python, scenario, config), ours in sorted(latest.items()):
+        bare = latest.get((python, scenario, "none"))
+        if config != "ours" or bare is None:
+            continue
+        if scenario.startswith("stream:"):
+            _, fmt, style, delivery = scenario.split(":")
+            extra = ours["marginal_per_event"] - bare["marginal_per_event"]
+            met = "met" if extra <= 0.1 * bare["marginal_per_event"] else "**not met**"
+            streams.append(
+                f"| {python} | {fmt} | {style} | {delivery} | {bare['marginal_per_event']:,} | "
+                f"{extra:+,} ({_pct(extra, bare['marginal_per_event'])}) | "
+                f"{bare['fixed_per_call']:,} | {ours['fixed_per_call'] - bare['fixed_per_call']:+,}"
+                f" | {bare['total_per_event']:,} | "
+                f"{_pct(ours['total_per_event'] - bare['total_per_event'], bare['total_per_event'])}"
+                f" | {met} | {bare['cpu_us_marginal_per_event']:.1f}, "
+                f"{ours['cpu_us_marginal_per_event']:.1f} |"
+            )
+            continue
+        v2 = latest.get((python, scenario, "openai_v2"))
+        if scenario == "sdk:nonstream":
+            ours_add = ours["per_call"] - bare["per_call"]
+            v2_add = v2["per_call"] - bare["per_call"] if v2 else None
+            cpu = [r["cpu_us_per_call_only"] if r else 0 for r in (bare, ours, v2)]
+            sdk.append(
+                f"| {python} | non-stream, per call | {bare['per_call']:,} | {ours_add:+,} | "
+                + (f"{v2_add:+,} | {ours_add / v2_add:.2f}x" if v2_add else "- | -")
+                + f" | {cpu[0]:.0f}, {cpu[1]:.0f}, {cpu[2]:.0f} |"
+            )
+            continue
+        for name, label in (
+            ("marginal_per_event", "stream, per chunk (marginal)"),
+            ("fixed_per_call", "stream, per call (fixed)"),
+        ):
+            ours_add = ours[name] - bare[name]
+            v2_add = v2[name] - bare[name] if v2 else None
+            cpu = [r[f"cpu_us_{name}"] if r else 0 for r in (bare, ours, v2)]
+            sdk.append(
+                f"| {python} | {label} | {bare[name]:,} | {ours_add:+,} | "
+                + (f"{v2_add:+,} | {ours_add / v2_add:.2f}x" if v2_add else "- | -")
+                + f" | {cpu[0]:.1f}, {cpu[1]:.1f}, {cpu[2]:.1f} |"
+            )
+        for length in (min(ours["lengths"]), max(ours["lengths"])):
+            key = str(length)
+            b = bare["instructions_per_call"][key]
+            ours_add = ours["instructions_per_call"][key] - b
+            v2_add = v2["instructions_per_call"][key] - b if v2 else None
+            cpu = [r["cpu_us_per_call"][key] if r else 0 for r in (bare, ours, v2)]
+            sdk.append(
+                f"| {python} | stream of {length} chunks, whole call | {b:,} | {ours_add:+,} | "
+                + (f"{v2_add:+,} | {ours_add / v2_add:.2f}x" if v2_add else "- | -")
+                + f" | {cpu[0]:.0f}, {cpu[1]:.0f}, {cpu[2]:.0f} |"
+            )
+    return "\n".join(streams) + "\n\n" + "\n".join(sdk)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--python", default=sys.executable, help="the client's interpreter")
@@ -304,6 +385,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--configs", default="", help="comma-separated configurations")
     parser.add_argument("--events", default="50,300", help="the two stream lengths")
     parser.add_argument("--calls", type=int, default=2, help="calls per counted window")
+    parser.add_argument("--nonstream-factor", type=int, default=10, help="sdk:nonstream: calls x")
     parser.add_argument("--repeats", type=int, default=2, help="windows per length")
     parser.add_argument("--tolerance", type=float, default=1.0, help="repeats' spread, %%")
     parser.add_argument("--native-factor", type=int, default=5, help="native calls = calls x this")
@@ -311,9 +393,13 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="measurements run at once")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/instructions.jsonl")
     parser.add_argument("--table", type=Path, help="print the Markdown table of a results file")
+    parser.add_argument("--summary", type=Path, help="print the added costs and the targets")
     args = parser.parse_args(argv)
     if args.table:
         print(table(args.table))
+        return 0
+    if args.summary:
+        print(summary(args.summary))
         return 0
     scenarios = args.only.split(",") if args.only else SDK_SCENARIOS + STREAM_SCENARIOS
     wanted = None

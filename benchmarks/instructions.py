@@ -131,24 +131,43 @@ def _spread(values: list[float]) -> float:
 
 
 def summarise(windows: list[dict[str, Any]], key: str) -> dict[str, Any]:
-    """Per call at each length (mean of repeats), their spread, and for two lengths the marginal
-    cost per event, the fixed cost per call and the total per event at the longer one."""
+    """Per call at each length (mean of repeats), and for two lengths the marginal cost per
+    event, the fixed cost per call and the total per event at the longer one. ``spread_pct``:
+    how far the repeats of the longest length are apart, and (two lengths) the repeats' marginal
+    costs; ``fixed_spread_pct``: the repeats' fixed costs (short windows: the noisiest figure,
+    reported, not judged)."""
     by_length: dict[int, list[float]] = {}
+    by_repeat: dict[int, dict[int, float]] = {}
     units: dict[int, float] = {}
     for window in windows:
-        by_length.setdefault(window["length"], []).append(window[key] / window["calls"])
+        value = window[key] / window["calls"]
+        by_length.setdefault(window["length"], []).append(value)
+        by_repeat.setdefault(window["repeat"], {})[window["length"]] = value
         units[window["length"]] = window["units"]
     per_call = {length: statistics.fmean(values) for length, values in by_length.items()}
     out: dict[str, Any] = {
         "per_call": {str(k): v for k, v in per_call.items()},
-        "spread_pct": round(max(_spread(v) for v in by_length.values()), 4),
+        "windows": {str(k): [round(x) for x in v] for k, v in by_length.items()},
+        "spread_pct": round(_spread(by_length[max(by_length)]), 4),
     }
     if len(per_call) >= 2:
         lo, hi = min(per_call), max(per_call)
-        marginal = (per_call[hi] - per_call[lo]) / (units[hi] - units[lo])
+
+        def split(costs: dict[int, float]) -> tuple[float, float]:
+            marginal = (costs[hi] - costs[lo]) / (units[hi] - units[lo])
+            return marginal, costs[lo] - marginal * units[lo]
+
+        marginal, fixed = split(per_call)
+        repeats = [split(costs) for costs in by_repeat.values()]
         out["marginal_per_event"] = marginal
-        out["fixed_per_call"] = per_call[lo] - marginal * units[lo]
+        out["fixed_per_call"] = fixed
         out["total_per_event"] = per_call[hi] / units[hi]
+        # the repeats' marginal costs, against the total per event (a coalesced stream's
+        # marginal cost is a few % of it: its own spread in % would judge noise of nothing)
+        margins = [m for m, _ in repeats]
+        apart = (max(margins) - min(margins)) / out["total_per_event"] * 100
+        out["spread_pct"] = round(max(out["spread_pct"], apart), 4)
+        out["fixed_spread_pct"] = round(_spread([f for _, f in repeats]), 4)
     return out
 
 
@@ -182,6 +201,8 @@ def measure(
         "repeats": args.repeats,
         "instructions_per_call": {k: round(v) for k, v in ir["per_call"].items()},
         "spread_pct": ir["spread_pct"],
+        "fixed_spread_pct": ir.get("fixed_spread_pct"),
+        "windows_instructions_per_call": ir["windows"],
         "cpu_us_per_call": {k: round(v * 1e6, 1) for k, v in cpu["per_call"].items()},
         "spans": spans,
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -300,6 +321,40 @@ def table(path: Path) -> str:
     return "\n".join(lines)
 
 
+def _rescored(row: dict[str, Any]) -> dict[str, Any]:
+    """A row's spread computed again from its windows (rows that kept them)."""
+    found = row.get("windows_instructions_per_call")
+    if not found or row["unit"] != "event":
+        return row
+    windows = [
+        {"repeat": r, "length": int(n), "calls": 1, "units": row["units_per_call"][n], "ir": v}
+        for n, values in found.items()
+        for r, v in enumerate(values)
+    ]
+    return dict(row, spread_pct=summarise(windows, "ir")["spread_pct"])
+
+
+def revalidate(path: Path, tolerance: float) -> None:
+    """Judge every row of ``path`` again (the spreads from their windows), in place."""
+    rows = [_rescored(json.loads(line)) for line in path.read_text().splitlines()]
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["python"], row["scenario"]), []).append(row)
+    for group in groups.values():
+        validate(group, tolerance)
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+
+
+def _bare_rows(path: Optional[Path]) -> dict[tuple[str, str], dict[str, Any]]:
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    if path is not None:
+        for line in path.read_text().splitlines():
+            row = json.loads(line)
+            if row["config"] == "none" and row.get("valid"):
+                found[(row["python"], row["scenario"])] = row
+    return found
+
+
 def _pct(part: float, whole: float) -> str:
     return f"{part / whole * 100:+.1f} %" if whole else "-"
 
@@ -394,6 +449,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/instructions.jsonl")
     parser.add_argument("--table", type=Path, help="print the Markdown table of a results file")
     parser.add_argument("--summary", type=Path, help="print the added costs and the targets")
+    parser.add_argument("--revalidate", type=Path, help="judge a results file's rows again")
+    parser.add_argument(
+        "--bare-from", type=Path, help="take the bare client's rows from this file, not measure"
+    )
     args = parser.parse_args(argv)
     if args.table:
         print(table(args.table))
@@ -401,10 +460,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.summary:
         print(summary(args.summary))
         return 0
+    if args.revalidate:
+        revalidate(args.revalidate, args.tolerance)
+        return 0
     scenarios = args.only.split(",") if args.only else SDK_SCENARIOS + STREAM_SCENARIOS
     wanted = None
     if args.configs:  # the bare client always: every row is checked against it
         wanted = ["none"] + [c for c in args.configs.split(",") if c != "none"]
+    bare = _bare_rows(args.bare_from)
     args.version = subprocess.run(
         [args.python, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
         capture_output=True,
@@ -437,6 +500,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                     for c in (wanted or CONFIGS[scenario.split(":")[0]])
                     if c in ALLOWED[scenario.split(":")[0]]
                 ]
+                if (args.version, scenario) in bare:
+                    configs = [c for c in configs if c != "none"]
                 futures = [
                     pool.submit(measure, args.python, scenario, c, args, env) for c in configs
                 ]
@@ -449,7 +514,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                     except Exception as error:  # one broken measurement must not lose the rest
                         failed += 1
                         print(f"{args.version} {scenario} FAILED: {error}", flush=True)
-                validate(rows, args.tolerance)
+                known = bare.get((args.version, scenario))
+                validate(rows + ([known] if known else []), args.tolerance)
                 with lock, args.out.open("a") as out:
                     for row in rows:
                         out.write(json.dumps(row) + "\n")

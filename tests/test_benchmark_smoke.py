@@ -178,6 +178,7 @@ def _client(scenario: str, config: str, found: dict[str, list[str]], **extra: st
         BENCH_SCENARIO=scenario,
         BENCH_CONFIG=config,
         PYTHONPATH=str(ROOT),
+        BENCH_WARMUP="2",
         **extra,
     )
     out = subprocess.run(
@@ -223,7 +224,7 @@ def test_instruction_client_sdk_scenarios() -> None:
     with stack:
         windows, last = _client("sdk:nonstream", "ours", found, BENCH_CALLS="2")
         assert [(w["length"], w["units"], w["calls"]) for w in windows] == [(1, 1, 2)] * 2
-        assert last["spans"] == 2 + 4
+        assert last["spans"] == 4 * 2 + 4  # a non-stream call warms up four times as often
         windows, last = _client("sdk:stream", "none", found, BENCH_LENGTHS="4,9", BENCH_CALLS="1")
         assert [(w["length"], w["units"], w["reads"]) for w in windows[:2]] == [
             (4, 6, 5),
@@ -323,9 +324,9 @@ def test_instruction_harness_counts_under_callgrind(tmp_path: Path) -> None:
 
     out = tmp_path / "rows.jsonl"
     args = ["--only", "stream:chat:compact:per-event", "--configs", "none,ours", "--events"]
-    args += ["3,13", "--calls", "1", "--native-factor", "1", "--out", str(out), "--tolerance", "5"]
+    args += ["5,25", "--calls", "2", "--native-factor", "1", "--out", str(out), "--tolerance", "10"]
     assert main(["--python", sys.executable, *args]) == 0
     rows = {r["config"]: r for r in map(json.loads, out.read_text().splitlines())}
-    assert rows["none"]["valid"] and rows["ours"]["valid"], rows
+    assert rows["none"]["valid"] and rows["ours"]["valid"], [r["problems"] for r in rows.values()]
     assert rows["ours"]["marginal_per_event"] > rows["none"]["marginal_per_event"] > 10_000
-    assert rows["ours"]["reads_per_call"] == {"3": 7, "13": 17}
+    assert rows["ours"]["reads_per_call"] == {"5": 9, "25": 29}

@@ -206,6 +206,7 @@ def measure(
         "cpu_us_per_call": {k: round(v * 1e6, 1) for k, v in cpu["per_call"].items()},
         "spans": spans,
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "commit": args.commit,
     }
     if stream:
         row["unit"] = "event"
@@ -475,6 +476,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         check=True,
     ).stdout.strip()
     args.library = cgctl.build(ROOT / "build" / "bench-cgctl")
+    args.commit = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
     precompile(args.python)
     delivery, ports = _start(args.python, "benchmarks.delivery_server")
     provider, port = _start(args.python, "benchmarks.fake_provider")

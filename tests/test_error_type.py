@@ -541,6 +541,24 @@ def test_bedrock_through_httpx(
 
 
 @pytest.mark.parametrize("failure", BEDROCK_FAILURES, ids=str)
+async def test_bedrock_through_aiohttp(
+    failure: BedrockFailure, instrument: Any, span_exporter: InMemorySpanExporter
+) -> None:
+    import aiohttp
+
+    with ScriptedServer(_bedrock_reply(failure)) as server:
+        instrument(f"{server.host_port}=aws.bedrock")
+        url = f"{server.url}/model/amazon.nova-micro-v1%3A0/converse"
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(url, json={"messages": []}) as response,
+        ):
+            await response.read()
+            assert response.status == failure.status
+    assert _error_type(span_exporter.get_finished_spans()) == failure.expected
+
+
+@pytest.mark.parametrize("failure", BEDROCK_FAILURES, ids=str)
 def test_bedrock_through_boto3(
     failure: BedrockFailure, instrument: Any, span_exporter: InMemorySpanExporter
 ) -> None:

@@ -194,8 +194,8 @@ class CallCore:
             or (self.hooks is not None and self.hooks.has_response_hook)
         ):
             return False
-        if status_code >= 400 and headers is not None:
-            _error_header(started, headers)
+        if headers is not None and getattr(started.format, "response_headers", None):
+            _response_headers(started, headers)
         config = self.config
         summarise_body(
             started.call,
@@ -220,8 +220,8 @@ class CallCore:
     ) -> ResponseObservation:
         """The observation of the response to ``started``, to be fed its body; it calls the
         user's response hook (given ``response``) when the body ends."""
-        if status_code >= 400 and response is not None:
-            _error_header(started, getattr(response, "headers", None))
+        if response is not None and getattr(started.format, "response_headers", None):
+            _response_headers(started, getattr(response, "headers", None))
         config = self.config
         observation = ResponseObservation.for_response(
             started.call,
@@ -263,14 +263,18 @@ class CallCore:
                 context.detach(token)
 
 
-def _error_header(started: Started, headers: Any) -> None:
-    """An error answer: the value of the header the format reads its error type from, if it
-    names one (Bedrock's ``x-amzn-ErrorType``), handed to the format with the request info."""
-    name = getattr(started.format, "error_type_header", None)
-    if name and headers is not None:
+def _response_headers(started: Started, headers: Any) -> None:
+    """The values of the response headers the format reads beside the body (Bedrock's
+    ``x-amzn-ErrorType`` and token counts), handed to it with the request info."""
+    if headers is None:
+        return
+    found = {}
+    for name in started.format.response_headers:
         value = headers.get(name)
         if isinstance(value, str) and value:
-            started.info.response_error_type = value
+            found[name] = value
+    if found:
+        started.info.response_headers = found
 
 
 def _enclosing_sdk_span(span: Any) -> Optional[str]:

@@ -40,9 +40,10 @@ class RequestInfo:
     wire_format: Optional[Any] = None
     """The format that read this request, when a host speaks several (set by
     :class:`~._chain.FormatChain`, which hands the response to that format)."""
-    response_error_type: Optional[str] = None
-    """The value of the response header a format names as its ``error_type_header`` (Bedrock's
-    ``x-amzn-ErrorType``), set by the hook on an error answer for the format's error reading."""
+    response_headers: Optional[dict[str, str]] = None
+    """The values of the response headers the format names in its ``response_headers`` (by
+    lower-case name; Bedrock's ``x-amzn-ErrorType`` and token-count headers), set by the hook
+    when the answer arrives, for the format's reading of the body; ``None`` for other formats."""
 
 
 @dataclass

@@ -189,6 +189,10 @@ class JsonFormat:
     """``(path suffix, endpoint)`` pairs, tried in order."""
     path_names_model = False
     """``True``: the model is the path's alone (Gemini), never a body's ``model``."""
+    response_headers: tuple[str, ...] = ()
+    """Response headers (lower-case names) the format reads beside the body: the hook hands their
+    values over in :attr:`~._base.RequestInfo.response_headers` (Bedrock: its error type and
+    token counts). Empty for most formats: then the hook looks at no header."""
 
     def endpoint(self, path: str) -> Optional[Endpoint]:
         """What ``path`` (no query, no trailing slash) asks for; ``None``: no call we know."""

@@ -14,17 +14,24 @@ count adds ``cacheReadInputTokens`` and ``cacheWriteInputTokens``, which are als
 their own). InvokeModel bodies are the model family's: Anthropic Messages (read by the anthropic
 format), OpenAI chat (gpt-oss), Amazon Nova (Converse-like), Titan (``inputTextTokenCount``,
 ``results[].completionReason``), Meta Llama (``prompt_token_count``, ``stop_reason``), Mistral
-(``outputs[].stop_reason``), Cohere (``finish_reason``). Streams are the binary AWS event stream
-(:mod:`._eventstream`): ConverseStream sends typed events (``messageStop``, ``metadata``);
-InvokeModelWithResponseStream sends ``chunk`` events whose ``bytes`` are the base64 of the family's
-own stream events, the last with ``amazon-bedrock-invocationMetrics`` (token counts). Errors are
-``{"message": "..."}`` (``error.type`` is the HTTP status), or an ``exception`` frame in a stream
-(``error.type`` is its ``:exception-type``). Responses carry no id and (Converse) no model.
+(``outputs[].stop_reason``), Cohere (``finish_reason``); where the body has no usage (Mistral,
+Cohere), the ``X-Amzn-Bedrock-Input-Token-Count`` / ``-Output-Token-Count`` headers AWS adds to
+every InvokeModel answer. Streams are the binary AWS event stream (:mod:`._eventstream`):
+ConverseStream sends typed events (``contentBlockDelta`` carries the output, ``messageStop`` the
+stop reason, ``metadata`` the usage); InvokeModelWithResponseStream sends ``chunk`` events whose
+``bytes`` are the base64 of the family's own stream events, the last with
+``amazon-bedrock-invocationMetrics`` (token counts). Stream timing counts output events (see
+:class:`EventStream`); only frames that carry a finish reason, usage or an error are decoded.
+Content capture: Converse blocks, and InvokeModel bodies by family. Errors are ``{"message":
+"..."}`` with the type in the ``x-amzn-ErrorType`` header (``ThrottlingException:http://...``), or
+``code`` / ``__type`` in the body: read as botocore reads a ``ClientError``'s code, else the HTTP
+status; or an ``exception`` frame in a stream (``error.type`` is its ``:exception-type``).
+Responses carry no id and (Converse) no model.
 """
 
 from __future__ import annotations
 
-import base64
+from binascii import a2b_base64
 from typing import Any, Callable, NamedTuple, Optional
 from urllib.parse import unquote
 
@@ -397,7 +404,6 @@ def _converse_object(
 
 _TEXT = b'"text"'
 _INPUT = b'"input"'
-_BYTES = b'"bytes"'
 _METRICS = b'invocationMetrics"'
 
 
@@ -480,23 +486,17 @@ def _family_of(raw: bytes) -> _Family:
 
 
 def _chunk_bytes(payload: bytes) -> Optional[bytes]:
-    """The decoded ``bytes`` of a ``chunk`` event's payload ``{"bytes":"<base64>"}``, found
-    without decoding the JSON (base64 holds no quote; an escaped ``\\/`` falls back to it)."""
-    at = payload.find(_BYTES)
-    if at < 0:
+    """The decoded ``bytes`` of a ``chunk`` event's payload ``{"bytes":"<base64>"}``. Decoding
+    the small payload with the json module measured cheaper than finding the value in its bytes
+    (callgrind: ~10 k against ~12 k instructions a chunk), and binascii's decoder is called
+    directly (``base64.b64decode`` adds a Python-level layer)."""
+    obj = loads(payload)
+    data = obj.get("bytes") if type(obj) is dict else None
+    if type(data) is not str:
         return None
-    start = payload.find(b'"', at + 7)
-    end = payload.find(b'"', start + 1) if start >= 0 else -1
-    if end < 0:
-        return None
-    data: Any = payload[start + 1 : end]
-    if b"\\" in data:
-        data = mapping(loads(payload)).get("bytes")
-        if type(data) is not str:
-            return None
     try:
-        return base64.b64decode(data)
-    except ValueError:
+        return a2b_base64(data)
+    except ValueError:  # binascii.Error
         return None
 
 
@@ -688,6 +688,18 @@ class EventStream:
         return summary
 
 
+_ERROR_TYPE = "x-amzn-errortype"
+_INPUT_COUNT = "x-amzn-bedrock-input-token-count"
+_OUTPUT_COUNT = "x-amzn-bedrock-output-token-count"
+
+
+def _header_count(value: Optional[str]) -> Optional[int]:
+    """A token count sent as a header value (digits only), else ``None``."""
+    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 12:
+        return None
+    return count(int(value))
+
+
 class BedrockFormat(JsonFormat):
     """Amazon Bedrock Runtime: Converse and InvokeModel, whole and streamed."""
 
@@ -720,9 +732,9 @@ class BedrockFormat(JsonFormat):
     ) -> Optional[RequestParameters]:
         return _parameters(fields)
 
-    error_type_header = "x-amzn-errortype"
-    """The response header with an error's type (``ThrottlingException:http://...``): the hook
-    hands its value over in :attr:`~._base.RequestInfo.response_error_type`."""
+    response_headers = (_ERROR_TYPE, _INPUT_COUNT, _OUTPUT_COUNT)
+    """Read beside the body: the error type (``ThrottlingException:http://...``) and, on an
+    InvokeModel answer, AWS's own token counts."""
 
     def summarise(
         self, kind: str, obj: dict[str, Any], capture: bool, summary: ResponseSummary
@@ -736,15 +748,21 @@ class BedrockFormat(JsonFormat):
         self, info: RequestInfo, body: bytes, capture_content: bool
     ) -> ResponseSummary:
         summary = ResponseSummary()
-        header = info.response_error_type
+        headers = info.response_headers or {}
+        error_header = headers.get(_ERROR_TYPE)
         obj = loads(body) if body else None
         if isinstance(obj, dict):
             if info.kind == CONVERSE:
-                _converse_object(obj, capture_content, summary, header)
+                _converse_object(obj, capture_content, summary, error_header)
             else:
-                _invoke_object(obj, capture_content, summary, header)
-        if header and summary.error_type is None:  # an error body that is no JSON, or none
-            summary.error_type = provider_error_type(None, aws_error_type(header))
+                _invoke_object(obj, capture_content, summary, error_header)
+        if error_header and summary.error_type is None:  # an error body that is no JSON, or none
+            summary.error_type = provider_error_type(None, aws_error_type(error_header))
+        if summary.usage is None and summary.error_type is None and _INPUT_COUNT in headers:
+            # A family whose body has no usage (Mistral, Cohere): the counts AWS bills by.
+            summary.usage = token_counts(
+                _header_count(headers.get(_INPUT_COUNT)), _header_count(headers.get(_OUTPUT_COUNT))
+            )
         return summary
 
     def stream_parser(self, info: RequestInfo, capture_content: bool) -> StreamParser:

@@ -416,6 +416,25 @@ _NULLS = (b":null", b": null")
 _DULL_TAILS = (b':null}],"usage":null', b': null}], "usage": null')
 """A null finish reason followed by the chunk's null usage, as OpenAI and ``json.dumps`` write
 them: the common chunk's two keys settled by one look."""
+_CHOICES = b'"choices"'
+_SEP = b"\n\n"
+_DULL_ENDS = (
+    (b'"finish_reason":null}],"usage":null', True),
+    (b'"finish_reason": null}], "usage": null', True),
+    (b'"finish_reason":null}]}', True),
+    (b'"finish_reason": null}]}', True),
+    (b'"finish_reason":null}],"obfuscation":', False),
+    (b'"finish_reason": null}], "obfuscation": ', False),
+)
+"""How a chunk's single choice ends when it has no finish reason, as OpenAI and ``json.dumps``
+write it, followed by a null usage, the end of the chunk, or OpenAI's ``obfuscation`` padding
+(the per-event fast path's *tail*), and whether that settles the usage (after ``obfuscation``
+a usage may still come)."""
+_MISSES = 64
+"""How many reads that look like a dull event may miss the fast path (or teach it again) before
+a stream stops trying it: a server whose chunks differ before ``"choices"``, or that writes two
+events per read, would otherwise pay for the attempt on every read. (Reads that do not look like
+one, such as keep-alive comments and the final events, do not count.)"""
 
 
 def _chat_output(data: bytes) -> bool:
@@ -452,13 +471,19 @@ class ChoicesStream(EventStreamParser):
     __slots__ = (
         "_capture",
         "_choices",
+        "_end",
+        "_fast",
+        "_head",
         "_kind",
+        "_misses",
         "_multi",
         "_output_key",
         "_pending",
         "_ready",
         "_reasons",
+        "_settled",
         "_summary_obj",
+        "_tail",
     )
 
     def __init__(self, kind: str, capture: bool, choices: int = 1) -> None:
@@ -474,6 +499,67 @@ class ChoicesStream(EventStreamParser):
         self._reasons: dict[int, str] = {}
         self._choices: dict[int, _Choice] = {}
         self._summary_obj = ResponseSummary()
+        # The per-event fast path (see :meth:`feed`): on while ``_head`` and ``_tail`` are known
+        # and nothing else is wanted per event.
+        self._fast = False
+        self._head = b""
+        self._tail = b""
+        self._end = b""
+        self._settled = True
+        self._misses = 0
+
+    def feed(self, chunk: bytes) -> None:
+        """A read of the stream.
+
+        The common read once id and model are known and output is no longer counted (per-chunk
+        metric off) is one event that carries nothing we need. It is answered here with a few
+        byte comparisons against a dull event seen before (:meth:`_learn`), with no splitting
+        and no further call: the read starts with that event's bytes up to ``"choices"`` (no
+        other top-level key, so no error, comes before the choices) and is one line ended by a
+        blank line, without a ``\\r``; and either it ends with the very bytes that event had from
+        its finish reason on, or its choice ends with a null finish reason (:data:`_DULL_ENDS`,
+        found from the end) and nothing after that says ``"error"`` (or ``"usage"``, unless the
+        tail settled it). A choice's own inside is not looked at: a single choice (``n`` unset)
+        with a null finish reason carries nothing we decode. Anything else, and every read
+        while output is counted, goes the general way (:class:`SSESplitter`)."""
+        if self._fast:
+            if chunk.endswith(self._end):
+                if chunk.startswith(self._head) and chunk.find(10, 0, -2) < 0 and 13 not in chunk:
+                    return
+                self._misses += 1
+            else:
+                tail = chunk.rfind(self._tail)
+                if tail > 0:
+                    if (
+                        chunk.startswith(self._head)
+                        and chunk.endswith(_SEP)
+                        and chunk.find(10, 0, -2) < 0
+                        and 13 not in chunk
+                        and chunk.find(_ERROR, tail) < 0
+                        and (self._settled or chunk.find(_USAGE, tail) < 0)
+                    ):
+                        return
+                    self._misses += 1
+        EventStreamParser.feed(self, chunk)
+        self._fast = (
+            self._misses < _MISSES and bool(self._head) and self._clean and not self.counting
+        )
+
+    def _learn(self, raw: bytes, finish: int) -> None:
+        """``raw``, one dull event of one line (``data:`` ... with a null finish reason at
+        ``finish`` and no error), gives the fast path its head and tail."""
+        self._misses += 1
+        if self._multi or self._capture:
+            self._misses = _MISSES
+            return
+        choices = raw.find(_CHOICES)
+        tail = next((t for t in _DULL_ENDS if raw.startswith(t[0], finish)), None)
+        if 0 < choices < finish and tail is not None and raw.find(10) in (-1, len(raw) - 2):
+            self._head = raw[: choices + len(_CHOICES)]
+            self._tail, self._settled = tail
+            self._end = raw[finish:] if raw.endswith(_SEP) else raw[finish:] + _SEP
+        else:
+            self._head = b""
 
     def _event(self, raw: bytes) -> None:
         if not raw.startswith(b"data:"):  # comments, keep-alives, `event:`/`id:` lines: the data
@@ -510,6 +596,14 @@ class ChoicesStream(EventStreamParser):
         if not self.counting:
             if raw.rfind(_ERROR) >= 0:
                 self._decode(raw)
+            elif (
+                self._misses < _MISSES
+                and finish < len(raw)
+                and raw.startswith(_NULLS, finish + 15)
+                and raw.startswith(b"data:")
+                and self._pending is not raw
+            ):
+                self._learn(raw, finish)
             return
         # Output: the content string nearest before the finish reason, non-empty, written
         # compact or with one space; anything else goes through the general scan.

@@ -371,7 +371,7 @@ def summary(path: Path) -> str:
     streams = [
         "| Python | format | JSON | delivery | bare: instr/event (marginal) | ours: + per event"
         " | bare: instr/call (fixed) | ours: + per call | bare: total/event at the longer"
-        " | ours: + total/event | ≤ 10 % per event | CPU µs/event bare, ours |",
+        " | ours: + total/event | total ≤ +10 % | CPU µs/event bare, ours (marginal) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     sdk = [
@@ -386,7 +386,9 @@ def summary(path: Path) -> str:
         if scenario.startswith("stream:"):
             _, fmt, style, delivery = scenario.split(":")
             extra = ours["marginal_per_event"] - bare["marginal_per_event"]
-            met = "met" if extra <= 0.1 * bare["marginal_per_event"] else "**not met**"
+            # issue 25's measure: the total per event of a long stream (per-call work included)
+            total = ours["total_per_event"] - bare["total_per_event"]
+            met = "met" if total <= 0.1 * bare["total_per_event"] else "**not met**"
             streams.append(
                 f"| {python} | {fmt} | {style} | {delivery} | {bare['marginal_per_event']:,} | "
                 f"{extra:+,} ({_pct(extra, bare['marginal_per_event'])}) | "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -330,3 +331,34 @@ def test_instruction_harness_counts_under_callgrind(tmp_path: Path) -> None:
     assert rows["none"]["valid"] and rows["ours"]["valid"], [r["problems"] for r in rows.values()]
     assert rows["ours"]["marginal_per_event"] > rows["none"]["marginal_per_event"] > 10_000
     assert rows["ours"]["reads_per_call"] == {"5": 9, "25": 29}
+
+
+def test_harness_judges_a_results_file_again_from_its_windows(tmp_path: Path) -> None:
+    """``--revalidate``: the spreads come again from the windows each row keeps (the repeats'
+    marginal costs against the total per event), and the bare-client check runs again."""
+    from benchmarks.instructions import main
+
+    def row(config: str, short: list[int], long: list[int]) -> dict[str, Any]:
+        return {
+            "python": "3.x",
+            "scenario": "stream:chat:compact:coalesced",
+            "config": config,
+            "unit": "event",
+            "units_per_call": {"50": 54, "300": 304},
+            "windows_instructions_per_call": {"50": short, "300": long},
+            "instructions_per_call": {"50": statistics.fmean(short), "300": statistics.fmean(long)},
+            "marginal_per_event": 0,
+            "spread_pct": 99.0,
+            "spans": 4 if config == "ours" else 0,
+        }
+
+    path = tmp_path / "rows.jsonl"
+    rows = [
+        row("none", [2_000_000, 2_001_000], [2_500_000, 2_502_000]),  # marginal ~2,000: 0.1 %
+        row("ours", [3_000_000, 3_000_000], [3_500_000, 3_700_000]),  # 200 k apart: 6.6 %
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert main(["--revalidate", str(path)]) == 0
+    judged = [json.loads(line) for line in path.read_text().splitlines()]
+    assert judged[0]["valid"] and judged[0]["spread_pct"] < 1
+    assert not judged[1]["valid"] and "repeats disagree" in judged[1]["problems"][0]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import socket
@@ -629,3 +630,150 @@ def test_bedrock_exception_frame_mid_stream(
             stream.close()
             assert raised.value.response["Error"]["Code"] == kind
     assert _error_type(span_exporter.get_finished_spans()) == kind
+
+
+# -- one call, two views: the LiteLLM adapter's router span and the hook's span ---------------
+#
+# LiteLLM used as a library with the hook on: each failing call gives the hook's span (what came
+# over the wire) and the adapter's router span (what LiteLLM's exception carries). Both must say
+# the same error.type, for every failure above that LiteLLM can route, Bedrock included.
+
+_BEDROCK_MODEL = "amazon.nova-lite-v1:0"
+_PATIENT_S = 30.0  # the calls that are not the timeout case: no timeout on a loaded machine
+_AWS = {
+    "aws_access_key_id": "AKIDEXAMPLE",
+    "aws_secret_access_key": "secret",
+    "aws_region_name": "us-east-1",
+}
+
+
+async def _adapter_and_hook(
+    tracer_provider: TracerProvider,
+    meter_provider: MeterProvider,
+    span_exporter: InMemorySpanExporter,
+    stream: bool = False,
+    **call: Any,
+) -> tuple[str, str]:
+    """``(adapter's error.type, hook's error.type)`` of one failing ``litellm.acompletion``."""
+    import litellm
+
+    from opentelemetry.instrumentation.llm_router.litellm import OTelLiteLLMCallback
+    from tests.test_litellm_adapter import registered, router_spans, upstream_spans, wait_for
+
+    def reported() -> bool:
+        gc.collect()  # LiteLLM leaves a stream it gave up on mid-way open: the hook ends it then
+        spans = span_exporter.get_finished_spans()
+        return bool(router_spans(spans)) and bool(upstream_spans(spans))
+
+    with registered(OTelLiteLLMCallback(tracer_provider, meter_provider)):
+        with pytest.raises(Exception):  # noqa: B017 - whichever class LiteLLM makes of it
+            reply = await litellm.acompletion(
+                messages=[{"role": "user", "content": "hi"}],
+                stream=stream,
+                num_retries=0,
+                max_retries=0,
+                **call,
+            )
+            if stream:
+                [chunk async for chunk in reply]
+        await wait_for(reported)
+    spans = span_exporter.get_finished_spans()
+    (routed,) = router_spans(spans)
+    (hook,) = upstream_spans(spans)
+    assert routed.status.status_code is StatusCode.ERROR
+    return str(routed.attributes.get("error.type")), str(hook.attributes.get("error.type"))
+
+
+@pytest.mark.parametrize("failure", FAILURES, ids=str)
+async def test_litellm_adapter_says_what_the_hook_says(
+    failure: Failure,
+    servers: dict[str, ScriptedServer],
+    instrument: Any,
+    tracer_provider: TracerProvider,
+    meter_provider: MeterProvider,
+    span_exporter: InMemorySpanExporter,
+) -> None:
+    refused = _closed_port()
+    table = [f"{s.host_port}={PROVIDERS[shape]}" for shape, s in servers.items()]
+    instrument(",".join([*table, f"127.0.0.1:{refused}=openai"]))
+    model, suffix = LITELLM_MODELS[failure.shape]
+    base = _base_url(failure, servers, refused) + suffix
+    adapter, hook = await _adapter_and_hook(
+        tracer_provider,
+        meter_provider,
+        span_exporter,
+        model=model,
+        api_base=base,
+        api_key="sk-t",
+        timeout=TIMEOUT_S if failure.name == "timeout" else _PATIENT_S,
+    )
+    assert (adapter, hook) == (failure.expected, failure.expected)
+
+
+_LITELLM_BEDROCK_ROUTES = {
+    "converse": (f"bedrock/converse/{_BEDROCK_MODEL}", False),
+    "converse-stream": (f"bedrock/converse/{_BEDROCK_MODEL}", True),
+    "invoke": ("bedrock/invoke/anthropic.claude-3-5-haiku-20241022-v1:0", False),
+}
+
+
+@pytest.mark.parametrize("failure", BEDROCK_FAILURES, ids=str)
+@pytest.mark.parametrize("route", list(_LITELLM_BEDROCK_ROUTES))
+async def test_litellm_adapter_says_what_the_hook_says_bedrock(
+    failure: BedrockFailure,
+    route: str,
+    instrument: Any,
+    tracer_provider: TracerProvider,
+    meter_provider: MeterProvider,
+    span_exporter: InMemorySpanExporter,
+) -> None:
+    """LiteLLM's Bedrock path (SigV4 over httpx; Converse, ConverseStream, InvokeModel): the
+    type Bedrock names in ``x-amzn-ErrorType`` or the body's ``__type``, not LiteLLM's status,
+    from both."""
+    model, stream = _LITELLM_BEDROCK_ROUTES[route]
+    with ScriptedServer(_bedrock_reply(failure)) as server:
+        instrument(f"{server.host_port}=aws.bedrock")
+        adapter, hook = await _adapter_and_hook(
+            tracer_provider,
+            meter_provider,
+            span_exporter,
+            stream=stream,
+            model=model,
+            aws_bedrock_runtime_endpoint=server.url,
+            timeout=_PATIENT_S,
+            **_AWS,
+        )
+    assert (adapter, hook) == (failure.expected, failure.expected)
+
+
+@pytest.mark.parametrize("kind", STREAM_EXCEPTIONS)
+async def test_litellm_adapter_says_what_the_hook_says_bedrock_mid_stream(
+    kind: str,
+    instrument: Any,
+    tracer_provider: TracerProvider,
+    meter_provider: MeterProvider,
+    span_exporter: InMemorySpanExporter,
+) -> None:
+    """A Converse stream that started well and then sent an exception frame: LiteLLM raises
+    mid-stream; both views name the frame's exception type."""
+    from tests.support.aws_eventstream import event, exception
+
+    frames = [
+        event("messageStart", {"role": "assistant"}),
+        event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "Hi"}}),
+        exception(kind, "The stream failed."),
+    ]
+    reply = Reply(content_type="application/vnd.amazon.eventstream", pieces=frames, chunked=True)
+    with ScriptedServer(reply) as server:
+        instrument(f"{server.host_port}=aws.bedrock")
+        adapter, hook = await _adapter_and_hook(
+            tracer_provider,
+            meter_provider,
+            span_exporter,
+            stream=True,
+            model=f"bedrock/converse/{_BEDROCK_MODEL}",
+            aws_bedrock_runtime_endpoint=server.url,
+            timeout=_PATIENT_S,
+            **_AWS,
+        )
+    assert (adapter, hook) == (kind, kind)

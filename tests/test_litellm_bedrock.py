@@ -163,7 +163,8 @@ SCRIPT = ROOT / "tests" / "litellm_proxy" / "bedrock_calls.py"
 @pytest.mark.parametrize("venv", [".venv-litellm", ".venv-litellm-next"])
 def test_the_proxys_litellm_releases(venv: str, tmp_path: Path) -> None:
     """The same routes and the error through the LiteLLM releases the proxy tests run (their own
-    venvs: the pinned one and the newest), in a subprocess there."""
+    venvs: the pinned one and the newest), in a subprocess there; and the error once more with
+    the adapter registered, whose router span must say what the hook's span says."""
     python = ROOT / venv / "bin" / "python"
     if not python.exists():
         pytest.fail(f"{python} is missing: run `bash scripts/setup.sh` (it makes {venv})")
@@ -209,7 +210,43 @@ def test_the_proxys_litellm_releases(venv: str, tmp_path: Path) -> None:
     assert error["error"] == "RateLimitError" and error["signed"] == [True]
     (span,) = error["spans"]
     assert span["attributes"]["error.type"] == "ThrottlingException"
+    # The adapter's router span and the hook's span of one throttled call say the same.
+    assert json.loads(out.read_text())["adapter"] == {
+        "router": "ThrottlingException",
+        "hook": "ThrottlingException",
+    }
     for outcome in calls:
         for exported in outcome["spans"]:
             for secret in SECRETS:
                 assert secret not in exported["exported"], secret
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["ok", "throttled"])
+async def test_library_mode_router_span_is_the_hooks_sibling(
+    instrument: Callable[..., Any],
+    tracer_provider: Any,
+    meter_provider: Any,
+    span_exporter: Any,
+    fails: bool,
+) -> None:
+    """As docs/zero-code.md says: used as a library, the adapter's router span is not the parent
+    of the hook's span; both are children of the span current at the call, in one trace."""
+    model = f"bedrock/converse/{ERROR_MODEL}" if fails else ROUTES[1][0]
+    with ScriptedServer(BEDROCK.respond) as server:
+        instrument(f"{server.host_port}=aws.bedrock")
+        with registered(OTelLiteLLMCallback(tracer_provider, meter_provider)):
+            tracer = tracer_provider.get_tracer("test")
+            with tracer.start_as_current_span("caller") as caller:
+                try:
+                    await litellm.acompletion(model=model, messages=MESSAGES, **_kwargs(server))
+                except litellm.RateLimitError:
+                    assert fails
+            await wait_for(lambda: bool(router_spans(span_exporter.get_finished_spans())))
+    (routed,) = router_spans(span_exporter.get_finished_spans())
+    hook = _hook_span(span_exporter)
+    outer = caller.get_span_context()
+    for span in (routed, hook):
+        assert span.context.trace_id == outer.trace_id
+        assert span.parent is not None and span.parent.span_id == outer.span_id
+    if fails:
+        assert routed.attributes["error.type"] == hook.attributes["error.type"]

@@ -82,13 +82,33 @@ TRAPS: dict[str, Callable[[Callable[[Any], str], dict[str, Any]], bytes]] = {
 }
 
 
+def _cuts(size: int) -> Callable[[list[bytes]], list[bytes]]:
+    def cut(pieces: list[bytes]) -> list[bytes]:
+        body = b"".join(pieces)
+        return [body[at : at + size] for at in range(0, len(body), size)]
+
+    return cut
+
+
+DELIVERIES: dict[str, Callable[[list[bytes]], list[bytes]]] = {
+    "per-event": lambda pieces: pieces,
+    "coalesced": lambda pieces: [b"".join(pieces)],
+    "cuts-of-700": _cuts(700),
+    "cuts-of-2000": _cuts(2000),
+}
+
+
+@pytest.mark.parametrize("delivery", sorted(DELIVERIES))
 @pytest.mark.parametrize("trap", sorted(TRAPS))
 @pytest.mark.parametrize("obfuscation", [None, "varying"])
 @pytest.mark.parametrize("with_usage", [True, False], ids=["usage-null", "no-usage-key"])
 @pytest.mark.parametrize("style", sorted(STYLES))
 def test_chat_fast_path_never_changes_the_summary(
-    style: str, with_usage: bool, obfuscation: str | None, trap: str
+    style: str, with_usage: bool, obfuscation: str | None, trap: str, delivery: str
 ) -> None:
+    """Per event: the hook turns the count off after the read with the first output event.
+    Several events per read: the parser does, at that event (``count_first``, as the hook sets
+    it when only the first output event is timed), and skims the rest of the read."""
     dump = STYLES[style]
     fmt = get_format("openai")
     info = fmt.request_info("POST", "/v1/chat/completions", b'{"model":"m","stream":true}')
@@ -102,13 +122,14 @@ def test_chat_fast_path_never_changes_the_summary(
     pieces = [_event(dump, _chunk({"role": "assistant", "content": ""}, **kw(0)))]
     pieces += [_event(dump, _chunk({"content": f"w{i}"}, **kw(i))) for i in range(8)]
     pieces.append(TRAPS[trap](dump, kw(3)))
-    pieces += [_event(dump, _chunk({"content": f"v{i}"}, **kw(i))) for i in range(4)]
+    pieces += [_event(dump, _chunk({"content": f"v{i}"}, **kw(i))) for i in range(12)]
     pieces.append(_event(dump, _chunk({}, "stop", **kw(5))))
     pieces.append(b"data: [DONE]\n\n")
 
     parser = fmt.stream_parser(info, False)
+    parser.count_first = True
     fast_before_trap = False
-    for number, piece in enumerate(pieces):
+    for number, piece in enumerate(DELIVERIES[delivery](pieces)):
         if number == 9:
             fast_before_trap = parser._fast
         parser.feed(piece)
@@ -121,10 +142,131 @@ def test_chat_fast_path_never_changes_the_summary(
             reference.counting = False
     expected = reference.summary()
     assert parser.summary() == expected
-    assert fast_before_trap  # the trap met the fast path
+    assert parser._tail  # a tail was learnt: the reads after it met the fast path or the skim
+    if delivery == "per-event":
+        assert fast_before_trap  # the trap met the fast path
     if trap.startswith("error"):
         assert expected.error_type == "overloaded"
     if trap.startswith("live-usage"):
         assert expected.usage is not None and expected.usage.output_tokens == 9
     if trap == "finish-reason":
         assert expected.finish_reasons == ["stop"]  # the last one of the choice wins
+
+
+def test_count_first_stops_counting_at_the_first_output_event() -> None:
+    """``count_first``: a read of many events counts its first output event and no more."""
+    dump = STYLES["compact"]
+    fmt = get_format("openai")
+    info = fmt.request_info("POST", "/v1/chat/completions", b'{"model":"m","stream":true}')
+    kw: dict[str, Any] = {"with_usage": True, "obfuscation": None}
+    pieces = [_event(dump, _chunk({"role": "assistant", "content": ""}, **kw))]
+    pieces += [_event(dump, _chunk({"content": f"w{i}"}, **kw)) for i in range(30)]
+    for count_first, expected in ((False, 30), (True, 1)):
+        parser = fmt.stream_parser(info, False)
+        parser.count_first = count_first
+        parser.feed(b"".join(pieces))
+        assert parser.output_events == expected
+
+
+# Named events (Anthropic Messages, OpenAI Responses): a read that is one text delta ----------
+
+
+def _sse(name: str, value: Any, end: bytes = b"\n\n") -> bytes:
+    return b"event: " + name.encode() + b"\n" + b"data: " + json.dumps(value).encode() + end
+
+
+_ANTHROPIC_DELTA = (
+    "content_block_delta",
+    {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "x"}},
+)
+_ANTHROPIC_ERROR = ("error", {"type": "error", "error": {"type": "overloaded_error"}})
+_ANTHROPIC_FINAL = (
+    "message_delta",
+    {
+        "type": "message_delta",
+        "delta": {"stop_reason": "max_tokens"},
+        "usage": {"output_tokens": 7},
+    },
+)
+_RESPONSES_DELTA = (
+    "response.output_text.delta",
+    {"type": "response.output_text.delta", "delta": "x"},
+)
+_RESPONSES_ERROR = ("error", {"type": "error", "code": "server_error", "message": "boom"})
+_RESPONSES_FINAL = (
+    "response.completed",
+    {
+        "type": "response.completed",
+        "response": {
+            "id": "r1",
+            "model": "m",
+            "status": "completed",
+            "usage": {"input_tokens": 2, "output_tokens": 7},
+        },
+    },
+)
+NAMED = {
+    "anthropic": (
+        "anthropic",
+        "/v1/messages",
+        [("message_start", {"type": "message_start", "message": {"id": "m1", "model": "m"}})],
+        _ANTHROPIC_DELTA,
+        _ANTHROPIC_ERROR,
+        _ANTHROPIC_FINAL,
+    ),
+    "responses": (
+        "openai",
+        "/v1/responses",
+        [
+            (
+                "response.created",
+                {"type": "response.created", "response": {"id": "r1", "model": "m"}},
+            )
+        ],
+        _RESPONSES_DELTA,
+        _RESPONSES_ERROR,
+        _RESPONSES_FINAL,
+    ),
+}
+
+
+@pytest.mark.parametrize("trap", ["error-in-the-read", "final-in-the-read", "cr-line-ends"])
+@pytest.mark.parametrize("delivery", sorted(DELIVERIES))
+@pytest.mark.parametrize("name", sorted(NAMED))
+def test_named_event_fast_path_never_changes_the_summary(
+    name: str, delivery: str, trap: str
+) -> None:
+    wire, path, start, delta, error, final = NAMED[name]
+    fmt = get_format(wire)
+    info = fmt.request_info("POST", path, b'{"model":"m","stream":true}')
+    if trap == "error-in-the-read":
+        odd = _sse(*delta) + _sse(*error)
+    elif trap == "final-in-the-read":
+        odd = _sse(*delta) + _sse(*final)
+    else:
+        # one LF-ended line, then CR line ends: two events, the second an error
+        odd = _sse(*delta, end=b"\r\r") + _sse(*error, end=b"\n\n").replace(b"\n", b"\r", 1)
+    pieces = [_sse(*event) for event in start] + [_sse(*delta)] * 8 + [odd]
+    pieces += [_sse(*delta)] * 4 + ([] if trap == "final-in-the-read" else [_sse(*final)])
+    parser = fmt.stream_parser(info, False)
+    parser.count_first = True
+    fast_before_trap = False
+    for number, piece in enumerate(DELIVERIES[delivery](pieces)):
+        if number == 9:
+            fast_before_trap = parser._fast
+        parser.feed(piece)
+        if parser.output_events:
+            parser.counting = False
+    reference = fmt.stream_parser(info, False)  # byte by byte: never the fast path
+    for byte in b"".join(pieces):
+        reference.feed(bytes([byte]))
+        if reference.output_events:
+            reference.counting = False
+    expected = reference.summary()
+    assert parser.summary() == expected
+    if delivery == "per-event":
+        assert fast_before_trap
+    if trap == "final-in-the-read":
+        assert expected.usage is not None and expected.usage.output_tokens == 7
+    else:
+        assert expected.error_type

@@ -584,6 +584,42 @@ def test_no_chunk_waits_for_a_per_chunk_record(
     assert sum(p.count for p in metric_points(_PER_CHUNK)) == WORDS - 1
 
 
+@pytest.mark.parametrize("coalesced", [True, False], ids=["coalesced", "one-event-per-read"])
+@pytest.mark.parametrize("family", ["openai_chat", "anthropic_messages"])
+def test_no_async_chunk_waits_for_a_per_chunk_record(
+    family: str, coalesced: bool, instrument: Any, metric_points: Any
+) -> None:
+    """The same through httpx2's async client (the async stream wrapper records after its
+    ``yield`` too)."""
+    import asyncio
+
+    sample = exchange(family, True, completion=COMPLETION)
+    pieces = sample.pieces
+
+    async def read(url: str) -> list[tuple[int, int]]:
+        seen, received = [], b""
+        async with (
+            httpx2.AsyncClient() as client,
+            client.stream("POST", url + sample.path, content=sample.request_body) as r,
+        ):
+            async for chunk in r.aiter_raw():
+                before = _outputs_in(family, received)
+                seen.append((sum(p.count for p in metric_points(_PER_CHUNK)), before))
+                received += chunk
+        return seen
+
+    with ScriptedServer(sample.reply([b"".join(pieces)] if coalesced else pieces)) as server:
+        instrument(
+            f"{server.host_port}={FORMAT_OF_FAMILY[family]}",
+            OTEL_PYTHON_LLM_ROUTER_TIME_PER_OUTPUT_CHUNK="true",
+        )
+        seen = asyncio.run(read(server.url))
+    assert seen[0][0] == 0, seen
+    for points, before in seen:
+        assert points <= max(before - 1, 0), seen
+    assert sum(p.count for p in metric_points(_PER_CHUNK)) == WORDS - 1
+
+
 def _outputs_in(family: str, received: bytes) -> int:
     """Output events among the complete SSE events of ``received``."""
     received = received.replace(b"\r\n", b"\n")

@@ -10,6 +10,7 @@ search for credentials).
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
 import json
 import os
@@ -21,6 +22,7 @@ os.environ["LITELLM_TELEMETRY"] = "False"
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
 
 import litellm
+from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
@@ -28,7 +30,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
 )
 
 from opentelemetry.instrumentation.llm_router import LLMRouterInstrumentor
-from tests.sdk_matrix.wire import BEDROCK
+from opentelemetry.instrumentation.llm_router.litellm import OTelLiteLLMCallback
+from tests.sdk_matrix.wire import BEDROCK, ERROR_MODEL
 from tests.support.scripted_server import ScriptedServer
 
 
@@ -79,8 +82,39 @@ def main() -> None:
                 if s.instrumentation_scope.name == "opentelemetry.instrumentation.llm_router"
             ]
             calls.append(outcome)
-    result = {"litellm": importlib.metadata.version("litellm"), "calls": calls}
+        adapter = asyncio.run(_adapter_and_hook(server.url, credentials, provider, exporter))
+    result = {"litellm": importlib.metadata.version("litellm"), "calls": calls, "adapter": adapter}
     Path(sys.argv[3]).write_text(json.dumps(result), encoding="utf-8")
+
+
+async def _adapter_and_hook(
+    url: str, credentials: dict, provider: TracerProvider, exporter: InMemorySpanExporter
+) -> dict:
+    """The throttled call again through ``litellm.acompletion`` with the LiteLLM adapter
+    registered: ``error.type`` of its router span and of the hook's span of the same call."""
+    exporter.clear()
+    litellm.callbacks = [OTelLiteLLMCallback(provider, MeterProvider())]
+    try:
+        await litellm.acompletion(
+            model=f"bedrock/converse/{ERROR_MODEL}",
+            messages=[{"role": "user", "content": "Say hello."}],
+            aws_bedrock_runtime_endpoint=url,
+            aws_region_name="us-east-1",
+            num_retries=0,
+            **credentials,
+        )
+    except Exception:  # the throttled answer, as LiteLLM raises it
+        pass
+    views: dict = {}
+    for _ in range(200):  # LiteLLM reports the failure from a background task
+        for span in exporter.get_finished_spans():
+            view = "router" if "llm_router.route" in span.attributes else "hook"
+            views[view] = span.attributes.get("error.type")
+        if len(views) == 2:
+            break
+        await asyncio.sleep(0.05)
+    litellm.callbacks = []
+    return views
 
 
 if __name__ == "__main__":

@@ -136,6 +136,11 @@ class ResponseObservation:
         """``time_per_output_chunk`` intervals are noted and not yet recorded: the wrapper calls
         :meth:`record_pending` once it has handed the read's bytes on (or schedules it with
         :meth:`schedule_pending`), so no chunk waits for a record."""
+        if self._timed and not per_chunk_metric:
+            try:  # only the first output event is timed: the parser may stop counting there
+                parser.count_first = True  # type: ignore[union-attr]
+            except AttributeError:  # a body buffer, or a parser that always counts
+                pass
         self.feed_chunk: Callable[[bytes], None] = self.feed
         """What a stream wrapper calls for each chunk: :meth:`feed`, or, once nothing is left to
         time or decode, the parser's own ``feed`` (one call a chunk instead of two). A wrapper

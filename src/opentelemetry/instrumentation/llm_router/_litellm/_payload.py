@@ -21,7 +21,12 @@ from opentelemetry.instrumentation.llm_router._genai._error_type import (
     TRANSPORT,
     transport_error_type,
 )
-from opentelemetry.instrumentation.llm_router._litellm._errors import no_answer, provider_answer
+from opentelemetry.instrumentation.llm_router._litellm._errors import (
+    no_answer,
+    provider_answer,
+    stream_exception_type,
+    wire_answer,
+)
 from opentelemetry.instrumentation.llm_router._observe import (
     BudgetRange,
     CallerContext,
@@ -407,6 +412,14 @@ def router_error(
         return InvalidRequest(provider, message)
     # What the provider said (its body, its real status), not LiteLLM's class or remapped status:
     # error.type follows the rule every source follows (_genai/_error_type).
+    # The answer itself, read by the provider's wire format as the hook reads it, wins: the
+    # adapter's error.type is the hook's for the same call (Bedrock's x-amzn-ErrorType included).
+    wire_status, wire_type = wire_answer(exc, provider)
+    if wire_type is None:
+        wire_type = stream_exception_type(exc)
+    if wire_type is not None:
+        context = ProviderErrorContext(status_code=wire_status or status, error_type=wire_type)
+        return ProviderError(provider, message, context)
     real_status, body = provider_answer(exc, raw)
     return ProviderError(
         provider, message, ProviderErrorContext(status_code=real_status or status, body=body)

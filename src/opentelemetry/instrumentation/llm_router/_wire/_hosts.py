@@ -106,6 +106,13 @@ _DEFAULT_FORMATS = {
 """The format of a known provider name when the user gives none (others: ``openai``)."""
 
 
+def provider_format(provider: str) -> WireFormat:
+    """The format of the API a provider named ``provider`` speaks (``openai`` for a name not
+    listed): what its host gets without a ``/format``, and what the LiteLLM adapter reads the
+    provider's error answer with, so the answer reads as the hook reads it."""
+    return FORMATS[_DEFAULT_FORMATS.get(provider_name(provider), "openai")]
+
+
 _logger = logging.getLogger(__name__)
 _UNKNOWN = object()
 _CACHE_SIZE = 4096

@@ -38,7 +38,7 @@ class EventStreamParser(SSESplitter):
     JSON body).
     """
 
-    __slots__ = ("_array", "_body", "_body_size", "counting", "output_events")
+    __slots__ = ("_array", "_body", "_body_size", "count_first", "counting", "output_events")
 
     counts_output_events = False
     """A format's parser sets this when it counts :attr:`output_events`; without it the hook
@@ -52,6 +52,10 @@ class EventStreamParser(SSESplitter):
         """Whether :attr:`output_events` is still wanted. The hook turns it off once nothing is
         left to time (time to first chunk known, no per-chunk metric, or an error response), and
         the parsers then skip the output test, the larger part of their per-event work."""
+        self.count_first = False
+        """Set by the hook when only the first output event is timed (no per-chunk metric): a
+        parser that reads several events at once may then stop counting by itself at the first
+        one, and take its shorter path for the rest of the read."""
         self._mode = _DETECT
         self._clean = False
         self._body: Optional[list[bytes]] = None

@@ -141,6 +141,9 @@ def _summarise(kind: str, obj: dict[str, Any], capture: bool, summary: ResponseS
 _WANTED = frozenset((b"message_start", b"message_delta", b"error"))
 _DELTA = b"content_block_delta"
 _DELTA_LINE = b"event: " + _DELTA
+_DELTA_EVENT = _DELTA_LINE + b"\n"
+_DATA_FROM = len(_DELTA_EVENT)
+_SEP = b"\n\n"
 _TEXT = b'"text"'
 _THINKING = b'"thinking"'
 _PARTIAL_JSON = b'"partial_json"'
@@ -162,7 +165,7 @@ class MessagesStream(EventStreamParser):
 
     counts_output_events = True
 
-    __slots__ = ("_blocks", "_capture", "_counts", "_reason", "_summary_obj")
+    __slots__ = ("_blocks", "_capture", "_counts", "_fast", "_reason", "_summary_obj")
 
     def __init__(self, capture: bool) -> None:
         EventStreamParser.__init__(self)
@@ -171,6 +174,23 @@ class MessagesStream(EventStreamParser):
         self._reason: Optional[str] = None
         self._blocks: dict[int, list[Any]] = {}  # index -> [type, id, name, TextBuffer]
         self._summary_obj = ResponseSummary()
+        self._fast = False  # the per-event fast path of :meth:`feed` is on
+
+    def feed(self, chunk: bytes) -> None:
+        """A read of the stream. Once output is no longer counted and content not captured, a
+        ``content_block_delta`` (the bulk of a stream) is never decoded: a read that is exactly
+        one such event (its ``event:`` line, one more line, a blank line, no ``\\r``) is
+        answered here with four byte tests, without splitting it or calling :meth:`_event`."""
+        if (
+            self._fast
+            and chunk.startswith(_DELTA_EVENT)
+            and chunk.find(10, _DATA_FROM) == len(chunk) - 2
+            and chunk.endswith(_SEP)
+            and 13 not in chunk
+        ):
+            return
+        EventStreamParser.feed(self, chunk)
+        self._fast = self._clean and not self.counting and not self._capture
 
     def _event(self, raw: bytes) -> None:
         if raw.startswith(_DELTA_LINE):  # the bulk of a stream: text, thinking and tool deltas

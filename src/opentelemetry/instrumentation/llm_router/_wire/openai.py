@@ -437,6 +437,22 @@ events per read, would otherwise pay for the attempt on every read. (Reads that 
 one, such as keep-alive comments and the final events, do not count.)"""
 
 
+def _odd_from_end(raw: bytes, key: bytes, start: int, odd: int, tail: bytes, offset: int) -> int:
+    """Where the first of the last ``odd`` occurrences of ``key`` (in ``raw`` from ``start``)
+    that are not inside ``tail`` (``key`` found ``offset`` bytes into it; ``-1``: never) is,
+    looking from the end; ``start`` if fewer are found."""
+    at = len(raw)
+    first = start
+    while odd > 0:
+        at = raw.rfind(key, start, at)
+        if at < 0:
+            return start
+        if offset < 0 or at < offset or not raw.startswith(tail, at - offset):
+            first = at
+            odd -= 1
+    return first
+
+
 def _chat_output(data: bytes) -> bool:
     """Whether a Chat Completions chunk carries output: a choice delta with non-empty
     ``content``, ``reasoning_content``/``reasoning`` or ``refusal`` text, or ``tool_calls`` /
@@ -484,6 +500,7 @@ class ChoicesStream(EventStreamParser):
         "_settled",
         "_summary_obj",
         "_tail",
+        "_usages",
     )
 
     def __init__(self, kind: str, capture: bool, choices: int = 1) -> None:
@@ -506,6 +523,7 @@ class ChoicesStream(EventStreamParser):
         self._tail = b""
         self._end = b""
         self._settled = True
+        self._usages = False
         self._misses = 0
 
     def feed(self, chunk: bytes) -> None:
@@ -557,6 +575,7 @@ class ChoicesStream(EventStreamParser):
         if 0 < choices < finish and tail is not None and raw.find(10) in (-1, len(raw) - 2):
             self._head = raw[: choices + len(_CHOICES)]
             self._tail, self._settled = tail
+            self._usages = _USAGE in self._tail
             self._end = raw[finish:] if raw.endswith(_SEP) else raw[finish:] + _SEP
         else:
             self._head = b""
@@ -614,13 +633,75 @@ class ChoicesStream(EventStreamParser):
             self._decode(raw)
 
     def _events(self, raw: bytes) -> None:
-        """Several complete events (a read that held more than one). Once output is no longer
-        counted, the events before the first live finish reason, live usage or error hold
-        nothing to decode: they are skipped with a scan per key, without splitting them, and
-        only the rest of the batch is looked at event by event."""
-        if self.counting or not self._ready or self._multi:
+        """Several complete events (a read that held more than one).
+
+        Event by event while output is counted or id and model are unknown (with
+        :attr:`count_first`, counting stops at the first output event, in the middle of the
+        read), and a few more until a dull event taught the fast path's tail; the rest of the
+        read is skimmed (:meth:`_skim`)."""
+        if self._multi or (self.counting and not self.count_first):
             EventStreamParser._events(self, raw)
             return
+        start = 0
+        if self.counting or not self._ready or not self._tail:
+            start = self._walk(raw)
+            if start >= len(raw):
+                return
+        self._skim(raw, start)
+
+    def _walk(self, raw: bytes) -> int:
+        """Hand over the events of ``raw`` one by one until output is no longer counted, id and
+        model are known and a tail is learnt (or four more events did not teach one); where
+        the rest starts."""
+        find = raw.find
+        end = len(raw)
+        start = 0
+        spare = 4
+        while start < end:
+            if not self.counting and self._ready:
+                if self._tail or spare == 0 or self._misses >= _MISSES:
+                    break
+                spare -= 1
+            at = find(_SEP, start)
+            if at < 0:
+                at = end
+            if at > start:
+                self._event(raw[start:at])
+            start = at + 2
+            if self.counting and self.output_events and self.count_first:
+                self.counting = False
+        return start
+
+    def _skim(self, raw: bytes, start: int) -> None:
+        """Events from ``start`` on, output no longer counted: most reads hold nothing to decode.
+
+        With a tail learnt, four scans in C over the whole read settle that: every finish
+        reason and every usage is the one of a dull tail, and no ``"error"``. Otherwise the
+        events before the first live finish reason, live usage or error are skipped with a
+        scan per key, without splitting them, and only the rest is looked at event by event."""
+        tail = self._tail
+        if tail:
+            dull = raw.count(tail, start)
+            odd_finish = raw.count(_FINISH, start) - dull
+            odd_usage = raw.count(_USAGE, start) - (dull if self._usages else 0)
+            error = raw.find(_ERROR, start)
+            if not odd_finish and not odd_usage and error < 0:
+                return
+            # The odd ones are found from the end (where the finish and usage events are):
+            # the events from the first of them on are looked at one by one.
+            first = len(raw)
+            if error >= 0:
+                first = error
+            if odd_finish:
+                first = min(first, _odd_from_end(raw, _FINISH, start, odd_finish, tail, 0))
+            if odd_usage:
+                offset = tail.find(_USAGE) if self._usages else -1
+                first = min(first, _odd_from_end(raw, _USAGE, start, odd_usage, tail, offset))
+            first = event_start(raw, max(first, start))
+            EventStreamParser._events(self, raw[first:])
+            return
+        if start:
+            raw = raw[start:]
         found = [
             at
             for at in (first_live(raw, _FINISH), first_live(raw, _USAGE), first_of(raw, _ERROR))
@@ -735,6 +816,8 @@ _RESPONSES_FINAL = ("response.completed", "response.incomplete", "response.faile
 
 
 _TEXT_DELTA = b"event: response.output_text.delta"
+_TEXT_DELTA_EVENT = _TEXT_DELTA + b"\n"
+_TEXT_DATA_FROM = len(_TEXT_DELTA_EVENT)
 _DELTA = b'"delta"'
 _TYPE = re.compile(rb'"type"[ \t\r\n]*:[ \t\r\n]*"([^"\\]*)"')
 
@@ -748,12 +831,30 @@ class ResponsesStream(EventStreamParser):
 
     counts_output_events = True
 
-    __slots__ = ("_capture", "_summary_obj")
+    __slots__ = ("_capture", "_fast", "_summary_obj")
 
     def __init__(self, capture: bool) -> None:
         EventStreamParser.__init__(self)
         self._capture = capture
         self._summary_obj = ResponseSummary()
+        self._fast = False  # the per-event fast path of :meth:`feed` is on
+
+    def feed(self, chunk: bytes) -> None:
+        """A read of the stream. Once output is no longer counted, a
+        ``response.output_text.delta`` (the bulk of a stream) is never decoded (the final
+        ``response.completed`` has the whole output): a read that is exactly one such event (its
+        ``event:`` line, one more line, a blank line, no ``\\r``) is answered here with four byte
+        tests, without splitting it or calling :meth:`_event`."""
+        if (
+            self._fast
+            and chunk.startswith(_TEXT_DELTA_EVENT)
+            and chunk.find(10, _TEXT_DATA_FROM) == len(chunk) - 2
+            and chunk.endswith(_SEP)
+            and 13 not in chunk
+        ):
+            return
+        EventStreamParser.feed(self, chunk)
+        self._fast = self._clean and not self.counting
 
     def _event(self, raw: bytes) -> None:
         if raw.startswith(_TEXT_DELTA):  # by far the most frequent event, one we never decode

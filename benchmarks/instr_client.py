@@ -1,7 +1,8 @@
 """One benchmark client process, run under callgrind (and natively) by :mod:`benchmarks.instructions`.
 
 It sets up the OpenTelemetry SDK and one configuration (``none``, ``ours``, ``ours_chunk`` — ours
-with the opt-in per-chunk metric —, ``openai_v2``), warms up (two calls of every stream length),
+with the opt-in per-chunk metric —, ``openai_v2``), warms up (``BENCH_WARMUP`` calls of every
+stream length, four times as many of a non-stream call),
 then measures *windows*: ``BENCH_CALLS`` calls of one stream length each, for every length of
 ``BENCH_LENGTHS``, the whole sequence ``BENCH_REPEATS`` times. Each window is counted on its own:
 under callgrind (``BENCH_CGCTL`` names :mod:`benchmarks.cgctl`'s library) instrumentation is
@@ -179,8 +180,11 @@ def main() -> None:
         sdk = configure(config, f"127.0.0.1:{os.environ['BENCH_PROVIDER_PORT']}=openai")
         units, call = sdk_calls(rest[0] == "stream")
         window_lengths = lengths() if rest[0] == "stream" else [1]
-    for length in window_lengths:  # warm-up: imports, connection, caches, the specialising VM
-        for _ in range(2):
+    # Warm-up: imports, connection, caches, and the specialising interpreter (3.11 still
+    # specialises per-call code during a first window after only two calls: windows 2 % apart).
+    warmup = int(os.environ.get("BENCH_WARMUP", "8"))
+    for length in window_lengths:
+        for _ in range(warmup if len(window_lengths) > 1 else 4 * warmup):
             call(length)
     gc.collect()
     gc.freeze()
@@ -189,12 +193,14 @@ def main() -> None:
         for length in window_lengths:
             reads = 0
             gc.collect()
+            before = [g["collections"] for g in gc.get_stats()]
             counter.start()
             started = time.process_time()
             for _ in range(calls):
                 reads += call(length)
             cpu = time.process_time() - started
             counter.stop(f"{repeat}:{length}")
+            after = [g["collections"] for g in gc.get_stats()]
             window = {
                 "repeat": repeat,
                 "length": length,
@@ -202,6 +208,7 @@ def main() -> None:
                 "units": units(length),
                 "reads": reads / calls,
                 "cpu": cpu,
+                "collections": [b - a for a, b in zip(before, after)],  # per generation
             }
             print(json.dumps(window), flush=True)
     sdk.tracer_provider.force_flush()

@@ -131,39 +131,61 @@ def _spread(values: list[float]) -> float:
 
 
 def summarise(windows: list[dict[str, Any]], key: str) -> dict[str, Any]:
-    """Per call at each length (mean of repeats), their spread, and for two lengths the marginal
-    cost per event, the fixed cost per call and the total per event at the longer one."""
+    """Per call at each length (mean of repeats), and for two lengths the marginal cost per
+    event, the fixed cost per call and the total per event at the longer one. ``spread_pct``:
+    how far the repeats of the longest length are apart, and (two lengths) the repeats' marginal
+    costs; ``fixed_spread_pct``: the repeats' fixed costs (short windows: the noisiest figure,
+    reported, not judged)."""
     by_length: dict[int, list[float]] = {}
+    by_repeat: dict[int, dict[int, float]] = {}
     units: dict[int, float] = {}
     for window in windows:
-        by_length.setdefault(window["length"], []).append(window[key] / window["calls"])
+        value = window[key] / window["calls"]
+        by_length.setdefault(window["length"], []).append(value)
+        by_repeat.setdefault(window["repeat"], {})[window["length"]] = value
         units[window["length"]] = window["units"]
     per_call = {length: statistics.fmean(values) for length, values in by_length.items()}
     out: dict[str, Any] = {
         "per_call": {str(k): v for k, v in per_call.items()},
-        "spread_pct": round(max(_spread(v) for v in by_length.values()), 4),
+        "windows": {str(k): [round(x) for x in v] for k, v in by_length.items()},
+        "spread_pct": round(_spread(by_length[max(by_length)]), 4),
     }
     if len(per_call) >= 2:
         lo, hi = min(per_call), max(per_call)
-        marginal = (per_call[hi] - per_call[lo]) / (units[hi] - units[lo])
+
+        def split(costs: dict[int, float]) -> tuple[float, float]:
+            marginal = (costs[hi] - costs[lo]) / (units[hi] - units[lo])
+            return marginal, costs[lo] - marginal * units[lo]
+
+        marginal, fixed = split(per_call)
+        repeats = [split(costs) for costs in by_repeat.values()]
         out["marginal_per_event"] = marginal
-        out["fixed_per_call"] = per_call[lo] - marginal * units[lo]
+        out["fixed_per_call"] = fixed
         out["total_per_event"] = per_call[hi] / units[hi]
+        # the repeats' marginal costs, against the total per event (a coalesced stream's
+        # marginal cost is a few % of it: its own spread in % would judge noise of nothing)
+        margins = [m for m, _ in repeats]
+        apart = (max(margins) - min(margins)) / out["total_per_event"] * 100
+        out["spread_pct"] = round(max(out["spread_pct"], apart), 4)
+        out["fixed_spread_pct"] = round(_spread([f for _, f in repeats]), 4)
     return out
 
 
 def measure(
     python: str, scenario: str, config: str, args: argparse.Namespace, env: dict[str, str]
 ) -> dict[str, Any]:
+    # A non-stream call is short: a young collection more in one window than in the other
+    # would be a few % of it (3.11, two calls per window: repeats 2-3 % apart); more calls.
+    calls = args.calls * (args.nonstream_factor if scenario == "sdk:nonstream" else 1)
     base = dict(
         env,
         BENCH_SCENARIO=scenario,
         BENCH_CONFIG=config,
-        BENCH_CALLS=str(args.calls),
+        BENCH_CALLS=str(calls),
         BENCH_REPEATS=str(args.repeats),
     )
     windows, spans = counted(python, base, args.library)
-    native = dict(base, BENCH_CALLS=str(args.calls * args.native_factor))
+    native = dict(base, BENCH_CALLS=str(calls * args.native_factor))
     cpu_windows, _ = _windows(_run([python, "-m", "benchmarks.instr_client"], native).stdout)
     ir = summarise(windows, "ir")
     cpu = summarise(cpu_windows, "cpu")
@@ -175,13 +197,16 @@ def measure(
         "lengths": sorted({w["length"] for w in windows}),
         "units_per_call": {str(w["length"]): w["units"] for w in windows},
         "reads_per_call": {str(w["length"]): w["reads"] for w in windows},
-        "calls_per_window": args.calls,
+        "calls_per_window": calls,
         "repeats": args.repeats,
         "instructions_per_call": {k: round(v) for k, v in ir["per_call"].items()},
         "spread_pct": ir["spread_pct"],
+        "fixed_spread_pct": ir.get("fixed_spread_pct"),
+        "windows_instructions_per_call": ir["windows"],
         "cpu_us_per_call": {k: round(v * 1e6, 1) for k, v in cpu["per_call"].items()},
         "spans": spans,
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "commit": args.commit,
     }
     if stream:
         row["unit"] = "event"
@@ -297,6 +322,120 @@ def table(path: Path) -> str:
     return "\n".join(lines)
 
 
+def _rescored(row: dict[str, Any]) -> dict[str, Any]:
+    """A row's spread computed again from its windows (rows that kept them)."""
+    found = row.get("windows_instructions_per_call")
+    if not found or row["unit"] != "event":
+        return row
+    windows = [
+        {"repeat": r, "length": int(n), "calls": 1, "units": row["units_per_call"][n], "ir": v}
+        for n, values in found.items()
+        for r, v in enumerate(values)
+    ]
+    return dict(row, spread_pct=summarise(windows, "ir")["spread_pct"])
+
+
+def revalidate(path: Path, tolerance: float) -> None:
+    """Judge every row of ``path`` again (the spreads from their windows), in place."""
+    rows = [_rescored(json.loads(line)) for line in path.read_text().splitlines()]
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["python"], row["scenario"]), []).append(row)
+    for group in groups.values():
+        validate(group, tolerance)
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+
+
+def _bare_rows(path: Optional[Path]) -> dict[tuple[str, str], dict[str, Any]]:
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    if path is not None:
+        for line in path.read_text().splitlines():
+            row = json.loads(line)
+            if row["config"] == "none" and row.get("valid"):
+                found[(row["python"], row["scenario"])] = row
+    return found
+
+
+def _pct(part: float, whole: float) -> str:
+    return f"{part / whole * 100:+.1f} %" if whole else "-"
+
+
+def summary(path: Path) -> str:
+    """The hook's (and openai-v2's) added instructions against the bare client of the same
+    scenario and Python, from the latest valid rows of ``path``, with the targets of issue 25."""
+    latest: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for line in path.read_text().splitlines():
+        row = json.loads(line)
+        if row.get("valid") and ("marginal_per_event" in row or "per_call" in row):
+            latest[(row["python"], row["scenario"], row["config"])] = row
+    streams = [
+        "| Python | format | JSON | delivery | bare: instr/event (marginal) | ours: + per event"
+        " | bare: instr/call (fixed) | ours: + per call | bare: total/event at the longer"
+        " | ours: + total/event | total ≤ +10 % | CPU µs/event bare, ours (marginal) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    sdk = [
+        "| Python | scenario | bare | ours: + | openai-v2: + | ours / openai-v2 | CPU µs bare,"
+        " ours, openai-v2 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for (python, scenario, config), ours in sorted(latest.items()):
+        bare = latest.get((python, scenario, "none"))
+        if config != "ours" or bare is None:
+            continue
+        if scenario.startswith("stream:"):
+            _, fmt, style, delivery = scenario.split(":")
+            extra = ours["marginal_per_event"] - bare["marginal_per_event"]
+            # issue 25's measure: the total per event of a long stream (per-call work included)
+            total = ours["total_per_event"] - bare["total_per_event"]
+            met = "met" if total <= 0.1 * bare["total_per_event"] else "**not met**"
+            streams.append(
+                f"| {python} | {fmt} | {style} | {delivery} | {bare['marginal_per_event']:,} | "
+                f"{extra:+,} ({_pct(extra, bare['marginal_per_event'])}) | "
+                f"{bare['fixed_per_call']:,} | {ours['fixed_per_call'] - bare['fixed_per_call']:+,}"
+                f" | {bare['total_per_event']:,} | "
+                f"{_pct(ours['total_per_event'] - bare['total_per_event'], bare['total_per_event'])}"
+                f" | {met} | {bare['cpu_us_marginal_per_event']:.1f}, "
+                f"{ours['cpu_us_marginal_per_event']:.1f} |"
+            )
+            continue
+        v2 = latest.get((python, scenario, "openai_v2"))
+        if scenario == "sdk:nonstream":
+            ours_add = ours["per_call"] - bare["per_call"]
+            v2_add = v2["per_call"] - bare["per_call"] if v2 else None
+            cpu = [r["cpu_us_per_call_only"] if r else 0 for r in (bare, ours, v2)]
+            sdk.append(
+                f"| {python} | non-stream, per call | {bare['per_call']:,} | {ours_add:+,} | "
+                + (f"{v2_add:+,} | {ours_add / v2_add:.2f}x" if v2_add else "- | -")
+                + f" | {cpu[0]:.0f}, {cpu[1]:.0f}, {cpu[2]:.0f} |"
+            )
+            continue
+        for name, label in (
+            ("marginal_per_event", "stream, per chunk (marginal)"),
+            ("fixed_per_call", "stream, per call (fixed)"),
+        ):
+            ours_add = ours[name] - bare[name]
+            v2_add = v2[name] - bare[name] if v2 else None
+            cpu = [r[f"cpu_us_{name}"] if r else 0 for r in (bare, ours, v2)]
+            sdk.append(
+                f"| {python} | {label} | {bare[name]:,} | {ours_add:+,} | "
+                + (f"{v2_add:+,} | {ours_add / v2_add:.2f}x" if v2_add else "- | -")
+                + f" | {cpu[0]:.1f}, {cpu[1]:.1f}, {cpu[2]:.1f} |"
+            )
+        for length in (min(ours["lengths"]), max(ours["lengths"])):
+            key = str(length)
+            b = bare["instructions_per_call"][key]
+            ours_add = ours["instructions_per_call"][key] - b
+            v2_add = v2["instructions_per_call"][key] - b if v2 else None
+            cpu = [r["cpu_us_per_call"][key] if r else 0 for r in (bare, ours, v2)]
+            sdk.append(
+                f"| {python} | stream of {length} chunks, whole call | {b:,} | {ours_add:+,} | "
+                + (f"{v2_add:+,} | {ours_add / v2_add:.2f}x" if v2_add else "- | -")
+                + f" | {cpu[0]:.0f}, {cpu[1]:.0f}, {cpu[2]:.0f} |"
+            )
+    return "\n".join(streams) + "\n\n" + "\n".join(sdk)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--python", default=sys.executable, help="the client's interpreter")
@@ -304,6 +443,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--configs", default="", help="comma-separated configurations")
     parser.add_argument("--events", default="50,300", help="the two stream lengths")
     parser.add_argument("--calls", type=int, default=2, help="calls per counted window")
+    parser.add_argument("--nonstream-factor", type=int, default=10, help="sdk:nonstream: calls x")
     parser.add_argument("--repeats", type=int, default=2, help="windows per length")
     parser.add_argument("--tolerance", type=float, default=1.0, help="repeats' spread, %%")
     parser.add_argument("--native-factor", type=int, default=5, help="native calls = calls x this")
@@ -311,14 +451,26 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="measurements run at once")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/instructions.jsonl")
     parser.add_argument("--table", type=Path, help="print the Markdown table of a results file")
+    parser.add_argument("--summary", type=Path, help="print the added costs and the targets")
+    parser.add_argument("--revalidate", type=Path, help="judge a results file's rows again")
+    parser.add_argument(
+        "--bare-from", type=Path, help="take the bare client's rows from this file, not measure"
+    )
     args = parser.parse_args(argv)
     if args.table:
         print(table(args.table))
+        return 0
+    if args.summary:
+        print(summary(args.summary))
+        return 0
+    if args.revalidate:
+        revalidate(args.revalidate, args.tolerance)
         return 0
     scenarios = args.only.split(",") if args.only else SDK_SCENARIOS + STREAM_SCENARIOS
     wanted = None
     if args.configs:  # the bare client always: every row is checked against it
         wanted = ["none"] + [c for c in args.configs.split(",") if c != "none"]
+    bare = _bare_rows(args.bare_from)
     args.version = subprocess.run(
         [args.python, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
         capture_output=True,
@@ -326,6 +478,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         check=True,
     ).stdout.strip()
     args.library = cgctl.build(ROOT / "build" / "bench-cgctl")
+    args.commit = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
     precompile(args.python)
     delivery, ports = _start(args.python, "benchmarks.delivery_server")
     provider, port = _start(args.python, "benchmarks.fake_provider")
@@ -351,6 +506,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                     for c in (wanted or CONFIGS[scenario.split(":")[0]])
                     if c in ALLOWED[scenario.split(":")[0]]
                 ]
+                if (args.version, scenario) in bare:
+                    configs = [c for c in configs if c != "none"]
                 futures = [
                     pool.submit(measure, args.python, scenario, c, args, env) for c in configs
                 ]
@@ -363,7 +520,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                     except Exception as error:  # one broken measurement must not lose the rest
                         failed += 1
                         print(f"{args.version} {scenario} FAILED: {error}", flush=True)
-                validate(rows, args.tolerance)
+                known = bare.get((args.version, scenario))
+                validate(rows + ([known] if known else []), args.tolerance)
                 with lock, args.out.open("a") as out:
                     for row in rows:
                         out.write(json.dumps(row) + "\n")

@@ -710,18 +710,27 @@ async def test_litellm_adapter_says_what_the_hook_says(
     assert (adapter, hook) == (failure.expected, failure.expected)
 
 
+_LITELLM_BEDROCK_ROUTES = {
+    "converse": (f"bedrock/converse/{_BEDROCK_MODEL}", False),
+    "converse-stream": (f"bedrock/converse/{_BEDROCK_MODEL}", True),
+    "invoke": ("bedrock/invoke/anthropic.claude-3-5-haiku-20241022-v1:0", False),
+}
+
+
 @pytest.mark.parametrize("failure", BEDROCK_FAILURES, ids=str)
-@pytest.mark.parametrize("stream", [False, True], ids=["converse", "converse-stream"])
+@pytest.mark.parametrize("route", list(_LITELLM_BEDROCK_ROUTES))
 async def test_litellm_adapter_says_what_the_hook_says_bedrock(
     failure: BedrockFailure,
-    stream: bool,
+    route: str,
     instrument: Any,
     tracer_provider: TracerProvider,
     meter_provider: MeterProvider,
     span_exporter: InMemorySpanExporter,
 ) -> None:
-    """LiteLLM's Bedrock path (SigV4 over httpx): the type Bedrock names in ``x-amzn-ErrorType``
-    or the body's ``__type``, not LiteLLM's status, from both."""
+    """LiteLLM's Bedrock path (SigV4 over httpx; Converse, ConverseStream, InvokeModel): the
+    type Bedrock names in ``x-amzn-ErrorType`` or the body's ``__type``, not LiteLLM's status,
+    from both."""
+    model, stream = _LITELLM_BEDROCK_ROUTES[route]
     with ScriptedServer(_bedrock_reply(failure)) as server:
         instrument(f"{server.host_port}=aws.bedrock")
         adapter, hook = await _adapter_and_hook(
@@ -729,7 +738,7 @@ async def test_litellm_adapter_says_what_the_hook_says_bedrock(
             meter_provider,
             span_exporter,
             stream=stream,
-            model=f"bedrock/converse/{_BEDROCK_MODEL}",
+            model=model,
             aws_bedrock_runtime_endpoint=server.url,
             timeout=_PATIENT_S,
             **_AWS,

@@ -257,9 +257,11 @@ class ResponseObservation:
             self._parser.counting = False  # type: ignore[union-attr]
         except AttributeError:  # a body buffer, or a parser that always counts
             pass
-        self._parse = self._parser.feed
+        # The parser's feed for when nothing is counted (its fast path, where it has one that
+        # can apply: not with content captured or several choices).
+        self._parse = getattr(self._parser, "steady_feed", self._parser.feed)
         if self._decoder is None:
-            self.feed_chunk = self._parser.feed
+            self.feed_chunk = self._parse
 
     def broken(self) -> None:
         """``feed_chunk`` raised: stop reading this body (the stream itself goes on)."""

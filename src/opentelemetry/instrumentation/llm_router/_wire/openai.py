@@ -530,6 +530,14 @@ class ChoicesStream(EventStreamParser):
     """What the hook calls while output is counted: the general path, without the fast
     path's test (which cannot pass then) and its extra call."""
 
+    @property
+    def steady_feed(self) -> Any:
+        """What the hook calls once nothing is counted: :meth:`feed`, or the general path
+        where the fast path never applies (content captured, several choices)."""
+        if getattr(self, "_capture", False) or getattr(self, "_multi", False):
+            return self.counting_feed
+        return self.feed
+
     def feed(self, chunk: bytes) -> None:
         """A read of the stream.
 
@@ -846,6 +854,14 @@ class ResponsesStream(EventStreamParser):
     counting_feed = EventStreamParser.feed
     """What the hook calls while output is counted: the general path, without the fast
     path's test (which cannot pass then) and its extra call."""
+
+    @property
+    def steady_feed(self) -> Any:
+        """What the hook calls once nothing is counted: :meth:`feed`, or the general path
+        where the fast path never applies (content captured, several choices)."""
+        if getattr(self, "_capture", False) or getattr(self, "_multi", False):
+            return self.counting_feed
+        return self.feed
 
     def feed(self, chunk: bytes) -> None:
         """A read of the stream. Once output is no longer counted, a

@@ -16,7 +16,7 @@ the events alone, never on how the bytes were split into reads.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from opentelemetry.instrumentation.llm_router._wire._base import ResponseSummary
 from opentelemetry.instrumentation.llm_router._wire._jsonarray import JSONArraySplitter
@@ -129,3 +129,26 @@ class EventStreamParser(SSESplitter):
     def response_model(self) -> Optional[str]:
         """The response model as soon as an event named it (per-chunk metric points carry it)."""
         return None
+
+
+class FastPathStream(EventStreamParser):
+    """Base of a parser whose :meth:`feed` has a per-event fast path for the steady part of a
+    stream (OpenAI chat and Responses, Anthropic Messages).
+
+    The fast path's test cannot pass while output events are still counted, so the hook calls
+    :attr:`counting_feed` (the general path, without that test and its extra call) until then,
+    and :attr:`steady_feed` afterwards. One definition here rather than one per format.
+    """
+
+    __slots__ = ()
+
+    counting_feed = EventStreamParser.feed
+    """What the hook calls while output is counted: the general path."""
+
+    @property
+    def steady_feed(self) -> Callable[[bytes], None]:
+        """What the hook calls once nothing is counted: :meth:`feed`, or the general path where
+        the fast path never applies (content captured, several choices)."""
+        if getattr(self, "_capture", False) or getattr(self, "_multi", False):
+            return self.counting_feed
+        return self.feed

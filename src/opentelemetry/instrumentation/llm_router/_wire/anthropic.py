@@ -33,7 +33,7 @@ from opentelemetry.instrumentation.llm_router._wire._format import (
 )
 from opentelemetry.instrumentation.llm_router._wire._scan import has_text, text_at
 from opentelemetry.instrumentation.llm_router._wire._sse import event_data, event_name
-from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
+from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser, FastPathStream
 from opentelemetry.instrumentation.llm_router._wire._values import (
     integer,
     loads,
@@ -155,7 +155,7 @@ def _delta_output(raw: bytes) -> bool:
     return has_text(raw, _TEXT) or has_text(raw, _THINKING) or has_text(raw, _PARTIAL_JSON)
 
 
-class MessagesStream(EventStreamParser):
+class MessagesStream(FastPathStream):
     """A Messages SSE stream. Without capture only ``message_start``, ``message_delta`` and
     ``error`` events are decoded; with capture the content block events too.
 
@@ -175,18 +175,6 @@ class MessagesStream(EventStreamParser):
         self._blocks: dict[int, list[Any]] = {}  # index -> [type, id, name, TextBuffer]
         self._summary_obj = ResponseSummary()
         self._fast = False  # the per-event fast path of :meth:`feed` is on
-
-    counting_feed = EventStreamParser.feed
-    """What the hook calls while output is counted: the general path, without the fast
-    path's test (which cannot pass then) and its extra call."""
-
-    @property
-    def steady_feed(self) -> Any:
-        """What the hook calls once nothing is counted: :meth:`feed`, or the general path
-        where the fast path never applies (content captured, several choices)."""
-        if getattr(self, "_capture", False) or getattr(self, "_multi", False):
-            return self.counting_feed
-        return self.feed
 
     def feed(self, chunk: bytes) -> None:
         """A read of the stream. Once output is no longer counted and content not captured, a

@@ -50,7 +50,7 @@ from opentelemetry.instrumentation.llm_router._wire._scan import (
     text_at,
 )
 from opentelemetry.instrumentation.llm_router._wire._sse import event_data, event_name
-from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
+from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser, FastPathStream
 from opentelemetry.instrumentation.llm_router._wire._values import (
     MAX_TEXT,
     MAX_TOKEN_COUNT,
@@ -466,7 +466,7 @@ def _chat_output(data: bytes) -> bool:
     return any(data.find(key) >= 0 and has_value(data, key) for key in _OTHER_OUTPUT_VALUE)
 
 
-class ChoicesStream(EventStreamParser):
+class ChoicesStream(FastPathStream):
     """Chat Completions and legacy Completions streams: ``data: {chunk}`` ... ``data: [DONE]``.
 
     Without capture, a chunk is decoded only when it is the first with id and model, or its bytes
@@ -525,18 +525,6 @@ class ChoicesStream(EventStreamParser):
         self._settled = True
         self._usages = False
         self._misses = 0
-
-    counting_feed = EventStreamParser.feed
-    """What the hook calls while output is counted: the general path, without the fast
-    path's test (which cannot pass then) and its extra call."""
-
-    @property
-    def steady_feed(self) -> Any:
-        """What the hook calls once nothing is counted: :meth:`feed`, or the general path
-        where the fast path never applies (content captured, several choices)."""
-        if getattr(self, "_capture", False) or getattr(self, "_multi", False):
-            return self.counting_feed
-        return self.feed
 
     def feed(self, chunk: bytes) -> None:
         """A read of the stream.
@@ -834,7 +822,7 @@ _DELTA = b'"delta"'
 _TYPE = re.compile(rb'"type"[ \t\r\n]*:[ \t\r\n]*"([^"\\]*)"')
 
 
-class ResponsesStream(EventStreamParser):
+class ResponsesStream(FastPathStream):
     """Responses API streams: typed events; id and model from ``response.created``, everything
     else from the final ``response.completed`` / ``incomplete`` / ``failed`` event.
 
@@ -850,18 +838,6 @@ class ResponsesStream(EventStreamParser):
         self._capture = capture
         self._summary_obj = ResponseSummary()
         self._fast = False  # the per-event fast path of :meth:`feed` is on
-
-    counting_feed = EventStreamParser.feed
-    """What the hook calls while output is counted: the general path, without the fast
-    path's test (which cannot pass then) and its extra call."""
-
-    @property
-    def steady_feed(self) -> Any:
-        """What the hook calls once nothing is counted: :meth:`feed`, or the general path
-        where the fast path never applies (content captured, several choices)."""
-        if getattr(self, "_capture", False) or getattr(self, "_multi", False):
-            return self.counting_feed
-        return self.feed
 
     def feed(self, chunk: bytes) -> None:
         """A read of the stream. Once output is no longer counted, a

@@ -17,6 +17,8 @@ PACKAGE_TESTS=(
   tests/test_hook_*.py tests/test_observer.py tests/test_composite.py tests/test_forward_*.py
   tests/test_bridge.py tests/test_mapping.py tests/test_wire_*.py tests/test_router_errors.py
   tests/test_pricing.py tests/test_spend.py tests/test_spend_redis.py tests/test_console_exporter.py
+  tests/test_bedrock*.py tests/test_vertex_*.py tests/test_azure_inference.py
+  tests/test_huggingface_routes.py tests/test_error_type.py tests/test_stream_*.py
 )
 
 bash scripts/system-packages.sh

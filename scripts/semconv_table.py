@@ -4,14 +4,15 @@ The conventions' model (``model/**/*.yaml`` of open-telemetry/semantic-conventio
 is the only authority the conformance test (``tests/support/semconv.py``) should answer to, so
 its table is generated from the model rather than transcribed by hand::
 
-    .venv/bin/python scripts/semconv_table.py            # ../shared/semconv-v1.41.0 by default
-    .venv/bin/python scripts/semconv_table.py --semconv DIR --out FILE
-    .venv/bin/python scripts/semconv_table.py --check    # exit 1 when the committed table differs
+    .venv/bin/python scripts/semconv_table.py --semconv DIR [--out FILE]
+    .venv/bin/python scripts/semconv_table.py --semconv DIR --check   # exit 1 when the committed table differs
 
-``DIR`` is a checkout of the conventions at that tag (its ``model/`` and ``docs/gen-ai/``). The
+``DIR`` is a checkout of the conventions at that tag (its ``model/`` and ``docs/gen-ai/``), e.g.
+``git clone --depth 1 --branch v1.41.0 https://github.com/open-telemetry/semantic-conventions``;
+``SEMCONV_MODEL_DIR`` in the environment stands for ``--semconv``. The
 output, ``tests/data/semconv-1.41.0/conventions.json``, is committed: a clone of this repository
-needs nothing beside it. ``tests/test_semconv_table.py`` regenerates it wherever the checkout sits
-next to the repository (``../shared/semconv-v1.41.0``) and fails on any difference.
+needs nothing beside it. ``tests/test_semconv_table.py`` (a drift check) regenerates it wherever
+such a checkout is at hand and fails on any difference.
 
 What the table holds (nothing else is read by the test):
 
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -42,7 +44,6 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SEMCONV = ROOT.parent / "shared" / "semconv-v1.41.0"
 DEFAULT_OUT = ROOT / "tests" / "data" / "semconv-1.41.0" / "conventions.json"
 
 VERSION = "1.41.0"
@@ -227,7 +228,14 @@ def render(semconv: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--semconv", type=Path, default=DEFAULT_SEMCONV)
+    model_dir = os.environ.get("SEMCONV_MODEL_DIR")
+    parser.add_argument(
+        "--semconv",
+        type=Path,
+        default=Path(model_dir) if model_dir else None,
+        required=not model_dir,
+        help="a checkout of open-telemetry/semantic-conventions at v1.41.0 (or $SEMCONV_MODEL_DIR)",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--check", action="store_true", help="compare instead of writing")
     args = parser.parse_args(argv)

@@ -38,7 +38,7 @@ def test_committed_table_is_what_the_model_generates() -> None:
     committed = (semconv.DATA / semconv.TABLE).read_text()
     assert committed == generated, (
         "tests/data/semconv-1.41.0/conventions.json differs from the model: "
-        "run .venv/bin/python scripts/semconv_table.py"
+        "run .venv/bin/python scripts/semconv_table.py --semconv <the model at v1.41.0>"
     )
 
 

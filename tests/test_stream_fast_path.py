@@ -282,6 +282,8 @@ def test_named_event_fast_path_never_changes_the_summary(
 # ``final`` says whether the stream's usual last event follows (it would hide the trap's usage).
 
 _Trap = tuple[list[bytes], Callable[[Any], bool], bool]
+_Start = Optional[tuple[bytes, bytes]]
+"""Another first event and plain delta for the run before the trap (or ``None``)."""
 
 
 def _ollama_line(dump: Callable[[Any], str], content: str = "x", **fields: Any) -> bytes:
@@ -300,13 +302,17 @@ def _ollama(dump: Callable[[Any], str]) -> tuple[Any, ...]:
         return {"done": True, "done_reason": reason, "prompt_eval_count": 3, "eval_count": outputs}
 
     delta = _ollama_line(dump)
-    no_model = dump({"message": {"role": "assistant", "content": "x"}, "done": False}).encode()
+
+    def no_model(content: str) -> bytes:
+        value = {"message": {"role": "assistant", "content": content}, "done": False}
+        return dump(value).encode() + b"\n"
+
     error_key = _ollama_line(dump, error="boom")
     nested = dump(
         {"model": "llama3.2", **done("length", 9), "message": {"content": "x", "done": False}}
     ).encode()
     cut = error_key.find(b"boom") + 5
-    traps: dict[str, tuple[_Trap, Optional[bytes]]] = {
+    traps: dict[str, tuple[_Trap, _Start]] = {
         "error-key-in-a-text-line": (([error_key], _said_boom, True), None),
         "error-line": (([b'{"error":"boom"}\n'], _said_boom, True), None),
         "error-key-line-cut-in-two": (([error_key[:cut], error_key[cut:]], _said_boom, True), None),
@@ -333,12 +339,13 @@ def _ollama(dump: Callable[[Any], str]) -> tuple[Any, ...]:
             ),
             None,
         ),
+        # no line names the model before the trap, nor after it but plain text lines
         "model-named-late": (
-            ([delta], lambda s: s.response_model == "llama3.2", True),
-            no_model + b"\n",
+            ([delta], lambda s: s.response_model == "llama3.2", False),
+            (no_model(""), no_model("x")),
         ),
     }
-    start = [no_model + b"\n", _ollama_line(dump, "")]
+    start = [_ollama_line(dump, "")]  # names the model; no output yet
     final = _ollama_line(dump, "", **done("stop", 20))
     return "ollama", "/api/chat", start, delta, final, traps
 
@@ -360,7 +367,7 @@ def _cohere(dump: Callable[[Any], str]) -> tuple[Any, ...]:
     error_object = b'data: {"id":"e1","message":"boom"}\n\n'
     held = dump({"type": "message-end", "delta": {"finish_reason": "ERROR", "error": "boom"}})
     head = {"type": "content-delta", "index": 0}
-    traps: dict[str, tuple[_Trap, Optional[bytes]]] = {
+    traps: dict[str, tuple[_Trap, _Start]] = {
         "final-in-the-read": (
             ([delta + _cohere_event("message-end", dump(end))], _nine_out, False),
             None,
@@ -450,13 +457,14 @@ def test_native_fast_path_never_changes_the_summary(
     wire, path, start, delta, final, traps = NATIVE[name](STYLES[style])
     fmt = get_format(wire)
     info = fmt.request_info("POST", path, b'{"model":"m","stream":true}')
-    for trap, ((reads, effect, then_final), dull) in traps.items():
-        pieces = start + [dull or delta] * 8 + reads + [delta] * 4 + ([final] if then_final else [])
+    for trap, ((reads, effect, then_final), other) in traps.items():
+        first, dull = ([other[0]], other[1]) if other else (start, delta)
+        pieces = first + [dull] * 8 + reads + [delta] * 4 + ([final] if then_final else [])
         parser = fmt.stream_parser(info, capture)
         parser.count_first = True
         fast_before_trap = False
         for number, piece in enumerate(DELIVERIES[delivery](pieces)):
-            if number == len(start) + 8:
+            if number == len(first) + 8:
                 fast_before_trap = parser._fast
             parser.feed(piece)
             if parser.output_events:
@@ -475,5 +483,5 @@ def test_native_fast_path_never_changes_the_summary(
         assert parser.summary() == expected, where
         assert parser.output_events == reference.output_events == 1, where
         assert effect(expected), where  # the trap says something the summary must keep
-        if delivery == "per-event" and not capture and dull is None:
+        if delivery == "per-event" and not capture and other is None:
             assert fast_before_trap, where

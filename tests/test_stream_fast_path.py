@@ -28,6 +28,7 @@ import pytest
 from opentelemetry.instrumentation.llm_router._wire import get_format
 from tests.support.aws_eventstream import exception as aws_exception
 from tests.support.aws_eventstream import frame as aws_frame
+from tests.support.aws_eventstream import header_block
 from tests.support.aws_eventstream import message as aws_message
 
 STYLES: dict[str, Callable[[Any], str]] = {
@@ -316,14 +317,6 @@ def _bedrock_header_size() -> int:
     return int.from_bytes(_bedrock_text(json.dumps, "x")[4:8], "big")
 
 
-def _block(headers: list[tuple[str, str]]) -> bytes:
-    block = b""
-    for name, value in headers:
-        raw = value.encode()
-        block += bytes([len(name)]) + name.encode() + b"\x07" + len(raw).to_bytes(2, "big") + raw
-    return block
-
-
 _EXCEPTION_HEADERS = [
     (":exception-type", "validationException"),
     (":message-type", "exception"),
@@ -335,7 +328,7 @@ def _bedrock_override(dump: Callable[[Any], str]) -> bytes:
     and an exception's headers: an exception frame whose first bytes after the prelude are a
     text delta's, its header block longer."""
     headers = [*_BEDROCK_HEADERS.items(), (":event-type", "x"), *_EXCEPTION_HEADERS]
-    return aws_message(_block(headers), dump({"message": "bad"}).encode())
+    return aws_message(header_block(headers), dump({"message": "bad"}).encode())
 
 
 def _bedrock_same_size(dump: Callable[[Any], str]) -> bytes:
@@ -343,9 +336,9 @@ def _bedrock_same_size(dump: Callable[[Any], str]) -> bytes:
     content type padded or cut to fit)."""
     size = _bedrock_header_size()
     headers = [*_EXCEPTION_HEADERS, (":content-type", "")]
-    room = size - len(_block(headers))
+    room = size - len(header_block(headers))
     headers[-1] = (":content-type", ("application/json" + "x" * room)[:room])
-    block = _block(headers)
+    block = header_block(headers)
     assert len(block) == size
     return aws_message(block, dump({"message": "bad"}).encode())
 
@@ -396,7 +389,7 @@ def _bedrock_swallowing(dump: Callable[[Any], str]) -> bytes:
     """The head of an exception frame (prelude, headers, a little payload) whose length says
     its payload goes on through the whole of the text delta that follows it: a read that is a
     complete text delta by itself, yet read as the rest of a frame already begun."""
-    block = _block([*_EXCEPTION_HEADERS, (":content-type", "application/json")])
+    block = header_block([*_EXCEPTION_HEADERS, (":content-type", "application/json")])
     head = b'{"m'
     total = 12 + len(block) + len(head) + len(_bedrock_text(dump, "v0"))
     prelude = total.to_bytes(4, "big") + len(block).to_bytes(4, "big")

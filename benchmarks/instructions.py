@@ -67,13 +67,15 @@ STREAM_SCENARIOS = [
 ]
 SDK_SCENARIOS = ["sdk:nonstream", "sdk:stream"]
 CONFIGS = {"stream": ("none", "ours"), "sdk": ("none", "ours", "openai_v2")}
-"""Measured by default; ``ours_chunk`` (ours with the opt-in per-chunk metric) on request."""
+"""Measured by default; ``ours_chunk`` (ours with the opt-in per-chunk metric) and ``floor`` (the
+OpenTelemetry SDK calls alone that ours makes for a chat stream, :mod:`benchmarks.stream_floor`)
+on request."""
 ALLOWED = {
-    "stream": ("none", "ours", "ours_chunk"),
+    "stream": ("none", "ours", "ours_chunk", "floor"),
     "sdk": ("none", "ours", "ours_chunk", "openai_v2"),
 }
 """openai-v2 patches the ``openai`` SDK: it sees nothing of a plain ``httpx2`` stream."""
-MAKES_SPANS = {"none": False, "ours": True, "ours_chunk": True, "openai_v2": True}
+MAKES_SPANS = {"none": False, "ours": True, "ours_chunk": True, "openai_v2": True, "floor": True}
 
 
 def _windows(out: str) -> tuple[list[dict[str, Any]], int]:
@@ -433,7 +435,31 @@ def summary(path: Path) -> str:
                 + (f"{v2_add:+,} | {ours_add / v2_add:.2f}x" if v2_add else "- | -")
                 + f" | {cpu[0]:.0f}, {cpu[1]:.0f}, {cpu[2]:.0f} |"
             )
-    return "\n".join(streams) + "\n\n" + "\n".join(sdk)
+    others = [
+        "| Python | scenario | configuration | + per event (marginal) | + per call (fixed)"
+        " | + total/event | ours: + per event, + per call |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for (python, scenario, config), row in sorted(latest.items()):
+        bare = latest.get((python, scenario, "none"))
+        if config not in ("ours_chunk", "floor") or bare is None or row["unit"] != "event":
+            continue
+        ours = latest.get((python, scenario, "ours"))
+        extra = row["marginal_per_event"] - bare["marginal_per_event"]
+        fixed = row["fixed_per_call"] - bare["fixed_per_call"]
+        total = row["total_per_event"] - bare["total_per_event"]
+        others.append(
+            f"| {python} | {scenario} | {config} | {extra:+,} ({_pct(extra, bare['marginal_per_event'])})"
+            f" | {fixed:+,} | {total:+,} ({_pct(total, bare['total_per_event'])}) | "
+            + (
+                f"{ours['marginal_per_event'] - bare['marginal_per_event']:+,}, "
+                f"{ours['fixed_per_call'] - bare['fixed_per_call']:+,} |"
+                if ours
+                else "- |"
+            )
+        )
+    text = "\n".join(streams) + "\n\n" + "\n".join(sdk)
+    return text + ("\n\n" + "\n".join(others) if len(others) > 2 else "")
 
 
 def main(argv: Optional[list[str]] = None) -> int:

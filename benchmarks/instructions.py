@@ -362,6 +362,11 @@ def _pct(part: float, whole: float) -> str:
     return f"{part / whole * 100:+.1f} %" if whole else "-"
 
 
+def _at(*rows: Optional[dict[str, Any]]) -> str:
+    """The commits the rows were measured at (``?``: a row from before rows named theirs)."""
+    return ", ".join((row.get("commit") or "?") if row else "-" for row in rows)
+
+
 def summary(path: Path) -> str:
     """The hook's (and openai-v2's) added instructions against the bare client of the same
     scenario and Python, from the latest valid rows of ``path``, with the targets of issue 25."""
@@ -373,13 +378,14 @@ def summary(path: Path) -> str:
     streams = [
         "| Python | format | JSON | delivery | bare: instr/event (marginal) | ours: + per event"
         " | bare: instr/call (fixed) | ours: + per call | bare: total/event at the longer"
-        " | ours: + total/event | total ≤ +10 % | CPU µs/event bare, ours (marginal) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        " | ours: + total/event | total ≤ +10 % | CPU µs/event bare, ours (marginal)"
+        " | measured at: bare, ours |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     sdk = [
         "| Python | scenario | bare | ours: + | openai-v2: + | ours / openai-v2 | CPU µs bare,"
-        " ours, openai-v2 |",
-        "|---|---|---|---|---|---|---|",
+        " ours, openai-v2 | measured at: bare, ours, openai-v2 |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for (python, scenario, config), ours in sorted(latest.items()):
         bare = latest.get((python, scenario, "none"))
@@ -398,7 +404,7 @@ def summary(path: Path) -> str:
                 f" | {bare['total_per_event']:,} | "
                 f"{_pct(ours['total_per_event'] - bare['total_per_event'], bare['total_per_event'])}"
                 f" | {met} | {bare['cpu_us_marginal_per_event']:.1f}, "
-                f"{ours['cpu_us_marginal_per_event']:.1f} |"
+                f"{ours['cpu_us_marginal_per_event']:.1f} | {_at(bare, ours)} |"
             )
             continue
         v2 = latest.get((python, scenario, "openai_v2"))
@@ -409,7 +415,7 @@ def summary(path: Path) -> str:
             sdk.append(
                 f"| {python} | non-stream, per call | {bare['per_call']:,} | {ours_add:+,} | "
                 + (f"{v2_add:+,} | {ours_add / v2_add:.2f}x" if v2_add else "- | -")
-                + f" | {cpu[0]:.0f}, {cpu[1]:.0f}, {cpu[2]:.0f} |"
+                + f" | {cpu[0]:.0f}, {cpu[1]:.0f}, {cpu[2]:.0f} | {_at(bare, ours, v2)} |"
             )
             continue
         for name, label in (
@@ -422,7 +428,7 @@ def summary(path: Path) -> str:
             sdk.append(
                 f"| {python} | {label} | {bare[name]:,} | {ours_add:+,} | "
                 + (f"{v2_add:+,} | {ours_add / v2_add:.2f}x" if v2_add else "- | -")
-                + f" | {cpu[0]:.1f}, {cpu[1]:.1f}, {cpu[2]:.1f} |"
+                + f" | {cpu[0]:.1f}, {cpu[1]:.1f}, {cpu[2]:.1f} | {_at(bare, ours, v2)} |"
             )
         for length in (min(ours["lengths"]), max(ours["lengths"])):
             key = str(length)
@@ -433,12 +439,12 @@ def summary(path: Path) -> str:
             sdk.append(
                 f"| {python} | stream of {length} chunks, whole call | {b:,} | {ours_add:+,} | "
                 + (f"{v2_add:+,} | {ours_add / v2_add:.2f}x" if v2_add else "- | -")
-                + f" | {cpu[0]:.0f}, {cpu[1]:.0f}, {cpu[2]:.0f} |"
+                + f" | {cpu[0]:.0f}, {cpu[1]:.0f}, {cpu[2]:.0f} | {_at(bare, ours, v2)} |"
             )
     others = [
         "| Python | scenario | configuration | + per event (marginal) | + per call (fixed)"
-        " | + total/event | ours: + per event, + per call |",
-        "|---|---|---|---|---|---|---|",
+        " | + total/event | ours: + per event, + per call | measured at |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for (python, scenario, config), row in sorted(latest.items()):
         bare = latest.get((python, scenario, "none"))
@@ -457,6 +463,7 @@ def summary(path: Path) -> str:
                 if ours
                 else "- |"
             )
+            + f" {_at(bare, row)} |"
         )
     text = "\n".join(streams) + "\n\n" + "\n".join(sdk)
     return text + ("\n\n" + "\n".join(others) if len(others) > 2 else "")

@@ -106,7 +106,7 @@ OBFUSCATION_PAD = 16
 _PAD_ALPHABET = string.ascii_letters + string.digits
 
 
-class _Padding:
+class Padding:
     """Deterministic ``obfuscation`` values: alphanumeric, as OpenAI's are."""
 
     def __init__(self, seed: str) -> None:
@@ -124,7 +124,7 @@ class _Padding:
 def openai_tokens(seed: str, events: int) -> list[tuple[str, str]]:
     """``events`` (token, obfuscation) pairs of one stream; the first ``n`` are the same for any
     length of at least ``n`` (a short and a long stream differ only by what the long one adds)."""
-    padding = _Padding(seed)
+    padding = Padding(seed)
     out = []
     for _ in range(events):
         token = padding.token()
@@ -173,7 +173,7 @@ def _dumper(style: str) -> Callable[[Any], str]:
 
 def _chat(events: int, dump: Callable[[Any], str]) -> list[bytes]:
     tokens = openai_tokens("chat", events)
-    other = _Padding("chat-other")  # the chunks without text: their own draws, same for any length
+    other = Padding("chat-other")  # the chunks without text: their own draws, same for any length
 
     def chunk(delta: dict[str, Any], finish: Any = None, usage: Any = None, pad: str = "") -> bytes:
         value = {

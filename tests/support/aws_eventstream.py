@@ -17,11 +17,16 @@ def frame(headers: dict[str, str], payload: bytes) -> bytes:
     for name, value in headers.items():
         raw = value.encode()
         block += bytes([len(name)]) + name.encode() + b"\x07" + struct.pack(">H", len(raw)) + raw
+    return message(block, payload)
+
+
+def message(block: bytes, payload: bytes) -> bytes:
+    """A frame of an encoded header block (any headers, a name twice included) and a payload."""
     total = 12 + len(block) + len(payload) + 4
     prelude = struct.pack(">II", total, len(block))
     prelude += struct.pack(">I", zlib.crc32(prelude))
-    message = prelude + block + payload
-    return message + struct.pack(">I", zlib.crc32(message))
+    whole = prelude + block + payload
+    return whole + struct.pack(">I", zlib.crc32(whole))
 
 
 def event(kind: str, body: dict[str, Any]) -> bytes:

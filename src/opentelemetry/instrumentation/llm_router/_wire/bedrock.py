@@ -524,6 +524,7 @@ class EventStream:
         "_splitter",
         "_summary",
         "_text",
+        "count_first",
         "counting",
         "output_events",
     )
@@ -540,16 +541,33 @@ class EventStream:
         self._reason: Optional[str] = None
         self._splitter = FrameSplitter(self._frame)
         self.counting = True
+        self.count_first = False  # the hook sets it when only the first output event is timed
         self.output_events = 0
 
     def feed(self, chunk: bytes) -> None:
         self._splitter.feed(chunk)
 
-    def _frame(self, headers: dict[str, str], payload: bytes) -> None:
+    @property
+    def counting_feed(self) -> Callable[[bytes], None]:
+        """What the hook calls for each read: the splitter's own ``feed`` (one call a read, not
+        two); once output is no longer counted, it passes text deltas over by their header
+        bytes (see :meth:`_frame`)."""
+        return self._splitter.feed
+
+    steady_feed = counting_feed
+
+    def _frame(self, headers: dict[str, str], payload: bytes) -> Optional[bool]:
+        """One frame. ``True``: every later frame with these very headers needs nothing (a
+        ``contentBlockDelta`` once output is no longer counted and content not captured), so
+        the splitter skips them on their header bytes, without this call."""
         event = headers.get(":event-type")
         if event == "contentBlockDelta":  # the bulk of a ConverseStream
-            if self.counting and _converse_output(payload):
-                self.output_events += 1
+            if self.counting:
+                if _converse_output(payload):
+                    self.output_events += 1
+                    self.counting = not self.count_first
+            elif self._blocks is None:
+                return True
             if self._blocks is not None:
                 self._blocks.delta(mapping(loads(payload)))
         elif event == "chunk":
@@ -606,6 +624,7 @@ class EventStream:
                             break
         if self.counting and family.output(raw):
             self.output_events += 1
+            self.counting = not self.count_first
         if decode:
             inner = loads(raw)
             if isinstance(inner, dict):

@@ -231,7 +231,7 @@ def test_stream_floor_makes_the_span_ours_makes() -> None:
         spans = {}
         for config in ("ours", "floor"):
             scenario = "stream:chat:compact:coalesced"
-            windows, last = _client(scenario, config, found, BENCH_LENGTHS="3,7", BENCH_CALLS="1")
+            _windows, last = _client(scenario, config, found, BENCH_LENGTHS="3,7", BENCH_CALLS="1")
             assert last["spans"] == 2 * 2 + 4, config
             spans[config] = last["last_span"]
     port = spans["ours"]["server.port"]

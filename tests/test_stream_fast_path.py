@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import json
 import zlib
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import pytest
 
 from opentelemetry.instrumentation.llm_router._wire import get_format
+from opentelemetry.instrumentation.llm_router._wire._sse import MAX_EVENT_BYTES
 from tests.support.aws_eventstream import exception as aws_exception
 from tests.support.aws_eventstream import frame as aws_frame
+from tests.support.aws_eventstream import header_block
 from tests.support.aws_eventstream import message as aws_message
 
 STYLES: dict[str, Callable[[Any], str]] = {
@@ -282,6 +284,220 @@ def test_named_event_fast_path_never_changes_the_summary(
         assert expected.error_type
 
 
+# Ollama NDJSON lines and Cohere v2 named events: a read that is one plain text delta ----------
+#
+# Shaped as the providers write them: Ollama one JSON object per line, ``done`` its last key
+# (``false`` until the last line, which has the counts); Cohere ``event: <type>`` then the data
+# with ``type`` as its first key (``message-start`` has the id first). Each trap is a list of
+# reads (kept apart when delivered per event) and what the summary must show because of it;
+# ``final`` says whether the stream's usual last event follows (it would hide the trap's usage).
+
+_Trap = tuple[list[bytes], Callable[[Any], bool], bool]
+_Start = Optional[tuple[bytes, bytes]]
+"""Another first event and plain delta for the run before the trap (or ``None``)."""
+
+
+def _ollama_line(dump: Callable[[Any], str], content: str = "x", **fields: Any) -> bytes:
+    value: dict[str, Any] = {
+        "model": "llama3.2",
+        "created_at": "2026-01-01T00:00:00.000000Z",
+        "message": {"role": "assistant", "content": content},
+    }
+    value.update(fields)
+    value.setdefault("done", False)
+    return dump(value).encode() + b"\n"
+
+
+def _ollama(dump: Callable[[Any], str]) -> tuple[Any, ...]:
+    def done(reason: str, outputs: int) -> dict[str, Any]:
+        return {"done": True, "done_reason": reason, "prompt_eval_count": 3, "eval_count": outputs}
+
+    delta = _ollama_line(dump)
+
+    def no_model(content: str) -> bytes:
+        value = {"message": {"role": "assistant", "content": content}, "done": False}
+        return dump(value).encode() + b"\n"
+
+    error_key = _ollama_line(dump, error="boom")
+    nested = dump(
+        {"model": "llama3.2", **done("length", 9), "message": {"content": "x", "done": False}}
+    ).encode()
+    cut = error_key.find(b"boom") + 5
+    traps: dict[str, tuple[_Trap, _Start]] = {
+        "error-key-in-a-text-line": (([error_key], _said_boom, True), None),
+        "error-line": (([b'{"error":"boom"}\n'], _said_boom, True), None),
+        "error-key-line-cut-in-two": (([error_key[:cut], error_key[cut:]], _said_boom, True), None),
+        "last-line-then-a-text-line-in-one-read": (
+            ([_ollama_line(dump, "", **done("length", 9)) + delta], _nine_out, False),
+            None,
+        ),
+        "last-line-with-a-nested-done-false": (([nested + b"\n"], _nine_out, False), None),
+        "cr-line-ends": (
+            (
+                [_ollama_line(dump, "", **done("length", 9))[:-1] + b"\r\n" + delta[:-1] + b"\r\n"],
+                _nine_out,
+                False,
+            ),
+            None,
+        ),
+        # a line too long to keep (1 MiB) is dropped up to its line end, even when that end
+        # comes as a read of its own that looks like a plain line
+        "oversized-line-then-its-end": (
+            (
+                [b'{"model":"llama3.2","pad":"' + b"p" * MAX_EVENT_BYTES, b'"' + delta[1:]],
+                lambda s: s.usage is not None and s.usage.output_tokens == 20,
+                True,
+            ),
+            None,
+        ),
+        # no line names the model before the trap, nor after it but plain text lines
+        "model-named-late": (
+            ([delta], lambda s: s.response_model == "llama3.2", False),
+            (no_model(""), no_model("x")),
+        ),
+    }
+    start = [_ollama_line(dump, "")]  # names the model; no output yet
+    final = _ollama_line(dump, "", **done("stop", 20))
+    return "ollama", "/api/chat", start, delta, final, traps
+
+
+def _cohere_event(name: str, data: str) -> bytes:
+    return f"event: {name}\ndata: {data}\n\n".encode()
+
+
+def _cohere(dump: Callable[[Any], str]) -> tuple[Any, ...]:
+    def joined(first: dict[str, Any], second: dict[str, Any], glue: str) -> str:
+        """Two objects' members as one object (duplicate keys, or across two ``data:`` lines)."""
+        return dump(first)[:-1] + glue + dump(second)[1:]
+
+    comma = dump([0, 0])[2:-2]  # "," or ", "
+    usage = {"tokens": {"input_tokens": 3, "output_tokens": 9}}
+    end = {"type": "message-end", "delta": {"finish_reason": "MAX_TOKENS", "usage": usage}}
+    text = {"type": "content-delta", "index": 0, "delta": {"message": {"content": {"text": "x"}}}}
+    delta = _cohere_event("content-delta", dump(text))
+    error_object = b'data: {"id":"e1","message":"boom"}\n\n'
+    held = dump({"type": "message-end", "delta": {"finish_reason": "ERROR", "error": "boom"}})
+    head = {"type": "content-delta", "index": 0}
+    traps: dict[str, tuple[_Trap, _Start]] = {
+        "final-in-the-read": (
+            ([delta + _cohere_event("message-end", dump(end))], _nine_out, False),
+            None,
+        ),
+        "error-object-after-a-delta-in-the-read": (
+            ([delta + error_object], _said_boom, True),
+            None,
+        ),
+        "cr-line-ends": (([delta[:-2] + b"\r\r" + error_object], _said_boom, True), None),
+        "duplicate-type-key": (
+            ([_cohere_event("content-delta", joined(head, end, comma))], _nine_out, False),
+            None,
+        ),
+        "end-named-as-a-delta": (
+            ([_cohere_event("content-delta", dump(end))], _nine_out, False),
+            None,
+        ),
+        "data-over-two-lines-cut": (
+            (
+                [
+                    f"event: content-delta\ndata: {dump(head)[:-1]}{comma.rstrip()}\nd".encode(),
+                    f"ata: {dump(end)[1:]}\n\n".encode(),
+                ],
+                _nine_out,
+                False,
+            ),
+            None,
+        ),
+        "held-part-then-a-delta": (
+            (
+                [
+                    f"event: message-end\ndata: {held[:-1]}{comma}{dump('x')}: [\n".encode(),
+                    delta[:-2] + b"]}\n\n",
+                ],
+                _said_boom,
+                True,
+            ),
+            None,
+        ),
+    }
+    start = [
+        _cohere_event(
+            "message-start",
+            dump(
+                {"id": "c1", "type": "message-start", "delta": {"message": {"role": "assistant"}}}
+            ),
+        ),
+        _cohere_event(
+            "content-start",
+            dump(
+                {
+                    "type": "content-start",
+                    "index": 0,
+                    "delta": {"message": {"content": {"type": "text", "text": ""}}},
+                }
+            ),
+        ),
+    ]
+    final = _cohere_event(
+        "message-end",
+        dump({"type": "message-end", "delta": {"finish_reason": "COMPLETE", "usage": usage}}),
+    )
+    return "cohere", "/v2/chat", start, delta, final, traps
+
+
+def _said_boom(summary: Any) -> bool:
+    return summary.error_message == "boom"
+
+
+def _nine_out(summary: Any) -> bool:
+    return summary.usage is not None and summary.usage.output_tokens == 9
+
+
+NATIVE = {"ollama": _ollama, "cohere": _cohere}
+
+
+@pytest.mark.parametrize("capture", [False, True], ids=["no-capture", "capture"])
+@pytest.mark.parametrize("delivery", sorted(DELIVERIES))
+@pytest.mark.parametrize("style", sorted(STYLES))
+@pytest.mark.parametrize("name", sorted(NATIVE))
+def test_native_fast_path_never_changes_the_summary(
+    name: str, style: str, delivery: str, capture: bool
+) -> None:
+    """Every trap, after a run of plain text deltas read with the output count off (the first
+    output event stops it, ``count_first`` as the hook sets it): the summary and the output count
+    a byte-by-byte feed gives, and the fast path was on when the trap came (per event)."""
+    wire, path, start, delta, final, traps = NATIVE[name](STYLES[style])
+    fmt = get_format(wire)
+    info = fmt.request_info("POST", path, b'{"model":"m","stream":true}')
+    for trap, ((reads, effect, then_final), other) in traps.items():
+        first, dull = ([other[0]], other[1]) if other else (start, delta)
+        pieces = first + [dull] * 8 + reads + [delta] * 4 + ([final] if then_final else [])
+        parser = fmt.stream_parser(info, capture)
+        parser.count_first = True
+        fast_before_trap = False
+        for number, piece in enumerate(DELIVERIES[delivery](pieces)):
+            if number == len(first) + 8:
+                fast_before_trap = parser._fast
+            parser.feed(piece)
+            if parser.output_events:
+                parser.counting = False
+        reference = fmt.stream_parser(info, capture)  # byte by byte: never the fast path
+        for piece in pieces:
+            if len(piece) > MAX_EVENT_BYTES:  # the general path, in one go
+                type(reference).counting_feed(reference, piece)
+                continue
+            for byte in piece:
+                reference.feed(bytes([byte]))
+                if reference.output_events:
+                    reference.counting = False
+        expected = reference.summary()
+        where = f"{name} {style} {delivery} {trap}"
+        assert parser.summary() == expected, where
+        assert parser.output_events == reference.output_events == 1, where
+        assert effect(expected), where  # the trap says something the summary must keep
+        if delivery == "per-event" and not capture and other is None:
+            assert fast_before_trap, where
+
+
 # Bedrock ConverseStream (binary AWS event-stream frames): a read that is one text delta ------
 
 _BEDROCK_HEADERS = {
@@ -316,14 +532,6 @@ def _bedrock_header_size() -> int:
     return int.from_bytes(_bedrock_text(json.dumps, "x")[4:8], "big")
 
 
-def _block(headers: list[tuple[str, str]]) -> bytes:
-    block = b""
-    for name, value in headers:
-        raw = value.encode()
-        block += bytes([len(name)]) + name.encode() + b"\x07" + len(raw).to_bytes(2, "big") + raw
-    return block
-
-
 _EXCEPTION_HEADERS = [
     (":exception-type", "validationException"),
     (":message-type", "exception"),
@@ -335,7 +543,7 @@ def _bedrock_override(dump: Callable[[Any], str]) -> bytes:
     and an exception's headers: an exception frame whose first bytes after the prelude are a
     text delta's, its header block longer."""
     headers = [*_BEDROCK_HEADERS.items(), (":event-type", "x"), *_EXCEPTION_HEADERS]
-    return aws_message(_block(headers), dump({"message": "bad"}).encode())
+    return aws_message(header_block(headers), dump({"message": "bad"}).encode())
 
 
 def _bedrock_same_size(dump: Callable[[Any], str]) -> bytes:
@@ -343,9 +551,9 @@ def _bedrock_same_size(dump: Callable[[Any], str]) -> bytes:
     content type padded or cut to fit)."""
     size = _bedrock_header_size()
     headers = [*_EXCEPTION_HEADERS, (":content-type", "")]
-    room = size - len(_block(headers))
+    room = size - len(header_block(headers))
     headers[-1] = (":content-type", ("application/json" + "x" * room)[:room])
-    block = _block(headers)
+    block = header_block(headers)
     assert len(block) == size
     return aws_message(block, dump({"message": "bad"}).encode())
 
@@ -396,7 +604,7 @@ def _bedrock_swallowing(dump: Callable[[Any], str]) -> bytes:
     """The head of an exception frame (prelude, headers, a little payload) whose length says
     its payload goes on through the whole of the text delta that follows it: a read that is a
     complete text delta by itself, yet read as the rest of a frame already begun."""
-    block = _block([*_EXCEPTION_HEADERS, (":content-type", "application/json")])
+    block = header_block([*_EXCEPTION_HEADERS, (":content-type", "application/json")])
     head = b'{"m'
     total = 12 + len(block) + len(head) + len(_bedrock_text(dump, "v0"))
     prelude = total.to_bytes(4, "big") + len(block).to_bytes(4, "big")

@@ -9,15 +9,20 @@ import base64
 import json
 import struct
 import zlib
-from typing import Any
+from typing import Any, Iterable
 
 
 def frame(headers: dict[str, str], payload: bytes) -> bytes:
+    return message(header_block(headers.items()), payload)
+
+
+def header_block(headers: Iterable[tuple[str, str]]) -> bytes:
+    """String headers (type 7), in order; a name may come twice (the last one wins)."""
     block = b""
-    for name, value in headers.items():
+    for name, value in headers:
         raw = value.encode()
         block += bytes([len(name)]) + name.encode() + b"\x07" + struct.pack(">H", len(raw)) + raw
-    return message(block, payload)
+    return block
 
 
 def message(block: bytes, payload: bytes) -> bytes:

@@ -350,6 +350,8 @@ class ResponseObservation:
                 self.feed_chunk(held)
             except Exception:
                 self.broken()
+            if exc is None:  # that read did not decode: the caller got this very error
+                exc = self._decode_error
         self._done = True
         self.feed_chunk = _ignore
         try:

@@ -43,6 +43,7 @@ class HttpxModuleHook:
             module.SyncByteStream, module.AsyncByteStream
         )
         self._byte_stream = module.ByteStream
+        self._content_property = getattr(module.Response, "content", None)
         self._decoders: dict[str, Any] = getattr(
             getattr(module, "_decoders", None), "SUPPORTED_DECODERS", {}
         )
@@ -144,10 +145,14 @@ class HttpxModuleHook:
             status_code = response.status_code
             call.set_status_code(status_code)
             headers = response.headers
-            try:
-                body = response.content  # _read_body(), inlined: this runs on every call
-            except Exception:  # ResponseNotRead: the caller will stream it
-                body = None
+            # What ``response.content`` gives once read, without the ResponseNotRead it raises
+            # (and builds a message for) on every streamed call; any other class is asked.
+            body = getattr(response, "_content", None)
+            if body is None and type(response).content is not self._content_property:
+                try:
+                    body = response.content
+                except Exception:  # ResponseNotRead: the caller will stream it
+                    body = None
             content_type, content_encoding = _content_headers(headers)
             if body is not None:  # already read and decoded by httpx (``stream=False``)
                 if self._core.complete(started, status_code, content_type, body, headers):

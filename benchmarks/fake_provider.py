@@ -11,7 +11,9 @@ prompt would otherwise cost the server more than the client) and the path stays 
 
 - no ``x-bench-chunks`` header: a non-streaming chat completion with usage;
 - ``x-bench-chunks: N``: an SSE stream of ``N`` content chunks (the first carries the role, the
-  last the finish reason), a usage chunk with empty ``choices``, then ``data: [DONE]``.
+  last the finish reason), a usage chunk with empty ``choices``, then ``data: [DONE]``; each chunk
+  with ``"usage":null`` and an ``obfuscation`` padding its token to 16 characters, varied tokens
+  (:func:`benchmarks.stream_bodies.openai_tokens`), as OpenAI sends with ``include_usage``.
 
 Any path is answered the same way.
 
@@ -25,6 +27,8 @@ import asyncio
 import json
 import sys
 from typing import Optional
+
+from benchmarks.stream_bodies import Padding, openai_tokens
 
 MODEL = "gpt-4o-mini"
 RESPONSE_MODEL = "gpt-4o-mini-2024-07-18"
@@ -56,7 +60,7 @@ def chat_completion_body() -> bytes:
     ).encode()
 
 
-def _chunk(delta: dict, finish_reason: Optional[str]) -> bytes:
+def _chunk(delta: dict, finish_reason: Optional[str], padding: str) -> bytes:
     event = {
         "id": RESPONSE_ID,
         "object": "chat.completion.chunk",
@@ -64,6 +68,8 @@ def _chunk(delta: dict, finish_reason: Optional[str]) -> bytes:
         "model": RESPONSE_MODEL,
         "system_fingerprint": "fp_bench",
         "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
+        "usage": None,
+        "obfuscation": padding,
     }
     return b"data: " + json.dumps(event, separators=(",", ":")).encode() + b"\n\n"
 
@@ -71,14 +77,13 @@ def _chunk(delta: dict, finish_reason: Optional[str]) -> bytes:
 def stream_body(chunks: int) -> bytes:
     """``chunks`` content chunks, a usage chunk and ``[DONE]``, as OpenAI sends with include_usage."""
     parts = []
-    middle = _chunk({"content": "tok "}, None)
-    for index in range(chunks):
+    for index, (token, padding) in enumerate(openai_tokens("sdk", chunks)):
         if index == 0:
-            parts.append(_chunk({"role": "assistant", "content": "tok ", "refusal": None}, None))
-        elif index == chunks - 1:
-            parts.append(_chunk({"content": "end."}, "stop"))
+            delta = {"role": "assistant", "content": token, "refusal": None}
+            parts.append(_chunk(delta, None, padding))
         else:
-            parts.append(middle)
+            last = index == chunks - 1
+            parts.append(_chunk({"content": token}, "stop" if last else None, padding))
     usage_event = {
         "id": RESPONSE_ID,
         "object": "chat.completion.chunk",
@@ -91,6 +96,7 @@ def stream_body(chunks: int) -> bytes:
             "completion_tokens": chunks,
             "total_tokens": USAGE["prompt_tokens"] + chunks,
         },
+        "obfuscation": Padding("sdk-usage").pad(),
     }
     parts.append(b"data: " + json.dumps(usage_event, separators=(",", ":")).encode() + b"\n\n")
     parts.append(b"data: [DONE]\n\n")

@@ -1,7 +1,8 @@
 """One benchmark client process, run under callgrind (and natively) by :mod:`benchmarks.instructions`.
 
 It sets up the OpenTelemetry SDK and one configuration (``none``, ``ours``, ``ours_chunk`` — ours
-with the opt-in per-chunk metric —, ``openai_v2``), warms up (``BENCH_WARMUP`` calls of every
+with the opt-in per-chunk metric —, ``openai_v2``, ``floor`` — the SDK calls alone that ours makes
+for a Chat Completions stream, :mod:`benchmarks.stream_floor`), warms up (``BENCH_WARMUP`` calls of every
 stream length, four times as many of a non-stream call),
 then measures *windows*: ``BENCH_CALLS`` calls of one stream length each, for every length of
 ``BENCH_LENGTHS``, the whole sequence ``BENCH_REPEATS`` times. Each window is counted on its own:
@@ -75,7 +76,7 @@ def configure(config: str, providers: str) -> Any:
         from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
 
         OpenAIInstrumentor().instrument()
-    elif config != "none":
+    elif config not in ("none", "floor"):  # floor: installed once the server's port is known
         raise SystemExit(f"unknown configuration {config}")
     return sdk
 
@@ -174,6 +175,10 @@ def main() -> None:
             f"127.0.0.1:{port}={PROVIDER[wire]}/{wire}" for wire, port in zip(WIRE_PORTS, ports)
         )
         sdk = configure(config, providers)
+        if config == "floor":
+            from benchmarks import stream_floor
+
+            stream_floor.install(int(dict(zip(WIRE_PORTS, ports))[WIRE_FORMAT[rest[0]]]))
         units, call = stream_calls(*rest)
         window_lengths = lengths()
     else:

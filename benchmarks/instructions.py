@@ -67,13 +67,15 @@ STREAM_SCENARIOS = [
 ]
 SDK_SCENARIOS = ["sdk:nonstream", "sdk:stream"]
 CONFIGS = {"stream": ("none", "ours"), "sdk": ("none", "ours", "openai_v2")}
-"""Measured by default; ``ours_chunk`` (ours with the opt-in per-chunk metric) on request."""
+"""Measured by default; ``ours_chunk`` (ours with the opt-in per-chunk metric) and ``floor`` (the
+OpenTelemetry SDK calls alone that ours makes for a chat stream, :mod:`benchmarks.stream_floor`)
+on request."""
 ALLOWED = {
-    "stream": ("none", "ours", "ours_chunk"),
+    "stream": ("none", "ours", "ours_chunk", "floor"),
     "sdk": ("none", "ours", "ours_chunk", "openai_v2"),
 }
 """openai-v2 patches the ``openai`` SDK: it sees nothing of a plain ``httpx2`` stream."""
-MAKES_SPANS = {"none": False, "ours": True, "ours_chunk": True, "openai_v2": True}
+MAKES_SPANS = {"none": False, "ours": True, "ours_chunk": True, "openai_v2": True, "floor": True}
 
 
 def _windows(out: str) -> tuple[list[dict[str, Any]], int]:
@@ -360,6 +362,11 @@ def _pct(part: float, whole: float) -> str:
     return f"{part / whole * 100:+.1f} %" if whole else "-"
 
 
+def _at(*rows: Optional[dict[str, Any]]) -> str:
+    """The commits the rows were measured at (``?``: a row from before rows named theirs)."""
+    return ", ".join((row.get("commit") or "?") if row else "-" for row in rows)
+
+
 def summary(path: Path) -> str:
     """The hook's (and openai-v2's) added instructions against the bare client of the same
     scenario and Python, from the latest valid rows of ``path``, with the targets of issue 25."""
@@ -371,13 +378,14 @@ def summary(path: Path) -> str:
     streams = [
         "| Python | format | JSON | delivery | bare: instr/event (marginal) | ours: + per event"
         " | bare: instr/call (fixed) | ours: + per call | bare: total/event at the longer"
-        " | ours: + total/event | total ≤ +10 % | CPU µs/event bare, ours (marginal) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        " | ours: + total/event | total ≤ +10 % | CPU µs/event bare, ours (marginal)"
+        " | measured at: bare, ours |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     sdk = [
         "| Python | scenario | bare | ours: + | openai-v2: + | ours / openai-v2 | CPU µs bare,"
-        " ours, openai-v2 |",
-        "|---|---|---|---|---|---|---|",
+        " ours, openai-v2 | measured at: bare, ours, openai-v2 |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for (python, scenario, config), ours in sorted(latest.items()):
         bare = latest.get((python, scenario, "none"))
@@ -396,7 +404,7 @@ def summary(path: Path) -> str:
                 f" | {bare['total_per_event']:,} | "
                 f"{_pct(ours['total_per_event'] - bare['total_per_event'], bare['total_per_event'])}"
                 f" | {met} | {bare['cpu_us_marginal_per_event']:.1f}, "
-                f"{ours['cpu_us_marginal_per_event']:.1f} |"
+                f"{ours['cpu_us_marginal_per_event']:.1f} | {_at(bare, ours)} |"
             )
             continue
         v2 = latest.get((python, scenario, "openai_v2"))
@@ -407,7 +415,7 @@ def summary(path: Path) -> str:
             sdk.append(
                 f"| {python} | non-stream, per call | {bare['per_call']:,} | {ours_add:+,} | "
                 + (f"{v2_add:+,} | {ours_add / v2_add:.2f}x" if v2_add else "- | -")
-                + f" | {cpu[0]:.0f}, {cpu[1]:.0f}, {cpu[2]:.0f} |"
+                + f" | {cpu[0]:.0f}, {cpu[1]:.0f}, {cpu[2]:.0f} | {_at(bare, ours, v2)} |"
             )
             continue
         for name, label in (
@@ -420,7 +428,7 @@ def summary(path: Path) -> str:
             sdk.append(
                 f"| {python} | {label} | {bare[name]:,} | {ours_add:+,} | "
                 + (f"{v2_add:+,} | {ours_add / v2_add:.2f}x" if v2_add else "- | -")
-                + f" | {cpu[0]:.1f}, {cpu[1]:.1f}, {cpu[2]:.1f} |"
+                + f" | {cpu[0]:.1f}, {cpu[1]:.1f}, {cpu[2]:.1f} | {_at(bare, ours, v2)} |"
             )
         for length in (min(ours["lengths"]), max(ours["lengths"])):
             key = str(length)
@@ -431,9 +439,34 @@ def summary(path: Path) -> str:
             sdk.append(
                 f"| {python} | stream of {length} chunks, whole call | {b:,} | {ours_add:+,} | "
                 + (f"{v2_add:+,} | {ours_add / v2_add:.2f}x" if v2_add else "- | -")
-                + f" | {cpu[0]:.0f}, {cpu[1]:.0f}, {cpu[2]:.0f} |"
+                + f" | {cpu[0]:.0f}, {cpu[1]:.0f}, {cpu[2]:.0f} | {_at(bare, ours, v2)} |"
             )
-    return "\n".join(streams) + "\n\n" + "\n".join(sdk)
+    others = [
+        "| Python | scenario | configuration | + per event (marginal) | + per call (fixed)"
+        " | + total/event | ours: + per event, + per call | measured at |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for (python, scenario, config), row in sorted(latest.items()):
+        bare = latest.get((python, scenario, "none"))
+        if config not in ("ours_chunk", "floor") or bare is None or row["unit"] != "event":
+            continue
+        ours = latest.get((python, scenario, "ours"))
+        extra = row["marginal_per_event"] - bare["marginal_per_event"]
+        fixed = row["fixed_per_call"] - bare["fixed_per_call"]
+        total = row["total_per_event"] - bare["total_per_event"]
+        others.append(
+            f"| {python} | {scenario} | {config} | {extra:+,} ({_pct(extra, bare['marginal_per_event'])})"
+            f" | {fixed:+,} | {total:+,} ({_pct(total, bare['total_per_event'])}) | "
+            + (
+                f"{ours['marginal_per_event'] - bare['marginal_per_event']:+,}, "
+                f"{ours['fixed_per_call'] - bare['fixed_per_call']:+,} |"
+                if ours
+                else "- |"
+            )
+            + f" {_at(bare, row)} |"
+        )
+    text = "\n".join(streams) + "\n\n" + "\n".join(sdk)
+    return text + ("\n\n" + "\n".join(others) if len(others) > 2 else "")
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -8,6 +8,15 @@ and ``obfuscation`` on every chunk, Responses' bookkeeping events, Anthropic's `
 ``usageMetadata`` on every chunk and CRLF line ends). ``events`` is the number of events that carry
 output (one token each); the rest (role-only first chunk, finish, usage, bookkeeping) come on top.
 
+OpenAI's ``obfuscation`` (Chat Completions chunks, Responses ``output_text.delta`` events) is random
+padding that hides each token's length: in recorded streams a delta's text and its padding add up to
+16 characters (``"."`` gets 15, ``" civilizations"`` 2), and a chunk without text gets 1 to 15. So
+the OpenAI bodies here carry varied tokens (:data:`OPENAI_TOKENS`) each padded that way, drawn from
+a generator seeded per stream (:func:`openai_tokens`): every call of a length gets the same bytes,
+and no two neighbouring events need be alike. A constant padding made every content event of a
+stream byte-identical, which a fast path comparing an event with the last one it saw is flattered
+by (and which no real stream does). The other formats keep one token, ``TOKEN``.
+
 Styles: ``compact`` is ``json.dumps(separators=(",", ":"))`` (what OpenAI, Anthropic and Google
 send); ``spaced`` is ``json.dumps`` with its defaults (``", "`` and ``": "``), which Python
 gateways and proxies that re-serialise events send.
@@ -16,6 +25,8 @@ gateways and proxies that re-serialise events send.
 from __future__ import annotations
 
 import json
+import random
+import string
 import struct
 import zlib
 from typing import Any, Callable
@@ -81,6 +92,44 @@ MODEL = {
     "bedrock": BEDROCK_MODEL,
 }
 TOKEN = "tok "
+# fmt: off
+OPENAI_TOKENS = (
+    " the", " a", ",", ".", " of", " and", " to", " is", " in", " that", " it", " for", " you",
+    " with", " as", " on", " can", " be", " this", " are", " or", " an", " not", " I", "ing",
+    " model", " stream", " tokens", " example", " information", " response", " data", " API",
+    " request", " which", " each", " time", " first", " more", "ed", " using", " value",
+)
+# fmt: on
+"""English-like tokens of 1 to 12 characters (no character JSON would escape)."""
+OBFUSCATION_PAD = 16
+"""The length OpenAI pads a delta's text and its ``obfuscation`` to (recorded streams)."""
+_PAD_ALPHABET = string.ascii_letters + string.digits
+
+
+class Padding:
+    """Deterministic ``obfuscation`` values: alphanumeric, as OpenAI's are."""
+
+    def __init__(self, seed: str) -> None:
+        self._random = random.Random(seed)
+
+    def token(self) -> str:
+        return self._random.choice(OPENAI_TOKENS)
+
+    def pad(self, text: str = "") -> str:
+        """The padding of an event whose text is ``text`` (none: a chunk without text)."""
+        size = OBFUSCATION_PAD - len(text) if text else self._random.randint(1, 15)
+        return "".join(self._random.choices(_PAD_ALPHABET, k=max(size, 1)))
+
+
+def openai_tokens(seed: str, events: int) -> list[tuple[str, str]]:
+    """``events`` (token, obfuscation) pairs of one stream; the first ``n`` are the same for any
+    length of at least ``n`` (a short and a long stream differ only by what the long one adds)."""
+    padding = Padding(seed)
+    out = []
+    for _ in range(events):
+        token = padding.token()
+        out.append((token, padding.pad(token)))
+    return out
 
 
 def request_body(fmt: str) -> bytes:
@@ -123,7 +172,10 @@ def _dumper(style: str) -> Callable[[Any], str]:
 
 
 def _chat(events: int, dump: Callable[[Any], str]) -> list[bytes]:
-    def chunk(delta: dict[str, Any], finish: Any = None, usage: Any = None) -> bytes:
+    tokens = openai_tokens("chat", events)
+    other = Padding("chat-other")  # the chunks without text: their own draws, same for any length
+
+    def chunk(delta: dict[str, Any], finish: Any = None, usage: Any = None, pad: str = "") -> bytes:
         value = {
             "id": "chatcmpl-bench0001",
             "object": "chat.completion.chunk",
@@ -135,13 +187,12 @@ def _chat(events: int, dump: Callable[[Any], str]) -> list[bytes]:
             if usage
             else [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
             "usage": usage,
-            "obfuscation": "Xy1",
+            "obfuscation": pad or other.pad(),
         }
         return f"data: {dump(value)}\n\n".encode()
 
     out = [chunk({"role": "assistant", "content": "", "refusal": None})]
-    body = chunk({"content": TOKEN})
-    out += [body] * events
+    out += [chunk({"content": token}, pad=pad) for token, pad in tokens]
     out.append(chunk({}, "stop"))
     usage = {"prompt_tokens": 12, "completion_tokens": events, "total_tokens": 12 + events}
     out.append(chunk({}, usage=usage))
@@ -150,6 +201,8 @@ def _chat(events: int, dump: Callable[[Any], str]) -> list[bytes]:
 
 
 def _responses(events: int, dump: Callable[[Any], str]) -> list[bytes]:
+    tokens = openai_tokens("responses", events)
+    text = "".join(token for token, _ in tokens)
     number = [0]
 
     def event(kind: str, **fields: Any) -> bytes:
@@ -170,7 +223,7 @@ def _responses(events: int, dump: Callable[[Any], str]) -> list[bytes]:
                     "type": "message",
                     "status": "completed",
                     "role": "assistant",
-                    "content": [{"type": "output_text", "text": TOKEN * events, "annotations": []}],
+                    "content": [{"type": "output_text", "text": text, "annotations": []}],
                 }
             ]
             if done
@@ -199,16 +252,16 @@ def _responses(events: int, dump: Callable[[Any], str]) -> list[bytes]:
             part={"type": "output_text", "text": "", "annotations": []},
         ),
     ]
-    for _ in range(events):
+    for token, pad in tokens:
         out.append(
             event(
                 "response.output_text.delta",
                 item_id="msg_bench",
                 output_index=0,
                 content_index=0,
-                delta=TOKEN,
+                delta=token,
                 logprobs=[],
-                obfuscation="Xy1",
+                obfuscation=pad,
             )
         )
     out.append(
@@ -217,7 +270,7 @@ def _responses(events: int, dump: Callable[[Any], str]) -> list[bytes]:
             item_id="msg_bench",
             output_index=0,
             content_index=0,
-            text=TOKEN * events,
+            text=text,
             logprobs=[],
         )
     )

@@ -220,6 +220,27 @@ def test_instruction_client_reads_every_format_one_event_per_read() -> None:
             assert usage == 7, (scenario, last["last_span"])
 
 
+def test_stream_floor_makes_the_span_ours_makes() -> None:
+    """The ``floor`` configuration (the SDK calls alone, :mod:`benchmarks.stream_floor`) makes one
+    span per call with the attributes our hook sets on the same chat stream (a floor with fewer
+    would flatter every comparison with it; the client reports a span's int and str values)."""
+    from benchmarks.stream_floor import attribute_sets
+
+    stack, found = _servers()
+    with stack:
+        spans = {}
+        for config in ("ours", "floor"):
+            scenario = "stream:chat:compact:coalesced"
+            _windows, last = _client(scenario, config, found, BENCH_LENGTHS="3,7", BENCH_CALLS="1")
+            assert last["spans"] == 2 * 2 + 4, config
+            spans[config] = last["last_span"]
+    port = spans["ours"]["server.port"]
+    sets = attribute_sets(port)
+    assert spans["floor"] == {**spans["ours"], "gen_ai.usage.output_tokens": 300}
+    assert set(sets["start"]) | set(sets["end"]) >= set(spans["ours"])
+    assert len(sets["start"]) + len(sets["end"]) == 16
+
+
 def test_instruction_client_sdk_scenarios() -> None:
     stack, found = _servers()
     with stack:
@@ -266,6 +287,38 @@ def test_other_stream_bodies_are_their_wire_format() -> None:
     assert lines[-1] == b"" and [json.loads(x)["done"] for x in lines[:-1]] == [False] * 4 + [True]
     cohere = stream_events("cohere", "compact", 2)
     assert cohere[0].startswith(b"event: message-start\ndata: {")
+
+
+def test_openai_bodies_pad_like_openai() -> None:
+    """OpenAI's ``obfuscation`` pads each delta's text to 16 characters (recorded streams), so its
+    length varies from chunk to chunk with the tokens; the benchmark's Chat and Responses bodies
+    do the same, deterministically, and no two neighbouring content events are byte-identical
+    (a constant padding flattered any fast path that compares an event with the last one)."""
+    from benchmarks.stream_bodies import stream_events
+
+    for fmt, style in (("chat", "compact"), ("responses", "spaced")):
+        events = stream_events(fmt, style, 40)
+        assert events == stream_events(fmt, style, 40)  # the same bytes on every call
+        assert stream_events(fmt, style, 60)[:40] == events[:40]  # the longer adds, only
+        values = [
+            json.loads(line[5:])
+            for event in events
+            for line in event.split(b"\n")
+            if line.startswith(b"data: {")
+        ]
+        padded = [v for v in values if "obfuscation" in v]
+        if fmt == "chat":
+            texts = [
+                v["choices"][0]["delta"].get("content") if v["choices"] else None for v in padded
+            ]
+        else:
+            texts = [v.get("delta") for v in padded]
+        content = [(t, v["obfuscation"]) for t, v in zip(texts, padded) if t]
+        assert len(content) == 40, fmt
+        assert all(len(t) + len(o) == 16 and o.isalnum() for t, o in content), fmt
+        assert len({len(o) for _, o in content}) >= 5, fmt
+        raw = [e for e in events if b'"obfuscation"' in e]
+        assert all(a != b for a, b in zip(raw, raw[1:])), fmt
 
 
 def _window(repeat: int, length: int, ir: float, units: int) -> dict[str, Any]:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
+import httpx2
 import pytest
 
 from opentelemetry.instrumentation.llm_router._wire import ResponseSummary, lookup
 from opentelemetry.instrumentation.llm_router._wire._ndjson import LineSplitter
 from opentelemetry.instrumentation.llm_router._wire._sse import MAX_EVENT_BYTES
+from tests.support.scripted_server import Reply, ScriptedServer
 
 
 def _request(host: str, path: str, body: Any, capture: bool = False) -> tuple[Any, Any]:
@@ -304,6 +306,60 @@ def test_cohere_stream_error_embed_and_compat() -> None:
     assert summary.error_type is None and summary.error_message.startswith("You are")
     _, info = _request("api.cohere.com", "/compatibility/v1/chat/completions", {"model": "m"})
     assert info.wire_format.name == "openai"
+
+
+# Through the hook: the parsers' output count and fast path as the hook drives them -------------
+
+
+@pytest.mark.parametrize("per_chunk", [False, True], ids=["defaults", "per-chunk-metric"])
+@pytest.mark.parametrize("coalesced", [False, True], ids=["per-event", "coalesced"])
+@pytest.mark.parametrize("name", ["cohere", "ollama"])
+def test_native_streams_through_the_hook(
+    name: str,
+    coalesced: bool,
+    per_chunk: bool,
+    instrument: Any,
+    metric_points: Any,
+    span_exporter: Any,
+) -> None:
+    """A real local server streams ten more text deltas than the samples above; with the
+    defaults (the hook turns the output count off after the first, and the parser takes its fast
+    path) and with the per-chunk metric on, the caller gets every byte, the span its usage and
+    finish reason, and the metrics one first chunk and one point per further output event."""
+    if name == "ollama":
+        lines = OLLAMA_LINES[:1] + OLLAMA_LINES[1:2] * 10 + OLLAMA_LINES[2:]
+        pieces = [json.dumps(line, separators=(",", ":")).encode() + b"\n" for line in lines]
+        path, content_type, usage, reason = "/api/chat", "application/x-ndjson", 298, "stop"
+    else:
+        events = COHERE_EVENTS[:3] + COHERE_EVENTS[3:4] * 10 + COHERE_EVENTS[4:]
+        pieces = [_sse([event]) for event in events]
+        path, content_type, usage, reason = "/v2/chat", "text/event-stream", 2, "COMPLETE"
+    body = b"".join(pieces)
+    reply = Reply(
+        content_type=content_type,
+        pieces=[body] if coalesced else pieces,
+        chunked=True,
+        pause_s=0.0 if coalesced else 0.002,
+    )
+    with ScriptedServer(reply) as server:
+        instrument(
+            f"{server.host_port}={name}",
+            OTEL_PYTHON_LLM_ROUTER_TIME_PER_OUTPUT_CHUNK="true" if per_chunk else "false",
+        )
+        request = json.dumps({"model": "m", "messages": [], "stream": True})
+        with (
+            httpx2.Client() as client,
+            client.stream("POST", server.url + path, content=request) as response,
+        ):
+            received = b"".join(response.iter_bytes())
+    assert received == body
+    (span,) = span_exporter.get_finished_spans()
+    assert span.attributes["gen_ai.usage.output_tokens"] == usage
+    assert tuple(span.attributes["gen_ai.response.finish_reasons"]) == (reason,)
+    ttfc = metric_points("gen_ai.client.operation.time_to_first_chunk")
+    assert sum(p.count for p in ttfc) == 1
+    points = metric_points("gen_ai.client.operation.time_per_output_chunk")
+    assert sum(p.count for p in points) == (10 if per_chunk else 0)  # 11 output events
 
 
 # Hugging Face, Vertex AI Anthropic, OpenAI-compatible paths on native hosts --------------------

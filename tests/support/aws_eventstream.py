@@ -9,19 +9,29 @@ import base64
 import json
 import struct
 import zlib
-from typing import Any
+from typing import Any, Iterable
 
 
 def frame(headers: dict[str, str], payload: bytes) -> bytes:
+    return message(header_block(headers.items()), payload)
+
+
+def header_block(headers: Iterable[tuple[str, str]]) -> bytes:
+    """String headers (type 7), in order; a name may come twice (the last one wins)."""
     block = b""
-    for name, value in headers.items():
+    for name, value in headers:
         raw = value.encode()
         block += bytes([len(name)]) + name.encode() + b"\x07" + struct.pack(">H", len(raw)) + raw
+    return block
+
+
+def message(block: bytes, payload: bytes) -> bytes:
+    """A frame of an encoded header block (any headers, a name twice included) and a payload."""
     total = 12 + len(block) + len(payload) + 4
     prelude = struct.pack(">II", total, len(block))
     prelude += struct.pack(">I", zlib.crc32(prelude))
-    message = prelude + block + payload
-    return message + struct.pack(">I", zlib.crc32(message))
+    whole = prelude + block + payload
+    return whole + struct.pack(">I", zlib.crc32(whole))
 
 
 def event(kind: str, body: dict[str, Any]) -> bytes:

@@ -97,10 +97,12 @@ class ResponseObservation:
         "_redactor",
         "_seen",
         "_status_code",
-        "_timed",
+        "arrived_ns",
         "feed_chunk",
+        "held",
         "hook",
         "pending",
+        "timing",
     )
 
     def __init__(
@@ -129,7 +131,16 @@ class ResponseObservation:
         self._per_chunk = per_chunk_metric
         # Stream timing: only a stream parser counts output events, and only a successful
         # response has any (an error body sent where a stream was asked for is no first chunk).
-        self._timed = status_code < 400 and not isinstance(parser, _BodyBuffer)
+        self.timing = status_code < 400 and not isinstance(parser, _BodyBuffer)
+        """Reads are still timed (the first output event, or every one for the per-chunk
+        metric): a stream wrapper notes a read's arrival in :attr:`arrived_ns` before handing
+        it on, and feeds it afterwards."""
+        self.arrived_ns: Optional[int] = None
+        """When the read being fed arrived (set by a wrapper that feeds after handing it on);
+        ``None``: now."""
+        self.held: Optional[bytes] = None
+        """A read the caller has been handed and that is not fed yet: :meth:`finish` /
+        :meth:`fail` feed it first, however the stream ends."""
         self._seen = 0  # output events already timed
         # A stream parser that does not count its output events (a format that has not said
         # which of its events carry output) is timed per read, as a fallback.
@@ -140,7 +151,7 @@ class ResponseObservation:
         """``time_per_output_chunk`` intervals are noted and not yet recorded: the wrapper calls
         :meth:`record_pending` once it has handed the read's bytes on (or schedules it with
         :meth:`schedule_pending`), so no chunk waits for a record."""
-        if self._timed and not per_chunk_metric:
+        if self.timing and not per_chunk_metric:
             try:  # only the first output event is timed: the parser may stop counting there
                 parser.count_first = True  # type: ignore[union-attr]
             except AttributeError:  # a body buffer, or a parser that always counts
@@ -208,16 +219,16 @@ class ResponseObservation:
                     return
             parser = self._parser
             self._parse(chunk)
-            if not self._timed:
+            if not self.timing:
                 return
             seen = parser.output_events if self._counts else self._seen + 1  # type: ignore[union-attr]
             if seen <= self._seen:
                 return
             call = self._call
             if not self._per_chunk:
-                call.output_events(time.time_ns(), seen - self._seen)
+                call.output_events(self.arrived_ns or time.time_ns(), seen - self._seen)
                 self._seen = seen
-                self._timed = False  # time to first chunk is known; nothing else is timed
+                self.timing = False  # time to first chunk is known; nothing else is timed
                 self._shortcut()
                 return
             if call.response_model is None:
@@ -225,7 +236,7 @@ class ResponseObservation:
                 model = parser.response_model()  # type: ignore[union-attr]
                 if model is not None:
                     call.set_response(model)
-            call.output_events(time.time_ns(), seen - self._seen)
+            call.output_events(self.arrived_ns or time.time_ns(), seen - self._seen)
             self._seen = seen
             self.pending = True
         except Exception:
@@ -251,7 +262,7 @@ class ResponseObservation:
     def _shortcut(self) -> None:
         """Once nothing is left to time: tell the parser its output count is no longer wanted,
         and let wrappers call it directly when this class has nothing to add per chunk."""
-        if self._timed or self._done:
+        if self.timing or self._done:
             return
         try:
             self._parser.counting = False  # type: ignore[union-attr]
@@ -332,6 +343,15 @@ class ResponseObservation:
     def _close(self, exc: Optional[BaseException]) -> Optional[ResponseSummary]:
         """Put what the body said (and ``exc``, if reading it failed) on the call; the summary
         for the user's response hook, ``None`` if summarising failed."""
+        held = self.held
+        if held is not None:  # handed to the caller, not fed yet: the stream ended meanwhile
+            self.held = None
+            try:
+                self.feed_chunk(held)
+            except Exception:
+                self.broken()
+            if exc is None:  # that read did not decode: the caller got this very error
+                exc = self._decode_error
         self._done = True
         self.feed_chunk = _ignore
         try:

@@ -43,6 +43,7 @@ class HttpxModuleHook:
             module.SyncByteStream, module.AsyncByteStream
         )
         self._byte_stream = module.ByteStream
+        self._content_property = getattr(module.Response, "content", None)
         self._decoders: dict[str, Any] = getattr(
             getattr(module, "_decoders", None), "SUPPORTED_DECODERS", {}
         )
@@ -144,12 +145,16 @@ class HttpxModuleHook:
             status_code = response.status_code
             call.set_status_code(status_code)
             headers = response.headers
-            try:
-                body = response.content  # _read_body(), inlined: this runs on every call
-            except Exception:  # ResponseNotRead: the caller will stream it
-                body = None
+            # What ``response.content`` gives once read, without the ResponseNotRead it raises
+            # (and builds a message for) on every streamed call; any other class is asked.
+            body = getattr(response, "_content", None)
+            if body is None and type(response).content is not self._content_property:
+                try:
+                    body = response.content
+                except Exception:  # ResponseNotRead: the caller will stream it
+                    body = None
+            content_type, content_encoding = _content_headers(headers)
             if body is not None:  # already read and decoded by httpx (``stream=False``)
-                content_type = headers.get("content-type", "")
                 if self._core.complete(started, status_code, content_type, body, headers):
                     return None  # parsed, and the call ended
                 observation = self._core.observation(
@@ -160,8 +165,8 @@ class HttpxModuleHook:
             observation = self._core.observation(
                 started,
                 status_code,
-                headers.get("content-type", ""),
-                self._decoder(headers.get("content-encoding")),
+                content_type,
+                self._decoder(content_encoding),
                 self._config.settings.record_time_per_output_chunk,
                 response,
             )
@@ -191,6 +196,35 @@ class HttpxModuleHook:
             return chunk
 
         return decode
+
+
+def _content_headers(headers: Any) -> tuple[str, Optional[str]]:
+    """``(content-type or "", content-encoding or None)`` as ``headers.get`` gives them, in one
+    pass over the header list httpx and httpx2 keep (lower-cased names, raw values).
+
+    ``Headers.get`` lower-cases and encodes the name, builds a list and, for a header that is
+    not there (``content-encoding`` nearly always), raises and catches ``KeyError``: two of them
+    cost more than the rest of reading the response's status and headers. Any surprise (another
+    headers class, a value that is not ASCII) falls back to ``get``."""
+    items = getattr(headers, "_list", None)
+    if type(items) is list:
+        content_type: Optional[bytes] = None
+        content_encoding: Optional[bytes] = None
+        try:
+            for _, name, value in items:
+                if name == b"content-type":
+                    content_type = value if content_type is None else content_type + b", " + value
+                elif name == b"content-encoding":
+                    content_encoding = (
+                        value if content_encoding is None else content_encoding + b", " + value
+                    )
+            return (
+                "" if content_type is None else content_type.decode("ascii"),
+                None if content_encoding is None else content_encoding.decode("ascii"),
+            )
+        except (TypeError, ValueError):  # not the layout we know, or not ASCII: ask httpx
+            pass
+    return headers.get("content-type", ""), headers.get("content-encoding")
 
 
 def _undecodable(chunk: bytes) -> bytes:

@@ -1,10 +1,14 @@
 """Byte-stream wrappers that watch a response body pass by without holding it up.
 
-The hook replaces ``response.stream`` with one of these. Each chunk is handed to the observation
-and yielded unchanged, so the caller sees the same bytes at the same time (the opt-in per-chunk
-metric's points are recorded after the yield, when the caller comes back for more); the call ends when the
-stream is exhausted, fails, is closed (``response.close()``, a ``with`` block, the SDK stopping at
-``[DONE]``), is abandoned mid-iteration (generator closed) or is garbage-collected unread.
+The hook replaces ``response.stream`` with one of these. Each chunk is yielded unchanged first and
+handed to the observation only when the caller comes back for more, so the caller sees the same
+bytes at the same time: no parse (of a first read holding a whole stream, say) and no record of the
+opt-in per-chunk metric stands between a read and the caller. While reads are timed, the read's
+arrival is noted before the yield, so time to first chunk is the read's, not the parse's. A read the
+caller was handed and that is not fed yet when the stream ends is fed by the ending (the
+observation holds it). The call ends when the stream is exhausted, fails, is closed
+(``response.close()``, a ``with`` block, the SDK stopping at ``[DONE]``), is abandoned
+mid-iteration (generator closed) or is garbage-collected unread.
 
 The classes are built per httpx module (httpx and httpx2 have distinct ``SyncByteStream`` /
 ``AsyncByteStream`` bases), so ``isinstance`` checks in httpx and in the SDKs still pass.
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncGenerator
+from time import time_ns
 from typing import Any, AsyncIterator, Iterator
 
 from opentelemetry.instrumentation.llm_router._clients._observation import ResponseObservation
@@ -38,12 +43,16 @@ def stream_classes(sync_base: type, async_base: type) -> tuple[type, type]:
             chunks = iter(self._inner)
             try:
                 for chunk in chunks:
-                    try:
+                    if observation.timing:  # the read's time, taken before it is handed on
+                        observation.arrived_ns = time_ns()
+                    observation.held = chunk  # fed by finish()/fail() if the stream ends here
+                    yield chunk
+                    observation.held = None
+                    try:  # parsed once the caller has had the bytes and comes back for more
                         observation.feed_chunk(chunk)
                     except Exception:  # the parser broke: the caller must not notice
                         observation.broken()
-                    yield chunk
-                    if observation.pending:  # per-chunk points, once the caller has the bytes
+                    if observation.pending:  # per-chunk points, after the bytes were handed on
                         observation.record_pending()
             except GeneratorExit:
                 observation.finish()
@@ -88,12 +97,16 @@ def stream_classes(sync_base: type, async_base: type) -> tuple[type, type]:
             chunks = self._inner.__aiter__()
             try:
                 async for chunk in chunks:
-                    try:
+                    if observation.timing:  # the read's time, taken before it is handed on
+                        observation.arrived_ns = time_ns()
+                    observation.held = chunk  # fed by finish()/fail() if the stream ends here
+                    yield chunk
+                    observation.held = None
+                    try:  # parsed once the caller has had the bytes and comes back for more
                         observation.feed_chunk(chunk)
                     except Exception:  # the parser broke: the caller must not notice
                         observation.broken()
-                    yield chunk
-                    if observation.pending:  # per-chunk points, once the caller has the bytes
+                    if observation.pending:  # per-chunk points, after the bytes were handed on
                         observation.record_pending()
             except GeneratorExit:
                 observation.finish()

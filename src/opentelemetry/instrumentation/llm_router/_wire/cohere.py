@@ -36,7 +36,10 @@ from opentelemetry.instrumentation.llm_router._wire._format import (
 )
 from opentelemetry.instrumentation.llm_router._wire._scan import has_text
 from opentelemetry.instrumentation.llm_router._wire._sse import event_data
-from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
+from opentelemetry.instrumentation.llm_router._wire._stream import (
+    EventStreamParser,
+    FastPathStream,
+)
 from opentelemetry.instrumentation.llm_router._wire._values import (
     count,
     integer,
@@ -132,9 +135,21 @@ _TEXT = b'"text"'
 _THINKING = b'"thinking"'
 _TOOL_PLAN = b'"tool_plan"'
 _ARGUMENTS = b'"arguments"'
+_TYPE = b'"type"'
+_SEP = b"\n\n"
+_DELTA_STARTS = (
+    b'event: content-delta\ndata: {"type":"content-delta"',
+    b'event: content-delta\ndata: {"type": "content-delta"',
+)
+"""How a ``content-delta`` event starts, as Cohere writes it (compact, or re-serialised with
+spaces): its ``event:`` line, then its data with ``type`` as the object's first key. With no
+other ``"type"`` key after it (no later duplicate overrides it), the event's object is one read
+only to capture content: without capture it is never decoded, whatever else it holds."""
+_TYPE_FROM = len(b'event: content-delta\ndata: {"type"')
+_DATA_FROM = len(b"event: content-delta\n")
 
 
-class ChatStream(EventStreamParser):
+class ChatStream(FastPathStream):
     """A ``/v2/chat`` stream. Without capture only ``message-start`` (id), ``message-end``
     (finish reason, usage, error) and error events are decoded.
 
@@ -143,7 +158,7 @@ class ChatStream(EventStreamParser):
 
     counts_output_events = True  # the hook times these, not reads
 
-    __slots__ = ("_capture", "_reason", "_summary_obj", "_text", "_thinking", "_tools")
+    __slots__ = ("_capture", "_fast", "_reason", "_summary_obj", "_text", "_thinking", "_tools")
 
     def __init__(self, capture: bool) -> None:
         EventStreamParser.__init__(self)
@@ -153,19 +168,71 @@ class ChatStream(EventStreamParser):
         self._text = C.TextBuffer()
         self._thinking = C.TextBuffer()
         self._tools: dict[int, list[Any]] = {}
+        self._fast = False  # the per-event fast path of :meth:`feed` is on
+
+    def feed(self, chunk: bytes) -> None:
+        """A read of the stream. Once output is no longer counted and content not captured, a
+        ``content-delta`` (the bulk of a stream) is never decoded: a read that is exactly one
+        such event (:data:`_DELTA_STARTS`; its ``event:`` line, one more line, a blank line, no
+        ``\\r``) is answered here with a few byte tests, without splitting it or calling
+        :meth:`_event`."""
+        if (
+            self._fast
+            and chunk.startswith(_DELTA_STARTS)
+            and chunk.find(10, _DATA_FROM) == len(chunk) - 2
+            and chunk.endswith(_SEP)
+            and 13 not in chunk
+            and chunk.find(_TYPE, _TYPE_FROM) < 0
+        ):
+            return
+        EventStreamParser.feed(self, chunk)
+        self._fast = self._clean and not self.counting and not self._capture
+
+    def _events(self, raw: bytes) -> None:
+        """Several complete events in one read: once nothing is counted or captured (with
+        :attr:`count_first`, from the first output event of the read on), the plain
+        ``content-delta`` events among them are passed over here (the first test of
+        :meth:`_event`, without a call per event)."""
+        handle = self._event
+        capture = self._capture
+        for event in raw.split(_SEP):
+            if event and (
+                self.counting
+                or capture
+                or not event.startswith(_DELTA_STARTS)
+                or event.find(_TYPE, _TYPE_FROM) >= 0
+            ):
+                handle(event)
 
     def _event(self, raw: bytes) -> None:
-        if raw.find(b"-delta") >= 0 and (
-            (raw.find(b"content-delta") >= 0 and (has_text(raw, _TEXT) or has_text(raw, _THINKING)))
-            or (raw.find(b"tool-plan-delta") >= 0 and has_text(raw, _TOOL_PLAN))
-            or (raw.find(b"tool-call-delta") >= 0 and has_text(raw, _ARGUMENTS))
+        if (
+            not (self.counting or self._capture)
+            and raw.startswith(_DELTA_STARTS)
+            and raw.find(_TYPE, _TYPE_FROM) < 0
+        ):
+            return  # the bulk of a stream, once nothing is counted (see _DELTA_STARTS)
+        if (
+            self.counting
+            and raw.find(b"-delta") >= 0
+            and (
+                (
+                    raw.find(b"content-delta") >= 0
+                    and (has_text(raw, _TEXT) or has_text(raw, _THINKING))
+                )
+                or (raw.find(b"tool-plan-delta") >= 0 and has_text(raw, _TOOL_PLAN))
+                or (raw.find(b"tool-call-delta") >= 0 and has_text(raw, _ARGUMENTS))
+            )
         ):
             self.output_events += 1
-        if (
-            not self._capture
-            and raw.find(b"message-") < 0
-            and raw.find(b'"error"') < 0
-            and raw.find(b'"message"') < 0
+            if self.count_first:
+                self.counting = False  # only the first output event was wanted
+        if not self._capture and (
+            (raw.startswith(_DELTA_STARTS) and raw.find(_TYPE, _TYPE_FROM) < 0)
+            or (
+                raw.find(b"message-") < 0
+                and raw.find(b'"error"') < 0
+                and raw.find(b'"message"') < 0
+            )
         ):
             return  # content, tool and citation events: nothing we need
         self._take_data(event_data(raw))

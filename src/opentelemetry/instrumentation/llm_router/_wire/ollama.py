@@ -19,7 +19,7 @@ the message and ``error.type`` falls back to the HTTP status.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from opentelemetry.instrumentation.llm_router._genai import RequestParameters, TokenCounts
 from opentelemetry.instrumentation.llm_router._wire import _content as C
@@ -150,6 +150,14 @@ _CONTENT = b'"content"'
 _RESPONSE = b'"response"'
 _THINKING = b'"thinking"'
 _TOOL_CALLS = b'"tool_calls"'
+_DONE = b'"done":true'
+_DONE_SPACED = b'"done": true'
+_ERROR = b'"error"'
+_MARKS = (_DONE, _DONE_SPACED, _ERROR)
+"""What makes a line worth decoding once the model is known (without capture)."""
+_DULL_ENDS = (b'"done":false}\n', b'"done": false}\n')
+"""How a line that is not the last one ends: its top-level ``done`` (the last key, as Ollama
+writes it) is ``false``, compact or with one space."""
 
 
 class NDJSONStream(LineSplitter):
@@ -161,7 +169,15 @@ class NDJSONStream(LineSplitter):
 
     counts_output_events = True  # the hook times these, not reads
 
-    __slots__ = ("_capture", "_reader", "_text_key", "output_events")
+    __slots__ = (
+        "_capture",
+        "_fast",
+        "_reader",
+        "_text_key",
+        "count_first",
+        "counting",
+        "output_events",
+    )
 
     def __init__(self, kind: str, capture: bool) -> None:
         LineSplitter.__init__(self)
@@ -169,27 +185,104 @@ class NDJSONStream(LineSplitter):
         self._reader = _Reader(kind, capture)
         self._text_key = _RESPONSE if kind == GENERATE else _CONTENT
         self.output_events = 0
+        self.counting = True
+        """Whether :attr:`output_events` is still wanted (the hook turns it off once nothing is
+        left to time; see :class:`~._stream.EventStreamParser`)."""
+        self.count_first = False
+        """Set by the hook when only the first output event is timed: a read of several lines
+        stops counting at the first output line."""
+        self._fast = False  # the per-line fast path of :meth:`feed` is on
+
+    counting_feed = LineSplitter.feed
+    """What the hook calls while output is counted: the general path."""
+
+    @property
+    def steady_feed(self) -> Callable[[bytes], None]:
+        """What the hook calls once nothing is counted: :meth:`feed` (its fast path), or the
+        general path when content is captured (every line is decoded then)."""
+        return self.counting_feed if self._capture else self.feed
+
+    def feed(self, chunk: bytes) -> None:
+        """A read of the stream. Once the model is known, output no longer counted and content
+        not captured, only the last line and error lines are decoded: a read that is exactly one
+        line (one line end, at its end) whose top-level ``done`` is its last key and ``false``
+        (:data:`_DULL_ENDS`: the closing brace after it closes the object, and the last of
+        duplicate keys is the one a decoder keeps) and that has no ``"error"`` key is answered
+        here with three byte tests, without splitting it or calling :meth:`_lines`."""
+        if (
+            self._fast
+            and chunk.endswith(_DULL_ENDS)
+            and chunk.find(10) == len(chunk) - 1
+            and chunk.find(_ERROR) < 0
+        ):
+            return
+        LineSplitter.feed(self, chunk)
+        self._fast = (
+            not (self.counting or self._capture or self._held or self._skip)
+            and self._reader.summary.response_model is not None
+        )
 
     def _lines(self, data: bytes) -> None:
         reader = self._reader
-        for line in data.split(b"\n") if 10 in data else (data,):
-            if (
+        if not (self.counting or self._capture) and reader.summary.response_model is not None:
+            self._skim(data)
+            return
+        start = 0
+        while True:
+            end = data.find(10, start)
+            line = data[start:end] if end >= 0 else data[start:]
+            counted = self.counting and (
                 has_text(line, self._text_key)
                 or has_text(line, _THINKING)
                 or has_value(line, _TOOL_CALLS)
-            ):
+            )
+            if counted:
                 self.output_events += 1
-            if (
-                not self._capture
-                and reader.summary.response_model is not None
-                and line.find(b'"done":true') < 0
-                and line.find(b'"done": true') < 0
-                and line.find(b'"error"') < 0
-            ):
-                continue
-            obj = loads(line) if line.strip() else None
-            if isinstance(obj, dict):
-                reader.take(obj)
+            self._take_line(line)
+            if end < 0:
+                return
+            start = end + 1
+            if counted and self.count_first:
+                self.counting = False  # only the first output line was wanted
+                self._lines(data[start:])  # the rest: one look, as above
+                return
+
+    def _skim(self, data: bytes) -> None:
+        """Lines once nothing is counted or captured and the model is known: only those with a
+        ``"done": true`` or an ``"error"`` are decoded, found with a few searches of the whole
+        read (usually none: no line of it is even split out)."""
+        start = 0
+        while True:
+            at = -1
+            for mark in _MARKS:
+                found = data.find(mark, start)
+                if found >= 0 and (at < 0 or found < at):
+                    at = found
+            if at < 0:
+                return
+            end = data.find(10, at)
+            self._take_line(
+                data[max(start, data.rfind(10, start, at) + 1) : end if end >= 0 else None]
+            )
+            if end < 0:
+                return
+            start = end + 1
+
+    def _take_line(self, line: bytes) -> None:
+        """Decode ``line`` when it may say something: the model is not known yet, content is
+        captured, or it is the last line or an error."""
+        reader = self._reader
+        if (
+            not self._capture
+            and reader.summary.response_model is not None
+            and line.find(_DONE) < 0
+            and line.find(_DONE_SPACED) < 0
+            and line.find(_ERROR) < 0
+        ):
+            return
+        obj = loads(line) if line.strip() else None
+        if isinstance(obj, dict):
+            reader.take(obj)
 
     def response_model(self) -> Optional[str]:
         """The model as soon as a line named it (per-chunk metric points carry it)."""

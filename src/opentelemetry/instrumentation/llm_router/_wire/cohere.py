@@ -188,6 +188,22 @@ class ChatStream(FastPathStream):
         EventStreamParser.feed(self, chunk)
         self._fast = self._clean and not self.counting and not self._capture
 
+    def _events(self, raw: bytes) -> None:
+        """Several complete events in one read: once nothing is counted or captured (with
+        :attr:`count_first`, from the first output event of the read on), the plain
+        ``content-delta`` events among them are passed over here (the first test of
+        :meth:`_event`, without a call per event)."""
+        handle = self._event
+        capture = self._capture
+        for event in raw.split(_SEP):
+            if event and (
+                self.counting
+                or capture
+                or not event.startswith(_DELTA_STARTS)
+                or event.find(_TYPE, _TYPE_FROM) >= 0
+            ):
+                handle(event)
+
     def _event(self, raw: bytes) -> None:
         if (
             not (self.counting or self._capture)

@@ -170,6 +170,44 @@ def test_ollama_generate_embed_and_errors() -> None:
     assert _request("localhost", "/api/tags", None)[1] is None
 
 
+_JSON_STYLES = {
+    "compact": {"separators": (",", ":")},
+    "spaced": {},
+    "odd-whitespace": {"separators": (" ,\t", " \t:  ")},
+    "sorted-keys": {"sort_keys": True},
+}
+
+
+@pytest.mark.parametrize("count", ["counting", "count-first"])
+@pytest.mark.parametrize("style", sorted(_JSON_STYLES))
+def test_ollama_last_line_is_found_in_any_json_spacing(style: str, count: str) -> None:
+    """The last line's usage and reason, whatever whitespace and key order a re-serialising
+    proxy writes, read line by line, all at once, byte by byte and in odd cuts, with the output
+    count on throughout or off after the first output line (as the hook turns it off)."""
+    lines = OLLAMA_LINES[:1] + OLLAMA_LINES[1:2] * 6 + OLLAMA_LINES[2:]
+    pieces = [json.dumps(line, **_JSON_STYLES[style]).encode() + b"\n" for line in lines]
+    body = b"".join(pieces)
+    _, info = _request("localhost", "/api/chat", {"model": "llama3.2", "messages": []})
+    cuts = {
+        "per-line": pieces,
+        "coalesced": [body],
+        "byte-by-byte": [body[i : i + 1] for i in range(len(body))],
+        "cuts-of-7": [body[i : i + 7] for i in range(0, len(body), 7)],
+    }
+    for delivery, reads in cuts.items():
+        parser = info.wire_format.stream_parser(info, False)
+        parser.count_first = count == "count-first"
+        for read in reads:
+            parser.feed(read)
+            if count == "count-first" and parser.output_events:
+                parser.counting = False
+        summary = parser.summary()
+        where = f"{style} {delivery}"
+        assert summary.response_model == "llama3.2", where
+        assert summary.finish_reasons == ["stop"], where
+        assert (summary.usage.input_tokens, summary.usage.output_tokens) == (26, 298), where
+
+
 def test_ndjson_long_line_is_dropped_and_bounded() -> None:
     seen: list[bytes] = []
 

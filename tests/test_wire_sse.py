@@ -218,6 +218,95 @@ def test_json_array_splitter() -> None:
         assert [json.loads(item) for item in got] == elements
 
 
+# Streamed JSON arrays: generated values, every way of writing and cutting them ----------------
+
+_HOSTILE = st.sampled_from(
+    ['"', "\\", '\\"', '"\\', "]", "[", "}", "{", "},{", '"]', "\\\\", "\n", "\r\n", " ",
+     ",", ":", "\u00e9", "\U0001f600", "\\u0022", "x"]
+)  # fmt: skip
+_SCALARS = (
+    st.lists(_HOSTILE, max_size=8).map("".join)
+    | st.integers(-(10**12), 10**12)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.booleans()
+    | st.none()
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.lists(_HOSTILE, max_size=4).map("".join), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+_DUMPS = {
+    "compact": lambda v: json.dumps(v, separators=(",", ":")),
+    "spaced": json.dumps,
+    "indented": lambda v: json.dumps(v, indent=2),
+    "ascii-off": lambda v: json.dumps(v, ensure_ascii=False),
+}
+
+
+def _array(values: list, dump, separator: str, lead: str) -> bytes:
+    return (lead + "[" + separator.join(dump(v) for v in values) + "]").encode()
+
+
+def _split(body: bytes, cuts: list[int]) -> list[bytes]:
+    got: list[bytes] = []
+    splitter = JSONArraySplitter(got.append)
+    for start, end in zip([0, *cuts], [*cuts, len(body)]):
+        splitter.feed(body[start:end])
+    return got
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(_VALUES, max_size=6),
+    style=st.sampled_from(sorted(_DUMPS)),
+    separator=st.sampled_from([",", ", ", ",\r\n", "\n,\n", " , "]),
+    lead=st.sampled_from(["", " \r\n", "\ufeff"]),
+    cuts=st.lists(st.integers(0, 10**6), max_size=12),
+)
+def test_json_array_splitter_generated(
+    values: list, style: str, separator: str, lead: str, cuts: list[int]
+) -> None:
+    """Every element of any valid JSON array, however it is written and cut into reads, comes
+    out once, whole, in order: exactly what ``json.loads`` of the whole array gives."""
+    body = _array(values, _DUMPS[style], separator, lead)
+    positions = sorted({cut % (len(body) + 1) for cut in cuts})
+    got = _split(body, positions)
+    assert [json.loads(item) for item in got] == json.loads(body.decode().lstrip("\ufeff"))
+    assert all(item == item.strip() for item in got)
+
+
+def test_json_array_splitter_every_cut_point() -> None:
+    """Escapes, brackets in strings and bare values cut at every byte (two reads, and one
+    byte a read)."""
+    values = [
+        {"a": 'x]}\\"{[', "b": ["\\", "\\\\", '"', "}{"], "c": {"d": [[], {}, [1, [2]]]}},
+        "a string ] with } brackets \\",
+        -12.5e3,
+        True,
+        None,
+        [{"e": '\\"'}, "]"],
+        0,
+        {},
+    ]
+    for style in sorted(_DUMPS):
+        body = _array(values, _DUMPS[style], ",\r\n", "")
+        for cut in range(len(body) + 1):
+            assert [json.loads(item) for item in _split(body, [cut])] == values, (style, cut)
+        assert [json.loads(item) for item in _split(body, list(range(1, len(body))))] == values
+
+
+def test_json_array_splitter_drops_an_oversized_element() -> None:
+    big = {"text": "x" * (MAX_EVENT_BYTES + 10), "b": ["]", "}"]}
+    body = _array([{"a": 1}, big, "s", {"z": "}"}], json.dumps, ",\r\n", "")
+    for size in (1000, 65536, len(body)):
+        got = _split(body, list(range(size, len(body), size)))
+        assert [json.loads(item) for item in got] == [{"a": 1}, "s", {"z": "}"}]
+
+
 def test_gemini_json_array_stream() -> None:
     chunks = [
         {"candidates": [{"content": {"role": "model", "parts": [{"text": "Hi"}]}}],

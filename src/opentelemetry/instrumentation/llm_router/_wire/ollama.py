@@ -19,6 +19,7 @@ the message and ``error.type`` falls back to the HTTP status.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Optional
 
 from opentelemetry.instrumentation.llm_router._genai import RequestParameters, TokenCounts
@@ -152,12 +153,33 @@ _THINKING = b'"thinking"'
 _TOOL_CALLS = b'"tool_calls"'
 _DONE = b'"done":true'
 _DONE_SPACED = b'"done": true'
+_DONE_KEY = b'"done"'
+_DONE_PLAIN = (b'"done":f', b'"done":t', b'"done": f', b'"done": t')
+"""A ``done`` key spelled as Ollama (compact) or ``json.dumps`` (one space) write it. A proxy that
+re-serialises the stream may use other whitespace, which :data:`_MARKS` do not find: the line that
+names the model tells which spelling the stream uses (:attr:`NDJSONStream._odd`)."""
+_DONE_VALUE = re.compile(rb"[ \t\r\n]*:[ \t\r\n]*t")
+_FALSE_PLAIN = (b":f", b": f")
+_TRUE_PLAIN = (b":t", b": t")
 _ERROR = b'"error"'
 _MARKS = (_DONE, _DONE_SPACED, _ERROR)
 """What makes a line worth decoding once the model is known (without capture)."""
 _DULL_ENDS = (b'"done":false}\n', b'"done": false}\n')
 """How a line that is not the last one ends: its top-level ``done`` (the last key, as Ollama
 writes it) is ``false``, compact or with one space."""
+
+
+def _done_true(line: bytes) -> bool:
+    """Whether some ``done`` key of ``line`` has the value ``true``, in any JSON spacing."""
+    at = line.find(_DONE_KEY)
+    while at >= 0:
+        end = at + 6
+        if not line.startswith(_FALSE_PLAIN, end) and (
+            line.startswith(_TRUE_PLAIN, end) or _DONE_VALUE.match(line, end) is not None
+        ):
+            return True
+        at = line.find(_DONE_KEY, end)
+    return False
 
 
 class NDJSONStream(LineSplitter):
@@ -172,6 +194,7 @@ class NDJSONStream(LineSplitter):
     __slots__ = (
         "_capture",
         "_fast",
+        "_odd",
         "_reader",
         "_text_key",
         "count_first",
@@ -192,6 +215,7 @@ class NDJSONStream(LineSplitter):
         """Set by the hook when only the first output event is timed: a read of several lines
         stops counting at the first output line."""
         self._fast = False  # the per-line fast path of :meth:`feed` is on
+        self._odd = False  # `done` is spelled otherwise than compact or with one space
 
     counting_feed = LineSplitter.feed
     """What the hook calls while output is counted: the general path."""
@@ -251,6 +275,10 @@ class NDJSONStream(LineSplitter):
         """Lines once nothing is counted or captured and the model is known: only those with a
         ``"done": true`` or an ``"error"`` are decoded, found with a few searches of the whole
         read (usually none: no line of it is even split out)."""
+        if self._odd:  # `done` spelled otherwise: line by line, each `done` read in any spacing
+            for line in data.split(b"\n"):
+                self._take_line(line)
+            return
         start = 0
         while True:
             at = -1
@@ -275,13 +303,15 @@ class NDJSONStream(LineSplitter):
         if (
             not self._capture
             and reader.summary.response_model is not None
-            and line.find(_DONE) < 0
-            and line.find(_DONE_SPACED) < 0
+            and not _done_true(line)
             and line.find(_ERROR) < 0
         ):
             return
         obj = loads(line) if line.strip() else None
         if isinstance(obj, dict):
+            if reader.summary.response_model is None:
+                at = line.rfind(_DONE_KEY)
+                self._odd = at >= 0 and not line.startswith(_DONE_PLAIN, at)
             reader.take(obj)
 
     def response_model(self) -> Optional[str]:

@@ -808,7 +808,7 @@ GEMINI_TRAPS: dict[str, Callable[[Callable[[Any], str]], bytes]] = {
             raw,
             d({"finishReason": "SAFETY", "index": 1})[1:-1]
             .encode()
-            .join([b'a"}]},', b',{"content":{"parts":[{"text":"b']),
+            .join([b'a"}]},', b'},{"content":{"parts":[{"text":"b']),
         ),
     ),
     "blank-lf-line-in-the-text": lambda d: _gemini_raw(d, lambda raw: _text_region(raw, b"a\n\nb")),
@@ -816,6 +816,9 @@ GEMINI_TRAPS: dict[str, Callable[[Callable[[Any], str]], bytes]] = {
     "finish-reason": lambda d: _gemini_sse(d, [_gemini_chunk("x", 30, finish="MAX_TOKENS")]),
     "finish-reason-in-the-read": lambda d: _gemini_sse(
         d, [_gemini_chunk("x", 30), _gemini_chunk("", 31, finish="SAFETY")]
+    ),
+    "backslash-before-the-closing-quote": lambda d: _gemini_raw(
+        d, lambda raw: _text_region(raw, b"a\\")
     ),
     "text-named-error": lambda d: _trap_chunk(d, "error"),
     "text-named-finishReason": lambda d: _trap_chunk(d, "finishReason"),
@@ -837,12 +840,25 @@ def _gemini_sse(dump: Callable[[Any], str], values: list[Any], end: bytes = b"\r
     return b"".join(b"data: " + dump(v).encode() + end for v in values)
 
 
+def _as_array(pieces: list[bytes]) -> list[bytes]:
+    """The same chunks as one streamed JSON array (``streamGenerateContent`` without
+    ``alt=sse``): each SSE read becomes its elements, ``,`` CRLF before each, as Google writes."""
+    out = []
+    for piece in pieces:
+        elements = [e.strip(b"\r\n") for e in piece.split(b"data: ") if e.strip(b"\r\n")]
+        out.append(b"".join(b",\r\n" + e for e in elements))
+    out[0] = b"[" + out[0][3:]
+    out[-1] += b"]"
+    return out
+
+
+@pytest.mark.parametrize("wire", ["sse", "array"])
 @pytest.mark.parametrize("then", ["the-last-chunk", "a-counts-only-chunk"])
 @pytest.mark.parametrize("delivery", sorted(DELIVERIES))
 @pytest.mark.parametrize("trap", sorted(GEMINI_TRAPS))
 @pytest.mark.parametrize("style", sorted(STYLES))
 def test_gemini_fast_path_never_changes_the_summary(
-    style: str, trap: str, delivery: str, then: str
+    style: str, trap: str, delivery: str, then: str, wire: str
 ) -> None:
     """Dull chunks with growing cumulative counts (``candidatesTokenCount`` among them), the
     trap, then the last chunk (without ``candidatesTokenCount``): the summary is the
@@ -871,6 +887,8 @@ def test_gemini_fast_path_never_changes_the_summary(
         )
     last = _gemini_chunk("", 50, finish="STOP", usage={"totalTokenCount": 50})
     pieces.append(_gemini_sse(dump, [last]))
+    if wire == "array":
+        pieces = _as_array(pieces)
     parser = fmt.stream_parser(info, False)
     parser.count_first = True
     fast_before_trap = False
@@ -892,5 +910,7 @@ def test_gemini_fast_path_never_changes_the_summary(
         assert fast_before_trap  # the trap met the fast path
     if trap.startswith("error-") and "head" not in trap:
         assert expected.error_type == "overloaded"
-    if trap.startswith("finish"):
+    if trap in ("finish-reason", "finish-reason-in-the-read"):
         assert expected.finish_reasons == ["STOP"]
+    if trap == "finish-reason-between-quotes-in-the-text":
+        assert expected.finish_reasons == ["STOP", "SAFETY"]  # candidates 0 and 1

@@ -70,6 +70,10 @@ class JSONArraySplitter:
         self._parts: list[bytes] | None = []  # the current element's bytes from earlier reads
         self._size = 0
 
+    def idle(self) -> bool:
+        """Between two elements, nothing held: a read may start a new element."""
+        return not (self._depth or self._in_string or self._scalar or self._parts)
+
     def feed(self, chunk: bytes) -> None:
         if not chunk:
             return

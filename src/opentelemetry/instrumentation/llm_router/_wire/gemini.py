@@ -292,6 +292,7 @@ _CRLF2 = b"\r\n\r\n"
 _TEXT_VALUES = (b'"text":"', b'"text": "')
 _DIGITS = bytes.maketrans(b"123456789", b"000000000")
 _ERROR_TEXT = b"error"
+_ELEMENT_LEAD = b", \t\r\n"
 _MISSES = 16
 
 
@@ -345,8 +346,9 @@ class GenerateContentStream(FastPathStream):
         The common read once id and model are known, output is no longer counted and content
         not captured, is one SSE event with a text part that carries nothing we decode. It is
         answered with a few byte tests against a dull event seen before (:meth:`_learn`),
-        without splitting it or calling :meth:`_event`: the read starts with that event's bytes
-        up to the opening quote of its text; the text has no quote, line end or ``\\r``; and
+        without splitting it or calling :meth:`_event` (likewise a read that is one element of
+        a streamed JSON array, its separator first): the read starts with that event's bytes
+        up to the opening quote of its text; the text has no quote, backslash, line end or ``\\r``; and
         from the text's closing quote on the read is that event's bytes but for its digits
         (Gemini's cumulative token counts change from chunk to chunk). So no finish reason and
         no error is in it (a key needs unescaped quotes; a text that is exactly the key's name
@@ -359,6 +361,7 @@ class GenerateContentStream(FastPathStream):
             text = chunk[self._text_at : end]
             if (
                 34 not in text
+                and 92 not in text  # in an array, a backslash would move the element's end
                 and 10 not in text
                 and 13 not in text
                 and chunk[end:].translate(_DIGITS) == self._tail
@@ -367,7 +370,12 @@ class GenerateContentStream(FastPathStream):
                 self._pending = chunk  # as :meth:`_event` keeps it (the tail has token counts)
                 return
         EventStreamParser.feed(self, chunk)
-        if self._clean and not self.counting and self._ready and self._misses < _MISSES:
+        if (
+            not self.counting
+            and self._ready
+            and self._misses < _MISSES
+            and (self._clean or (self._array is not None and self._array.idle()))
+        ):
             self._learn(chunk)
         else:
             self._fast = False
@@ -376,11 +384,15 @@ class GenerateContentStream(FastPathStream):
         """Take a read that is one dull SSE event (one ``data:`` line ended by CRLF CRLF, a
         text part, token counts after it, no finish reason, no error) as the model for the
         fast path."""
-        body = chunk[:-4]
+        if self._array is None:  # SSE: one data line
+            body = chunk[:-4]
+            whole = chunk.endswith(_CRLF2) and chunk.startswith(b"data:")
+        else:  # a JSON array: exactly one element, the one just kept as pending
+            body = chunk.lstrip(_ELEMENT_LEAD)
+            whole = body[:1] == b"{" and body.endswith(b"}") and self._pending == body
         at = -1
         if (
-            chunk.endswith(_CRLF2)
-            and chunk.startswith(b"data:")
+            whole
             and 13 not in body
             and 10 not in body
             and chunk.find(_FINISH) < 0
@@ -465,6 +477,8 @@ class GenerateContentStream(FastPathStream):
     def _decode(self, data: bytes) -> None:
         if data[:5] == b"data:":
             data = event_data(data) or b""
+        elif data[:1] in _ELEMENT_LEAD:  # a read of an array kept whole by the fast path
+            data = data.lstrip(_ELEMENT_LEAD)
         obj = loads(data)
         if isinstance(obj, dict):
             self._acc.take(obj)

@@ -732,3 +732,165 @@ def test_bedrock_fast_path_ends_the_reading_at_an_oversized_frame() -> None:
     _, summary, armed = _bedrock_read(pieces, False)
     assert armed[at]
     assert summary == expected
+
+
+# Gemini (SSE with CRLF, and the streamed JSON array): a read that is one text chunk ----------
+
+
+def _gemini_chunk(
+    text: str,
+    total: int,
+    *,
+    finish: Any = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    usage: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    candidate: dict[str, Any] = {"content": {"parts": [{"text": text}], "role": "model"}}
+    if finish is not None:
+        candidate["finishReason"] = finish
+    candidate["index"] = 0
+    value: dict[str, Any] = dict(before or {})
+    value["candidates"] = [candidate]
+    value["usageMetadata"] = (
+        usage if usage is not None else {"promptTokenCount": 12, "totalTokenCount": total}
+    )
+    value["modelVersion"] = "gemini-x"
+    value["responseId"] = "r1"
+    value.update(after or {})
+    return value
+
+
+def _dull_usage(i: int, prompt: int = 12) -> dict[str, Any]:
+    return {"promptTokenCount": prompt, "candidatesTokenCount": i, "totalTokenCount": 9}
+
+
+def _trap_chunk(dump: Callable[[Any], str], text: str = "x", **fields: Any) -> bytes:
+    """A chunk with the dull chunks' keys (so their tail but for digits) and a prompt count of
+    its own (13): keeping it pending and later replacing it, rather than decoding it, shows."""
+    value = _gemini_chunk(text, 30, usage=_dull_usage(9, 13))
+    value.update(fields)
+    return _gemini_sse(dump, [value])
+
+
+def _gemini_raw(dump: Callable[[Any], str], change: Callable[[bytes], bytes]) -> bytes:
+    return change(_trap_chunk(dump))
+
+
+def _text_region(raw: bytes, text: bytes) -> bytes:
+    return raw.replace(b'"x"', b'"' + text + b'"', 1)
+
+
+def _error_in_the_head(dump: Callable[[Any], str]) -> bytes:
+    """Valid JSON whose bytes up to the text have the dull head's size but an error in them."""
+    dull = _trap_chunk(dump)
+    size = dull.index(b'"x"')
+    for pad in range(1, 200):
+        value = {"error": 1, "c" * pad: [{"d": {"p": [{"text": "x"}]}}]}
+        raw = _gemini_sse(dump, [value])
+        if raw.index(b'"x"') == size:
+            return raw[:size] + dull[size:]
+    raise AssertionError("no padding fits")
+
+
+GEMINI_TRAPS: dict[str, Callable[[Callable[[Any], str]], bytes]] = {
+    "error-before-candidates": lambda d: _gemini_sse(
+        d, [_gemini_chunk("x", 30, before={"error": ERROR})]
+    ),
+    "error-after-the-id": lambda d: _gemini_sse(
+        d, [_gemini_chunk("x", 30, after={"error": ERROR})]
+    ),
+    "error-chunk-in-the-read": lambda d: _gemini_sse(d, [_gemini_chunk("x", 30), {"error": ERROR}]),
+    "error-in-a-head-of-the-same-size": _error_in_the_head,
+    "finish-reason-between-quotes-in-the-text": lambda d: _gemini_raw(
+        d,
+        lambda raw: _text_region(
+            raw,
+            d({"finishReason": "SAFETY", "index": 1})[1:-1]
+            .encode()
+            .join([b'a"}]},', b',{"content":{"parts":[{"text":"b']),
+        ),
+    ),
+    "blank-lf-line-in-the-text": lambda d: _gemini_raw(d, lambda raw: _text_region(raw, b"a\n\nb")),
+    "blank-cr-line-in-the-text": lambda d: _gemini_raw(d, lambda raw: _text_region(raw, b"a\r\rb")),
+    "finish-reason": lambda d: _gemini_sse(d, [_gemini_chunk("x", 30, finish="MAX_TOKENS")]),
+    "finish-reason-in-the-read": lambda d: _gemini_sse(
+        d, [_gemini_chunk("x", 30), _gemini_chunk("", 31, finish="SAFETY")]
+    ),
+    "text-named-error": lambda d: _trap_chunk(d, "error"),
+    "text-named-finishReason": lambda d: _trap_chunk(d, "finishReason"),
+    "counts-gone": lambda d: _gemini_sse(d, [_gemini_chunk("x", 30, usage={})]),
+    "digits-grow": lambda d: _gemini_sse(d, [_gemini_chunk("x", 100000)]),
+    "text-with-quote-and-escapes": lambda d: _trap_chunk(d, 'say "hi"\n\\'),
+    "cr-line-ends": lambda d: (
+        _gemini_sse(d, [_gemini_chunk("x", 30)], b"\r\r")
+        + _gemini_sse(d, [{"error": ERROR}], b"\r\r")
+    ),
+    "lf-line-ends": lambda d: (
+        _gemini_sse(d, [_gemini_chunk("x", 30)], b"\n\n")
+        + _gemini_sse(d, [_gemini_chunk("y", 31, usage={"candidatesTokenCount": 7})], b"\n\n")
+    ),
+}
+
+
+def _gemini_sse(dump: Callable[[Any], str], values: list[Any], end: bytes = b"\r\n\r\n") -> bytes:
+    return b"".join(b"data: " + dump(v).encode() + end for v in values)
+
+
+@pytest.mark.parametrize("then", ["the-last-chunk", "a-counts-only-chunk"])
+@pytest.mark.parametrize("delivery", sorted(DELIVERIES))
+@pytest.mark.parametrize("trap", sorted(GEMINI_TRAPS))
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_gemini_fast_path_never_changes_the_summary(
+    style: str, trap: str, delivery: str, then: str
+) -> None:
+    """Dull chunks with growing cumulative counts (``candidatesTokenCount`` among them), the
+    trap, then the last chunk (without ``candidatesTokenCount``): the summary is the
+    byte-by-byte one. A trap the fast path wrongly took would keep the trap as the pending
+    chunk instead of decoding (or keeping) the one before it, and lose its output count."""
+    dump = STYLES[style]
+    fmt = get_format("gemini")
+    info = fmt.request_info("POST", "/v1beta/models/gemini-x:streamGenerateContent", b"{}")
+    pieces = [
+        _gemini_sse(
+            dump,
+            [
+                _gemini_chunk(
+                    f"w{i}",
+                    12 + i,
+                    usage=_dull_usage(i),
+                )
+            ],
+        )
+        for i in range(1, 9)
+    ]
+    pieces.append(GEMINI_TRAPS[trap](dump))
+    if then == "a-counts-only-chunk":  # replaces a pending chunk, never decoded itself
+        pieces.append(
+            _gemini_sse(dump, [_gemini_chunk("z", 40, usage={"candidatesTokenCount": 5})])
+        )
+    last = _gemini_chunk("", 50, finish="STOP", usage={"totalTokenCount": 50})
+    pieces.append(_gemini_sse(dump, [last]))
+    parser = fmt.stream_parser(info, False)
+    parser.count_first = True
+    fast_before_trap = False
+    for number, piece in enumerate(DELIVERIES[delivery](pieces)):
+        if number == 8:
+            fast_before_trap = parser._fast
+        feed = parser.steady_feed if not parser.counting else parser.counting_feed
+        feed(piece)
+        if parser.output_events:
+            parser.counting = False
+    reference = fmt.stream_parser(info, False)  # byte by byte: never the fast path
+    for byte in b"".join(pieces):
+        reference.feed(bytes([byte]))
+        if reference.output_events:
+            reference.counting = False
+    expected = reference.summary()
+    assert parser.summary() == expected
+    if delivery == "per-event":
+        assert fast_before_trap  # the trap met the fast path
+    if trap.startswith("error-") and "head" not in trap:
+        assert expected.error_type == "overloaded"
+    if trap.startswith("finish"):
+        assert expected.finish_reasons == ["STOP"]

@@ -45,7 +45,7 @@ from opentelemetry.instrumentation.llm_router._wire._scan import (
     text_at,
 )
 from opentelemetry.instrumentation.llm_router._wire._sse import event_data
-from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser
+from opentelemetry.instrumentation.llm_router._wire._stream import EventStreamParser, FastPathStream
 from opentelemetry.instrumentation.llm_router._wire._values import (
     integer,
     loads,
@@ -288,7 +288,14 @@ _OTHER_PARTS = (
 )
 
 
-class GenerateContentStream(EventStreamParser):
+_CRLF2 = b"\r\n\r\n"
+_TEXT_VALUES = (b'"text":"', b'"text": "')
+_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+_ERROR_TEXT = b"error"
+_MISSES = 16
+
+
+class GenerateContentStream(FastPathStream):
     """``:streamGenerateContent`` as SSE or as a streamed JSON array.
 
     Without capture, a chunk is decoded when it is the first (id, model), or its bytes show a
@@ -304,14 +311,101 @@ class GenerateContentStream(EventStreamParser):
     counts_output_events = True
     _one_line_events = True
 
-    __slots__ = ("_acc", "_pending", "_ready")
+    __slots__ = (
+        "_acc",
+        "_capture",
+        "_fast",
+        "_head",
+        "_misses",
+        "_pending",
+        "_ready",
+        "_tail",
+        "_tail_size",
+        "_text_at",
+    )
 
     def __init__(self, capture: bool) -> None:
         EventStreamParser.__init__(self)
         self._acc = _Accumulator(capture)
+        self._capture = capture
         # Decode every chunk until id and model are known (always, with capture); then skim.
         self._ready = False
         self._pending: Optional[bytes] = None  # the latest undecoded chunk with token counts
+        # The per-event fast path of :meth:`feed`: a dull SSE event learnt (:meth:`_learn`).
+        self._fast = False
+        self._head = b""  # its bytes up to the opening quote of its text
+        self._text_at = 0
+        self._tail = b""  # its bytes from the closing quote of its text on, digits as 0
+        self._tail_size = 0
+        self._misses = 0
+
+    def feed(self, chunk: bytes) -> None:
+        """A read of the stream.
+
+        The common read once id and model are known, output is no longer counted and content
+        not captured, is one SSE event with a text part that carries nothing we decode. It is
+        answered with a few byte tests against a dull event seen before (:meth:`_learn`),
+        without splitting it or calling :meth:`_event`: the read starts with that event's bytes
+        up to the opening quote of its text; the text has no quote, line end or ``\\r``; and
+        from the text's closing quote on the read is that event's bytes but for its digits
+        (Gemini's cumulative token counts change from chunk to chunk). So no finish reason and
+        no error is in it (a key needs unescaped quotes; a text that is exactly the key's name
+        would make one with the quotes around it, and takes the general path), and the chunk is
+        kept as the pending one with token counts, as :meth:`_event` would keep it. (A text
+        that is exactly ``finishReason`` makes that key, but not one with a value, which is
+        what :meth:`_event` looks for.)"""
+        if self._fast and chunk.startswith(self._head):
+            end = len(chunk) - self._tail_size
+            text = chunk[self._text_at : end]
+            if (
+                34 not in text
+                and 10 not in text
+                and 13 not in text
+                and chunk[end:].translate(_DIGITS) == self._tail
+                and text != _ERROR_TEXT
+            ):
+                self._pending = chunk  # as :meth:`_event` keeps it (the tail has token counts)
+                return
+        EventStreamParser.feed(self, chunk)
+        if self._clean and not self.counting and self._ready and self._misses < _MISSES:
+            self._learn(chunk)
+        else:
+            self._fast = False
+
+    def _learn(self, chunk: bytes) -> None:
+        """Take a read that is one dull SSE event (one ``data:`` line ended by CRLF CRLF, a
+        text part, token counts after it, no finish reason, no error) as the model for the
+        fast path."""
+        body = chunk[:-4]
+        at = -1
+        if (
+            chunk.endswith(_CRLF2)
+            and chunk.startswith(b"data:")
+            and 13 not in body
+            and 10 not in body
+            and chunk.find(_FINISH) < 0
+            and chunk.find(_ERROR) < 0
+        ):
+            at = first_of(chunk, _TEXT_VALUES[0])
+            size = 8
+            if at < 0:
+                at = first_of(chunk, _TEXT_VALUES[1])
+                size = 9
+        if at < 0:
+            self._misses += 1
+            self._fast = False
+            return
+        start = at + size
+        close = chunk.find(b'"', start)
+        if close < 0 or chunk.find(_COUNT, close) < 0:  # a model only with token counts
+            self._misses += 1
+            self._fast = False
+            return
+        self._head = chunk[:start]
+        self._text_at = start
+        self._tail = chunk[close:].translate(_DIGITS)
+        self._tail_size = len(chunk) - close
+        self._fast = True
 
     def _events(self, raw: bytes) -> None:
         """Several complete events. Once output is no longer counted, the events before the
@@ -325,7 +419,11 @@ class GenerateContentStream(EventStreamParser):
         end = event_start(raw, min(found)) if found else len(raw)
         at = raw.rfind(_COUNT, 0, end)
         if at >= 0:
-            self._event(raw[event_start(raw, at) : raw.find(b"\n\n", at)])
+            begin = event_start(raw, at)
+            if raw.startswith(b"data:", begin):
+                self._event(raw[begin : raw.find(b"\n\n", at)])
+            else:  # not a plain data line (a comment, a broken event): event by event
+                EventStreamParser._events(self, raw[:end])
         if found:
             EventStreamParser._events(self, raw[end:] if end else raw)
 
@@ -340,19 +438,19 @@ class GenerateContentStream(EventStreamParser):
         # Keys are looked for from the end, where Gemini puts the finish reason and the counts.
         if not self._ready or (data.rfind(_FINISH) >= 0 and has_live(data, _FINISH)):
             self._decode_now(data)
-        elif data.rfind(_COUNT) >= 0:
-            self._pending = data
-        if not self.counting:
-            if data.rfind(_ERROR) >= 0:
-                self._decode_now(data)
-            return
-        if (
+            decoded = True
+        else:
+            decoded = False
+            if data.rfind(_COUNT) >= 0:
+                self._pending = data
+        if self.counting and (
             text_at(data, data.find(_TEXT), 6)  # the common case: a text part
             or has_text(data, _TEXT)
             or any(data.find(key) >= 0 for key in _OTHER_PARTS)
         ):
             self.output_events += 1
-        elif data.find(_ERROR) >= 0:
+        # An error key, in a chunk with output or not (decoded once).
+        if not decoded and data.rfind(_ERROR) >= 0:
             self._decode_now(data)
 
     _element = _event

@@ -501,6 +501,7 @@ class ChoicesStream(FastPathStream):
         "_summary_obj",
         "_tail",
         "_usages",
+        "_varies",
     )
 
     def __init__(self, kind: str, capture: bool, choices: int = 1) -> None:
@@ -522,6 +523,7 @@ class ChoicesStream(FastPathStream):
         self._head = b""
         self._tail = b""
         self._end = b""
+        self._varies = False
         self._settled = True
         self._usages = False
         self._misses = 0
@@ -535,13 +537,14 @@ class ChoicesStream(FastPathStream):
         and no further call: the read starts with that event's bytes up to ``"choices"`` (no
         other top-level key, so no error, comes before the choices) and is one line ended by a
         blank line, without a ``\\r``; and either it ends with the very bytes that event had from
-        its finish reason on, or its choice ends with a null finish reason (:data:`_DULL_ENDS`,
-        found from the end) and nothing after that says ``"error"`` (or ``"usage"``, unless the
-        tail settled it). A choice's own inside is not looked at: a single choice (``n`` unset)
+        its finish reason on (not tried where that event ended with padding that changes on
+        every chunk, OpenAI's ``obfuscation``), or its choice ends with a null finish reason
+        (:data:`_DULL_ENDS`, found from the end) and nothing after that says ``"error"`` (or
+        ``"usage"``, unless the tail settled it). A choice's own inside is not looked at: a single choice (``n`` unset)
         with a null finish reason carries nothing we decode. Anything else, and every read
         while output is counted, goes the general way (:class:`SSESplitter`)."""
         if self._fast:
-            if chunk.endswith(self._end):
+            if not self._varies and chunk.endswith(self._end):
                 if chunk.startswith(self._head) and chunk.find(10, 0, -2) < 0 and 13 not in chunk:
                     return
                 self._misses += 1
@@ -550,8 +553,8 @@ class ChoicesStream(FastPathStream):
                 if tail > 0:
                     if (
                         chunk.startswith(self._head)
-                        and chunk.endswith(_SEP)
-                        and chunk.find(10, 0, -2) < 0
+                        and chunk.find(10) == len(chunk) - 2  # one line, then the blank line
+                        and chunk[-1] == 10
                         and 13 not in chunk
                         and chunk.find(_ERROR, tail) < 0
                         and (self._settled or chunk.find(_USAGE, tail) < 0)
@@ -577,6 +580,10 @@ class ChoicesStream(FastPathStream):
             self._tail, self._settled = tail
             self._usages = _USAGE in self._tail
             self._end = raw[finish:] if raw.endswith(_SEP) else raw[finish:] + _SEP
+            # A chunk that ends with a string of its own (OpenAI's ``obfuscation`` padding,
+            # new on every chunk) never ends with the very bytes of another: the comparison
+            # with ``_end`` would miss on every read, so it is not tried.
+            self._varies = self._end.endswith(b'"}\n\n')
         else:
             self._head = b""
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 from typing import Any, Callable
 
 import httpx
@@ -17,7 +16,13 @@ import httpx2
 import pytest
 
 from tests.conftest import exception_events
-from tests.support.openai_wire import MODEL, RESPONSE_ID, chat_request, chat_stream_reply
+from tests.support.openai_wire import (
+    MODEL,
+    RESPONSE_ID,
+    chat_stream_body,
+    chat_stream_reply,
+    only_span,
+)
 from tests.support.scripted_server import ScriptedServer
 
 MODULES = pytest.mark.parametrize("module", [httpx2, httpx], ids=["httpx2", "httpx"])
@@ -34,16 +39,6 @@ def server() -> Any:
 def traced(server: Any, instrument: Any) -> Any:
     instrument(f"{server.host_port}=openai")
     return server
-
-
-def _body() -> bytes:
-    return json.dumps(chat_request(stream=True)).encode()
-
-
-def _one_span(span_exporter: Any) -> Any:
-    spans = span_exporter.get_finished_spans()
-    assert len(spans) == 1, [s.name for s in spans]
-    return spans[0]
 
 
 def _assert_complete(span: Any) -> None:
@@ -72,20 +67,22 @@ CONSUMERS: dict[str, Callable[[Any], bytes]] = {
 def test_sync_consumers(module: Any, consume: str, traced: Any, span_exporter: Any) -> None:
     with (
         module.Client() as client,
-        client.stream("POST", traced.url + "/v1/chat/completions", content=_body()) as response,
+        client.stream(
+            "POST", traced.url + "/v1/chat/completions", content=chat_stream_body()
+        ) as response,
     ):
         data = CONSUMERS[consume](response)
         assert b"[DONE]" in data
         # Usage is known once the body is consumed, before the block is left.
-    _assert_complete(_one_span(span_exporter))
+    _assert_complete(only_span(span_exporter))
 
 
 @MODULES
 def test_non_streamed_send(module: Any, traced: Any, span_exporter: Any) -> None:
     with module.Client() as client:
-        response = client.post(traced.url + "/v1/chat/completions", content=_body())
+        response = client.post(traced.url + "/v1/chat/completions", content=chat_stream_body())
     assert response.content.endswith(b"data: [DONE]\n\n")
-    span = _one_span(span_exporter)
+    span = only_span(span_exporter)
     assert span.attributes["gen_ai.usage.output_tokens"] == WORDS
     # The body was read inside send(): no chunk timing for a call that did not stream to us.
     assert "gen_ai.response.time_to_first_chunk" not in span.attributes
@@ -94,11 +91,13 @@ def test_non_streamed_send(module: Any, traced: Any, span_exporter: Any) -> None
 @MODULES
 def test_closed_before_reading(module: Any, traced: Any, span_exporter: Any) -> None:
     with module.Client() as client:
-        request = client.build_request("POST", traced.url + "/v1/chat/completions", content=_body())
+        request = client.build_request(
+            "POST", traced.url + "/v1/chat/completions", content=chat_stream_body()
+        )
         response = client.send(request, stream=True)
         assert span_exporter.get_finished_spans() == ()
         response.close()
-    span = _one_span(span_exporter)
+    span = only_span(span_exporter)
     assert "gen_ai.usage.input_tokens" not in span.attributes
     assert span.status.status_code.name == "UNSET"
 
@@ -107,15 +106,17 @@ def test_closed_before_reading(module: Any, traced: Any, span_exporter: Any) -> 
 def test_break_out_of_iteration(module: Any, traced: Any, span_exporter: Any) -> None:
     with (
         module.Client() as client,
-        client.stream("POST", traced.url + "/v1/chat/completions", content=_body()) as response,
+        client.stream(
+            "POST", traced.url + "/v1/chat/completions", content=chat_stream_body()
+        ) as response,
     ):
         for line in response.iter_lines():
             if line.startswith("data:"):
                 break
         # The abandoned iterator is closed at once (CPython refcounting), which closes the
         # response: the span has ended before the ``with`` block is left.
-        span = _one_span(span_exporter)
-    assert _one_span(span_exporter) is span
+        span = only_span(span_exporter)
+    assert only_span(span_exporter) is span
     assert span.attributes["gen_ai.response.id"] == RESPONSE_ID
     assert "gen_ai.usage.output_tokens" not in span.attributes
 
@@ -123,13 +124,15 @@ def test_break_out_of_iteration(module: Any, traced: Any, span_exporter: Any) ->
 @MODULES
 def test_abandoned_stream_is_collected(module: Any, traced: Any, span_exporter: Any) -> None:
     client = module.Client()
-    request = client.build_request("POST", traced.url + "/v1/chat/completions", content=_body())
+    request = client.build_request(
+        "POST", traced.url + "/v1/chat/completions", content=chat_stream_body()
+    )
     response = client.send(request, stream=True)
     iterator = response.iter_bytes()
     next(iterator)
     del iterator, response, request
     gc.collect()
-    _one_span(span_exporter)
+    only_span(span_exporter)
     client.close()
 
 
@@ -138,10 +141,12 @@ def test_abandoned_unread_response_is_collected(
     module: Any, traced: Any, span_exporter: Any
 ) -> None:
     client = module.Client()
-    request = client.build_request("POST", traced.url + "/v1/chat/completions", content=_body())
+    request = client.build_request(
+        "POST", traced.url + "/v1/chat/completions", content=chat_stream_body()
+    )
     client.send(request, stream=True)
     gc.collect()
-    _one_span(span_exporter)
+    only_span(span_exporter)
     client.close()
 
 
@@ -155,12 +160,14 @@ def test_connection_reset_mid_stream(
         instrument(f"{server.host_port}=openai")
         with (
             module.Client() as client,
-            client.stream("POST", server.url + "/v1/chat/completions", content=_body()) as response,
+            client.stream(
+                "POST", server.url + "/v1/chat/completions", content=chat_stream_body()
+            ) as response,
             pytest.raises(module.TransportError) as raised,
         ):
             for _ in response.iter_bytes():
                 pass
-    span = _one_span(span_exporter)
+    span = only_span(span_exporter)
     assert span.status.status_code.name == "ERROR"
     assert span.attributes["error.type"] == "transport"  # docs/semconv.md, error.type rule 4
     assert not span.events  # the log event, not an exception span event
@@ -188,13 +195,15 @@ def test_async_consumers(module: Any, consume: str, traced: Any, span_exporter: 
     async def run() -> None:
         async with (
             module.AsyncClient() as client,
-            client.stream("POST", traced.url + "/v1/chat/completions", content=_body()) as response,
+            client.stream(
+                "POST", traced.url + "/v1/chat/completions", content=chat_stream_body()
+            ) as response,
         ):
             data = await ASYNC_CONSUMERS[consume](response)
             assert "[DONE]" in (data.decode() if isinstance(data, bytes) else data)
 
     asyncio.run(run())
-    _assert_complete(_one_span(span_exporter))
+    _assert_complete(only_span(span_exporter))
 
 
 @MODULES
@@ -202,7 +211,7 @@ def test_async_break_and_close(module: Any, traced: Any, span_exporter: Any) -> 
     async def run() -> None:
         async with module.AsyncClient() as client:
             request = client.build_request(
-                "POST", traced.url + "/v1/chat/completions", content=_body()
+                "POST", traced.url + "/v1/chat/completions", content=chat_stream_body()
             )
             response = await client.send(request, stream=True)
             async for _ in response.aiter_bytes():
@@ -210,7 +219,7 @@ def test_async_break_and_close(module: Any, traced: Any, span_exporter: Any) -> 
             await response.aclose()
 
     asyncio.run(run())
-    _one_span(span_exporter)
+    only_span(span_exporter)
 
 
 @MODULES
@@ -222,7 +231,7 @@ def test_async_cancelled_mid_stream(module: Any, instrument: Any, span_exporter:
             async with (
                 module.AsyncClient() as client,
                 client.stream(
-                    "POST", server.url + "/v1/chat/completions", content=_body()
+                    "POST", server.url + "/v1/chat/completions", content=chat_stream_body()
                 ) as response,
             ):
                 async for _ in response.aiter_bytes():
@@ -236,7 +245,7 @@ def test_async_cancelled_mid_stream(module: Any, instrument: Any, span_exporter:
                 await task
 
         asyncio.run(run())
-    span = _one_span(span_exporter)
+    span = only_span(span_exporter)
     assert span.status.status_code.name == "ERROR"
     assert span.attributes["error.type"] == "cancelled"
 
@@ -245,13 +254,15 @@ def test_async_cancelled_mid_stream(module: Any, instrument: Any, span_exporter:
 def test_isinstance_checks_still_pass(module: Any, traced: Any, span_exporter: Any) -> None:
     with (
         module.Client() as client,
-        client.stream("POST", traced.url + "/v1/chat/completions", content=_body()) as response,
+        client.stream(
+            "POST", traced.url + "/v1/chat/completions", content=chat_stream_body()
+        ) as response,
     ):
         assert isinstance(response, module.Response)
         assert isinstance(response.stream, module.SyncByteStream)
         response.read()
         assert response.elapsed.total_seconds() >= 0
-    _one_span(span_exporter)
+    only_span(span_exporter)
 
 
 def test_time_per_output_chunk_is_off_by_default(
@@ -261,7 +272,9 @@ def test_time_per_output_chunk_is_off_by_default(
     # costs more than the client's own work per event), time to first chunk is always there.
     with (
         httpx2.Client() as client,
-        client.stream("POST", traced.url + "/v1/chat/completions", content=_body()) as response,
+        client.stream(
+            "POST", traced.url + "/v1/chat/completions", content=chat_stream_body()
+        ) as response,
     ):
         response.read()
     assert metric_points("gen_ai.client.operation.time_per_output_chunk") == []
@@ -276,7 +289,9 @@ def test_time_per_output_chunk_can_be_switched_off(
     instrument(f"{server.host_port}=openai", OTEL_PYTHON_LLM_ROUTER_TIME_PER_OUTPUT_CHUNK="false")
     with (
         httpx2.Client() as client,
-        client.stream("POST", server.url + "/v1/chat/completions", content=_body()) as response,
+        client.stream(
+            "POST", server.url + "/v1/chat/completions", content=chat_stream_body()
+        ) as response,
     ):
         response.read()
     assert metric_points("gen_ai.client.operation.time_per_output_chunk") == []
@@ -291,7 +306,9 @@ def test_time_per_output_chunk_on(
     instrument(f"{server.host_port}=openai", OTEL_PYTHON_LLM_ROUTER_TIME_PER_OUTPUT_CHUNK="true")
     with (
         httpx2.Client() as client,
-        client.stream("POST", server.url + "/v1/chat/completions", content=_body()) as response,
+        client.stream(
+            "POST", server.url + "/v1/chat/completions", content=chat_stream_body()
+        ) as response,
     ):
         chunks = sum(1 for _ in response.iter_raw())
     assert chunks > 10

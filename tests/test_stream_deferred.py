@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import json
 import time
 from typing import Any, Callable
 
@@ -21,7 +20,13 @@ import httpx2
 import pytest
 
 from opentelemetry.instrumentation.llm_router._genai import GenAICall
-from tests.support.openai_wire import RESPONSE_ID, RESPONSE_MODEL, chat_request, chat_stream_events
+from tests.support.openai_wire import (
+    RESPONSE_ID,
+    RESPONSE_MODEL,
+    chat_stream_body,
+    chat_stream_events,
+    only_span,
+)
 from tests.support.scripted_server import ScriptedServer, sse_reply
 
 MODULES = pytest.mark.parametrize("module", [httpx2, httpx], ids=["httpx2", "httpx"])
@@ -35,16 +40,6 @@ def _reply(pause_s: float = 0.05, reset_after: Any = None) -> Any:
     reply = sse_reply([events[0] + events[1], *events[2:]], pause_s=pause_s)
     reply.reset_after = reset_after
     return reply
-
-
-def _body() -> bytes:
-    return json.dumps(chat_request(stream=True)).encode()
-
-
-def _one_span(span_exporter: Any) -> Any:
-    spans = span_exporter.get_finished_spans()
-    assert len(spans) == 1, [s.name for s in spans]
-    return spans[0]
 
 
 def _assert_first_read_on(span: Any) -> None:
@@ -71,7 +66,7 @@ def test_first_chunk_is_handed_on_before_it_is_parsed(
         instrument(f"{server.host_port}=openai")
         with (
             module.Client() as client,
-            client.stream("POST", server.url + PATH, content=_body()) as response,
+            client.stream("POST", server.url + PATH, content=chat_stream_body()) as response,
         ):
             received_ns = 0
             for chunk in response.iter_bytes():
@@ -80,7 +75,7 @@ def test_first_chunk_is_handed_on_before_it_is_parsed(
                     order.append("received")
                     assert b"w0" in chunk
     assert order == ["received", "parsed"]  # the first output event, timed after the hand-on
-    span = _one_span(span_exporter)
+    span = only_span(span_exporter)
     _assert_first_read_on(span)
     assert span.attributes["gen_ai.usage.output_tokens"] == 3
     # Time to first chunk is when the read arrived, not when it was parsed.
@@ -126,10 +121,10 @@ def test_first_read_lands_however_the_stream_ends(
     with ScriptedServer(_reply()) as server:
         instrument(f"{server.host_port}=openai")
         client = module.Client()
-        request = client.build_request("POST", server.url + PATH, content=_body())
+        request = client.build_request("POST", server.url + PATH, content=chat_stream_body())
         ENDINGS[ending](client.send(request, stream=True))
         gc.collect()
-        span = _one_span(span_exporter)
+        span = only_span(span_exporter)
         client.close()
     _assert_first_read_on(span)
     if ending == "exhausted":
@@ -147,11 +142,11 @@ def test_first_read_lands_when_the_connection_is_cut(
         instrument(f"{server.host_port}=openai")
         with (
             module.Client() as client,
-            client.stream("POST", server.url + PATH, content=_body()) as response,
+            client.stream("POST", server.url + PATH, content=chat_stream_body()) as response,
             pytest.raises(module.TransportError),
         ):
             _exhausted(response)
-    span = _one_span(span_exporter)
+    span = only_span(span_exporter)
     _assert_first_read_on(span)
     assert span.attributes["error.type"] == "transport"
 
@@ -164,7 +159,7 @@ def test_async_first_read_lands_however_the_stream_ends(
     async def consume(server: Any, first: asyncio.Event) -> None:
         async with (
             module.AsyncClient() as client,
-            client.stream("POST", server.url + PATH, content=_body()) as response,
+            client.stream("POST", server.url + PATH, content=chat_stream_body()) as response,
         ):
             async for _ in response.aiter_bytes():
                 first.set()
@@ -187,5 +182,5 @@ def test_async_first_read_lands_however_the_stream_ends(
     with ScriptedServer(_reply(pause_s=0.5)) as server:
         instrument(f"{server.host_port}=openai")
         asyncio.run(run(server))
-    span = _one_span(span_exporter)
+    span = only_span(span_exporter)
     _assert_first_read_on(span)

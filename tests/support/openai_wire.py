@@ -29,6 +29,18 @@ def chat_request(stream: bool = False, **extra: Any) -> dict[str, Any]:
     return body
 
 
+def chat_stream_body() -> bytes:
+    """The bytes of a streamed chat request (:func:`chat_request` with ``stream``), as sent."""
+    return json.dumps(chat_request(stream=True)).encode()
+
+
+def only_span(span_exporter: Any) -> Any:
+    """The one span a test's call exported (fails, naming them, if there are others)."""
+    spans = span_exporter.get_finished_spans()
+    assert len(spans) == 1, [s.name for s in spans]
+    return spans[0]
+
+
 def chat_completion(prompt_tokens: int = 12, completion_tokens: int = 5) -> dict[str, Any]:
     return {
         "id": RESPONSE_ID,

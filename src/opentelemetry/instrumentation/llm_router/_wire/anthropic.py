@@ -143,7 +143,6 @@ _DELTA = b"content_block_delta"
 _DELTA_LINE = b"event: " + _DELTA
 _DELTA_EVENT = _DELTA_LINE + b"\n"
 _DATA_FROM = len(_DELTA_EVENT)
-_SEP = b"\n\n"
 _TEXT = b'"text"'
 _THINKING = b'"thinking"'
 _PARTIAL_JSON = b'"partial_json"'
@@ -185,7 +184,7 @@ class MessagesStream(FastPathStream):
             self._fast
             and chunk.startswith(_DELTA_EVENT)
             and chunk.find(10, _DATA_FROM) == len(chunk) - 2
-            and chunk.endswith(_SEP)
+            and chunk[-1] == 10  # the blank line (endswith: a method call)
             and 13 not in chunk
         ):
             return

@@ -180,7 +180,7 @@ class ChatStream(FastPathStream):
             self._fast
             and chunk.startswith(_DELTA_STARTS)
             and chunk.find(10, _DATA_FROM) == len(chunk) - 2
-            and chunk.endswith(_SEP)
+            and chunk[-1] == 10  # the blank line (endswith: a method call)
             and 13 not in chunk
             and chunk.find(_TYPE, _TYPE_FROM) < 0
         ):

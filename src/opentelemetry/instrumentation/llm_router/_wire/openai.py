@@ -856,7 +856,7 @@ class ResponsesStream(FastPathStream):
             self._fast
             and chunk.startswith(_TEXT_DELTA_EVENT)
             and chunk.find(10, _TEXT_DATA_FROM) == len(chunk) - 2
-            and chunk.endswith(_SEP)
+            and chunk[-1] == 10  # the blank line (endswith: a method call)
             and 13 not in chunk
         ):
             return
